@@ -1,0 +1,257 @@
+/* rivet-mesh plugin ABI: the C boundary between rivetd and every plugin.
+ *
+ * COMPATIBILITY POLICY
+ *   - A plugin exports exactly one symbol, `rivet_plugin_entry`, returning a static descriptor.
+ *   - The host loads a plugin only if its ABI major equals the host's and its ABI minor is not
+ *     newer than the host's. A minor bump may only ADD: new fields at the END of a struct, new
+ *     functions at the END of a table, new enum values. Every struct and table begins with its
+ *     own size, so each side reads only the fields the other side knows.
+ *   - Anything removed, reordered or retyped is a major bump.
+ *
+ * DATA RULES
+ *   - No C++ type, exception or allocation crosses this boundary. Strings are UTF-8, passed as
+ *     (pointer, length) in `rivet_str`; structured data is UTF-8 JSON in a `rivet_str`.
+ *   - Results flow back through writer callbacks (`rivet_writer`) owned by the caller: the callee
+ *     calls `write` zero or more times, the bytes are copied before `write` returns.
+ *   - Pointers passed into a call are valid only for the duration of that call unless stated.
+ *
+ * THREADING
+ *   - `rivet_plugin_entry`, `create`, `start`, `stop` and `destroy` are called from rivetd's main
+ *     thread, in that order, never concurrently for one instance.
+ *   - Kind-specific operations may be called from any host thread, concurrently, between `start`
+ *     returning and `stop` being called. Host API functions may be called from any thread.
+ */
+#ifndef RIVET_SDK_ABI_H
+#define RIVET_SDK_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RIVET_ABI_MAJOR 1
+#define RIVET_ABI_MINOR 0
+#define RIVET_PLUGIN_MAGIC 0x52564D48u /* "RVMH" */
+#define RIVET_ENTRY_SYMBOL "rivet_plugin_entry"
+
+/* A borrowed UTF-8 string. `data` need not be NUL-terminated. */
+typedef struct rivet_str {
+  const char* data;
+  size_t len;
+} rivet_str;
+
+/* Caller-owned output sink: the callee appends bytes with write(ctx, data, len). */
+typedef struct rivet_writer {
+  void* ctx;
+  void (*write)(void* ctx, const char* data, size_t len);
+} rivet_writer;
+
+typedef enum rivet_kind {
+  RIVET_KIND_TRANSPORT = 1,
+  RIVET_KIND_DISCOVERY = 2,
+  RIVET_KIND_AGENT = 3
+} rivet_kind;
+
+typedef enum rivet_log_level {
+  RIVET_LOG_TRACE = 0,
+  RIVET_LOG_DEBUG = 1,
+  RIVET_LOG_INFO = 2,
+  RIVET_LOG_WARN = 3,
+  RIVET_LOG_ERROR = 4
+} rivet_log_level;
+
+/* Return codes of plugin and host functions that can fail. */
+#define RIVET_OK 0
+#define RIVET_ERROR 1
+
+/* ------------------------------------------------------------------------------------------
+ * Tasks (agents)
+ * ---------------------------------------------------------------------------------------- */
+
+typedef enum rivet_task_status {
+  RIVET_TASK_COMPLETED = 0,
+  RIVET_TASK_FAILED = 1,
+  RIVET_TASK_TIMEOUT = 2,
+  RIVET_TASK_REJECTED = 3
+} rivet_task_status;
+
+/* One task for an agent. Owned by the host; valid until `handle` returns. */
+typedef struct rivet_task {
+  uint32_t struct_size;
+  rivet_str agent_id;   /* the instance asked to run (an `agents:` key) */
+  rivet_str from_agent; /* who asked */
+  rivet_str message;    /* the task text, `[Mesh delegation]` prefix already stripped */
+  rivet_str model;      /* requested model, may be empty */
+  uint32_t chain_depth; /* hops so far */
+  int64_t timeout_ms;   /* the deadline the host enforces, from the start of `handle` */
+  /* Non-zero once the host has given up on this task (deadline, shutdown). Poll it in long
+   * loops; any thread may call it while `handle` runs. */
+  int (*is_cancelled)(const struct rivet_task* self);
+  void* host_data; /* for is_cancelled only */
+} rivet_task;
+
+/* ------------------------------------------------------------------------------------------
+ * Peer requests (through the transport) and inbound dispatch (from the transport)
+ * ---------------------------------------------------------------------------------------- */
+
+/* Outcome of a request to a peer. `DELIVERED` means bytes may have reached the peer, so a
+ * non-idempotent request must not be retried elsewhere. */
+typedef enum rivet_net_result {
+  RIVET_NET_OK = 0,            /* an HTTP response arrived (any status) */
+  RIVET_NET_NOT_DELIVERED = 1, /* connect refused, TLS failure, name mismatch: safe to fail over */
+  RIVET_NET_TIMEOUT = 2,       /* deadline passed after the request was sent */
+  RIVET_NET_DELIVERED_FAILED = 3, /* connection lost after the request was sent */
+  RIVET_NET_UNAVAILABLE = 4       /* no transport loaded */
+} rivet_net_result;
+
+typedef struct rivet_peer_request {
+  uint32_t struct_size;
+  rivet_str host; /* address or name to connect to */
+  uint32_t port;
+  rivet_str verify_name; /* the name the peer's certificate must be valid for */
+  rivet_str method;      /* "GET" or "POST" */
+  rivet_str path;
+  rivet_str body;     /* JSON, may be empty */
+  int64_t timeout_ms; /* whole-exchange deadline */
+} rivet_peer_request;
+
+/* Filled by whoever performs a peer request. `body` receives the response body, `error` a
+ * human-readable reason when the result is not RIVET_NET_OK. */
+typedef struct rivet_peer_response {
+  uint32_t struct_size;
+  int status; /* HTTP status when RIVET_NET_OK */
+  rivet_writer body;
+  rivet_writer error;
+} rivet_peer_response;
+
+typedef struct rivet_header {
+  rivet_str name;
+  rivet_str value;
+} rivet_header;
+
+/* An inbound HTTP request, as the transport saw it. Valid during `dispatch` only. */
+typedef struct rivet_inbound_request {
+  uint32_t struct_size;
+  rivet_str method;
+  rivet_str path; /* raw request target, query string included */
+  rivet_str body;
+  rivet_str peer_cn;      /* the client certificate's CN */
+  rivet_str peer_sans;    /* JSON array of the certificate's DNS and IP SANs */
+  rivet_str peer_address; /* "ip:port" */
+} rivet_inbound_request;
+
+/* Where the host writes its answer to an inbound request: exactly one call to `respond`. */
+typedef struct rivet_responder {
+  void* ctx;
+  void (*respond)(void* ctx, int status, const rivet_header* headers, size_t header_count,
+                  rivet_str body);
+} rivet_responder;
+
+/* ------------------------------------------------------------------------------------------
+ * Host API: given to `create`, valid until `destroy` returns. Every function takes `host`.
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct rivet_host_api {
+  uint32_t struct_size;
+  uint16_t abi_major;
+  uint16_t abi_minor;
+  void* host; /* opaque, pass back as the first argument */
+
+  /* Log `message` under `component` (empty: the plugin's default component). */
+  void (*log)(void* host, rivet_log_level level, rivet_str component, rivet_str message);
+  /* This instance's settings (its `agents:` entry without `plugin:`, or its config section)
+   * as a JSON object. */
+  void (*config)(void* host, rivet_writer* out);
+  /* This instance's name: the agent id for agents, the plugin name otherwise. */
+  rivet_str (*instance_name)(void* host);
+  /* Wall-clock milliseconds since the Unix epoch. */
+  int64_t (*now_ms)(void* host);
+  /* Node identity, listen address and TLS paths as JSON:
+   * {"node_name","advertise_host","listen_host","port","version","mesh_enabled",
+   *  "heartbeat_interval_ms","tls":{"ca_path","cert_path","key_path","crl_path"}} */
+  void (*node_info)(void* host, rivet_writer* out);
+  /* Send a request to a peer through the loaded transport. Blocks up to timeout_ms. */
+  rivet_net_result (*request)(void* host, const rivet_peer_request* request,
+                              rivet_peer_response* response);
+  /* Discovery: report peers seen, as a JSON array of {"name","host","port",...hints}. */
+  void (*peers_seen)(void* host, rivet_str peers_json);
+  /* Discovery: a peer announced it is gone. */
+  void (*peer_lost)(void* host, rivet_str name);
+  /* Transport: hand an inbound request to the node. Blocks until `responder` was called. */
+  void (*dispatch)(void* host, const rivet_inbound_request* request, rivet_responder* responder);
+  /* Agents: delegate a task to another agent, local or remote. `request_json` is
+   * {"toAgent","message",["model"],["timeoutMs"]}; the result JSON written to `out` is
+   * {"status":"completed|failed|timeout|rejected","response","agent","durationMs"}.
+   * `task` is the task being handled (for chain depth), or NULL. */
+  rivet_task_status (*delegate)(void* host, const rivet_task* task, rivet_str request_json,
+                                rivet_writer* out);
+} rivet_host_api;
+
+/* ------------------------------------------------------------------------------------------
+ * Kind-specific operation tables. Each begins with its size.
+ * ---------------------------------------------------------------------------------------- */
+
+/* Agent flag: `handle` never blocks and returns quickly; the host runs it inline on the calling
+ * thread instead of the worker pool. */
+#define RIVET_AGENT_INLINE 0x1u
+
+typedef struct rivet_agent_ops {
+  uint32_t struct_size;
+  uint32_t flags; /* RIVET_AGENT_* */
+  /* {"provider":"...","model":"..."} ("model" may be absent). */
+  void (*describe)(void* instance, rivet_writer* out);
+  /* Run one task; write the answer (or the failure reason) to `out`. */
+  rivet_task_status (*handle)(void* instance, const rivet_task* task, rivet_writer* out);
+} rivet_agent_ops;
+
+typedef struct rivet_transport_ops {
+  uint32_t struct_size;
+  /* Perform a request to a peer (see rivet_peer_request). */
+  rivet_net_result (*request)(void* instance, const rivet_peer_request* request,
+                              rivet_peer_response* response);
+  /* Re-read certificate material; on failure keep the old one and write the reason. */
+  int (*reload)(void* instance, rivet_writer* error);
+} rivet_transport_ops;
+
+typedef struct rivet_discovery_ops {
+  uint32_t struct_size;
+  /* This node's own registry record changed (agents added): JSON node record. */
+  void (*self_changed)(void* instance, rivet_str self_json);
+} rivet_discovery_ops;
+
+/* ------------------------------------------------------------------------------------------
+ * The descriptor
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct rivet_plugin_descriptor {
+  uint32_t magic;       /* RIVET_PLUGIN_MAGIC */
+  uint32_t struct_size; /* sizeof(rivet_plugin_descriptor) as the plugin was built */
+  uint16_t abi_major;   /* RIVET_ABI_MAJOR as the plugin was built */
+  uint16_t abi_minor;
+  uint32_t kind;           /* rivet_kind */
+  const char* name;        /* [a-z0-9-]+, unique among loaded plugins */
+  const char* version;     /* the plugin's own version, free text */
+  const char* description; /* one line */
+  /* Create one instance. On failure return RIVET_ERROR and write the reason to `error`. */
+  int (*create)(const rivet_host_api* host, void** instance, rivet_writer* error);
+  /* Begin work (listen, browse). On failure return RIVET_ERROR and write the reason. */
+  int (*start)(void* instance, rivet_writer* error);
+  /* Stop work; after it returns no operation of this instance is called again. */
+  void (*stop)(void* instance);
+  /* Free the instance. */
+  void (*destroy)(void* instance);
+  /* The kind's table: rivet_agent_ops, rivet_transport_ops or rivet_discovery_ops. */
+  const void* ops;
+} rivet_plugin_descriptor;
+
+/* The one exported symbol. Returns a pointer to a static descriptor, or NULL to refuse. */
+typedef const rivet_plugin_descriptor* (*rivet_plugin_entry_fn)(uint16_t host_abi_major,
+                                                                uint16_t host_abi_minor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RIVET_SDK_ABI_H */

@@ -1,0 +1,219 @@
+// Node start-up and shutdown, and the host services offered to plugins.
+#include "app/Node.hpp"
+
+#include "log/Log.hpp"
+#include "plugin/AgentFactory.hpp"
+#include "plugin/PluginPaths.hpp"
+
+#include <chrono>
+#include <sstream>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+namespace rivet::app {
+namespace {
+
+std::string toJson(const Poco::JSON::Object& obj) {
+  std::ostringstream out;
+  obj.stringify(out);
+  return out.str();
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items)
+    out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+void writeError(rivet_peer_response& response, const std::string& text) {
+  if (response.error.write)
+    response.error.write(response.error.ctx, text.data(), text.size());
+}
+
+} // namespace
+
+Node::Node(config::Config config) : config_(std::move(config)) {
+  pluginDir_ = config_.plugins.dir.empty() ? plugin::defaultPluginDir() : config_.plugins.dir;
+  agentsDir_ = config_.plugins.agentsDir.empty() ? pluginDir_ : config_.plugins.agentsDir;
+  Poco::JSON::Object info(Poco::JSON_PRESERVE_KEY_ORDER);
+  info.set("node_name", config_.mesh.nodeName);
+  info.set("advertise_host", config_.mesh.advertiseHost);
+  info.set("listen_host", config_.mesh.listenHost);
+  info.set("port", config_.mesh.agentChannelPort);
+  info.set("version", std::string(RIVET_VERSION));
+  info.set("mesh_enabled", config_.mesh.enabled);
+  info.set("heartbeat_interval_ms", config_.mesh.heartbeatIntervalMs);
+  Poco::JSON::Object tls(Poco::JSON_PRESERVE_KEY_ORDER);
+  tls.set("ca_path", config_.mesh.tls.caPath);
+  tls.set("cert_path", config_.mesh.tls.certPath);
+  tls.set("key_path", config_.mesh.tls.keyPath);
+  tls.set("crl_path", config_.mesh.tls.crlPath);
+  info.set("tls", tls);
+  nodeInfo_ = toJson(info);
+}
+
+Node::~Node() {
+  stop();
+}
+
+void Node::loadPlugins() {
+  auto logger = log::get("Plugins");
+  logger->info("Loading plugins from {}", pluginDir_);
+  catalog_.scan(pluginDir_, false);
+  if (agentsDir_ != pluginDir_) {
+    logger->info("Loading agent plugins from {}", agentsDir_);
+    catalog_.scan(agentsDir_, true);
+  }
+  for (auto kind : {RIVET_KIND_TRANSPORT, RIVET_KIND_DISCOVERY, RIVET_KIND_AGENT})
+    for (const auto& p : catalog_.ofKind(kind))
+      logger->debug("Found {} plugin {} {} (ABI {}) at {}", plugin::kindName(kind), p->name(),
+                    p->version(), p->abiVersion(), p->path);
+}
+
+std::unique_ptr<plugin::PluginInstance> Node::startRequired(const std::string& name,
+                                                            rivet_kind kind, const std::string& key,
+                                                            const std::string& component) {
+  auto p = catalog_.find(name);
+  if (!p)
+    throw StartupError(key + " needs plugin '" + name +
+                       "': " + catalog_.missingMessage(name, pluginDir_));
+  if (p->kind() != kind)
+    throw StartupError(key + ": plugin '" + name + "' (" + p->path + ") is a " +
+                       plugin::kindName(p->kind()) + " plugin, not a " + plugin::kindName(kind) +
+                       " plugin");
+  auto instance = std::make_unique<plugin::PluginInstance>(p, *this, name, component, "{}");
+  try {
+    instance->create();
+    instance->start();
+  } catch (const plugin::InstanceError& e) {
+    throw StartupError(key + ": " + e.what());
+  }
+  log::get("Plugins")->info("Started {} plugin {} {} from {}", plugin::kindName(kind), name,
+                            p->version(), p->path);
+  return instance;
+}
+
+void Node::start() {
+  auto logger = log::get("Node");
+  logger->info("Starting node {} (config {})", config_.mesh.nodeName, config_.sourcePath);
+  loadPlugins();
+  try {
+    plugin::createConfiguredAgents(config_, catalog_, pluginDir_ + " and " + agentsDir_, *this,
+                                   agents_);
+  } catch (const plugin::InstanceError& e) {
+    throw StartupError(e.what());
+  }
+  if (config_.mesh.enabled) {
+    transport_ = startRequired("transport-" + config_.mesh.transport, RIVET_KIND_TRANSPORT,
+                               "mesh.transport", "AgentChannel");
+    if (!config_.mesh.discovery.mode.empty())
+      discovery_ = startRequired("discovery-" + config_.mesh.discovery.mode, RIVET_KIND_DISCOVERY,
+                                 "mesh.discovery.mode", "Discovery");
+  } else {
+    logger->info("Mesh disabled (mesh.enabled: false): serving local agents only, no agent "
+                 "channel");
+  }
+  started_ = true;
+  auto ids = agents_.ids();
+  logger->info("Node {} ready: {} agent{} ({})", config_.mesh.nodeName, ids.size(),
+               ids.size() == 1 ? "" : "s", ids.empty() ? "none" : joined(ids));
+}
+
+void Node::stop() {
+  if (!started_)
+    return;
+  started_ = false;
+  auto logger = log::get("Node");
+  logger->info("Stopping node {}", config_.mesh.nodeName);
+  if (discovery_) {
+    discovery_->stop();
+    logger->info("Discovery stopped");
+  }
+  if (transport_) {
+    transport_->stop();
+    logger->info("Agent channel stopped");
+  }
+  agents_.stopAll();
+  logger->info("Agents stopped");
+  discovery_.reset();
+  transport_.reset();
+}
+
+std::string Node::nodeInfoJson() const {
+  return nodeInfo_;
+}
+
+rivet_net_result Node::request(const rivet_peer_request& request, rivet_peer_response& response) {
+  if (!transport_) {
+    writeError(response, "no transport is loaded on this node (mesh.enabled is false)");
+    return RIVET_NET_UNAVAILABLE;
+  }
+  auto ops = static_cast<const rivet_transport_ops*>(transport_->plugin().ops());
+  return ops->request(transport_->instance(), &request, &response);
+}
+
+void Node::peersSeen(std::string_view peersJson) {
+  log::get("Discovery")->debug("Peers reported: {}", peersJson);
+}
+
+void Node::peerLost(std::string_view name) {
+  log::get("Discovery")->info("Peer lost: {}", name);
+}
+
+void Node::dispatch(const rivet_inbound_request& /*request*/, rivet_responder& responder) {
+  static const std::string body = R"({"error":"Not found"})";
+  responder.respond(responder.ctx, 404, nullptr, 0, {body.data(), body.size()});
+}
+
+rivet_task_status Node::delegate(const rivet_task* current, std::string_view requestJson,
+                                 std::string& resultJson) {
+  auto started = std::chrono::steady_clock::now();
+  Poco::JSON::Object result(Poco::JSON_PRESERVE_KEY_ORDER);
+  auto finish = [&](rivet_task_status status, const std::string& text, const std::string& agent) {
+    static const char* names[] = {"completed", "failed", "timeout", "rejected"};
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    result.set("status", std::string(names[status]));
+    result.set("response", text);
+    result.set("agent", agent);
+    result.set("durationMs", static_cast<int64_t>(ms));
+    resultJson = toJson(result);
+    return status;
+  };
+  Poco::JSON::Object::Ptr req;
+  try {
+    req = Poco::JSON::Parser().parse(std::string(requestJson)).extract<Poco::JSON::Object::Ptr>();
+  } catch (const std::exception&) {
+    return finish(RIVET_TASK_FAILED, "delegate(): the request is not a JSON object", "");
+  }
+  std::string to = req->optValue<std::string>("toAgent", "");
+  plugin::TaskInput in;
+  in.fromAgent = current ? std::string(current->agent_id.data, current->agent_id.len) : "unknown";
+  in.message = req->optValue<std::string>("message", "");
+  in.model = req->optValue<std::string>("model", "");
+  in.timeoutMs = req->optValue<int64_t>("timeoutMs", 120000);
+  in.chainDepth = current ? current->chain_depth + 1 : 0;
+  if (static_cast<int>(in.chainDepth) >= config_.mesh.maxChainDepth)
+    return finish(RIVET_TASK_REJECTED,
+                  "Delegation chain depth limit reached (" +
+                      std::to_string(config_.mesh.maxChainDepth) + "). Chain: " + in.fromAgent +
+                      " → " + to + " at depth " + std::to_string(in.chainDepth) +
+                      ". Increase maxChainDepth in config if deeper chains are needed.",
+                  to);
+  auto agent = agents_.find(to);
+  if (!agent)
+    return finish(
+        RIVET_TASK_FAILED,
+        "Agent \"" + to + "\" not found locally or in the mesh. Agents you can " +
+            "delegate to: " + (agents_.ids().empty() ? "(none reachable)" : joined(agents_.ids())),
+        to);
+  log::get("MeshDelegation")->info("Delegating to {} locally", to);
+  std::atomic<bool> cancelled{false};
+  auto out = agent->handle(in, cancelled);
+  return finish(out.status, out.text, to);
+}
+
+} // namespace rivet::app

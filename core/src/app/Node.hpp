@@ -1,0 +1,59 @@
+// One rivetd node: plugins, agents and (later) registry and channel, started and stopped in the
+// order of ARCHITECTURE.md "Threads". Implements the host services plugins call.
+#pragma once
+
+#include "config/Config.hpp"
+#include "plugin/AgentSet.hpp"
+#include "plugin/HostServices.hpp"
+#include "plugin/PluginCatalog.hpp"
+#include "plugin/PluginInstance.hpp"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace rivet::app {
+
+// A start-up failure caused by configuration or a required plugin (exit 78).
+class StartupError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Node : public plugin::HostServices {
+public:
+  explicit Node(config::Config config);
+  ~Node() override;
+
+  void start(); // throws StartupError
+  void stop();  // idempotent
+
+  const plugin::AgentSet& agents() const { return agents_; }
+
+  // HostServices
+  std::string nodeInfoJson() const override;
+  rivet_net_result request(const rivet_peer_request& request,
+                           rivet_peer_response& response) override;
+  void peersSeen(std::string_view peersJson) override;
+  void peerLost(std::string_view name) override;
+  void dispatch(const rivet_inbound_request& request, rivet_responder& responder) override;
+  rivet_task_status delegate(const rivet_task* current, std::string_view requestJson,
+                             std::string& resultJson) override;
+
+private:
+  void loadPlugins();
+  std::unique_ptr<plugin::PluginInstance> startRequired(const std::string& name, rivet_kind kind,
+                                                        const std::string& key,
+                                                        const std::string& component);
+
+  config::Config config_;
+  std::string pluginDir_;
+  std::string agentsDir_;
+  std::string nodeInfo_;
+  plugin::PluginCatalog catalog_;
+  plugin::AgentSet agents_;
+  std::unique_ptr<plugin::PluginInstance> transport_;
+  std::unique_ptr<plugin::PluginInstance> discovery_;
+  bool started_ = false;
+};
+
+} // namespace rivet::app

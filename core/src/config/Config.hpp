@@ -1,0 +1,79 @@
+// Typed, validated configuration of one rivetd node (rivet.yaml).
+// Produced by ConfigLoader; every other unit reads settings only from here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rivet::config {
+
+struct TlsPaths {
+  std::string caPath;
+  std::string certPath;
+  std::string keyPath;
+  std::string crlPath; // empty: no CRL
+};
+
+struct Peer {
+  std::string name;
+  std::string host;
+  int port = 3000;
+};
+
+struct Discovery {
+  std::string mode;     // "" (no discovery section), "static", "seed", "mdns"
+  std::string seedHost; // seed mode
+  int seedPort = 0;     // seed mode; defaults to mesh.agent_channel_port
+  std::string mdnsService = "_rivetos._tcp";
+};
+
+struct Mesh {
+  bool enabled = false;
+  std::string nodeName; // defaults to the host name
+  std::string advertiseHost;
+  std::string listenHost = "0.0.0.0";
+  bool tlsConfigured = false; // `tls:` present and not false
+  TlsPaths tls;               // filled with the conventional defaults when `tls: true`
+  int agentChannelPort = 3000;
+  std::string storageDir = "/rivet-shared";
+  int64_t heartbeatIntervalMs = 30000;
+  int64_t staleThresholdMs = 90000;
+  int maxChainDepth = 3;
+  std::string transport = "mtls";
+  std::string defaultAgent; // empty: the first agent
+  int agentWorkers = 64;
+  std::string delegationTransport = "http";
+  Discovery discovery;
+  std::vector<Peer> peers;
+};
+
+struct Plugins {
+  std::string dir;       // empty: <prefix>/lib/rivet/plugins next to the executable
+  std::string agentsDir; // empty: same as dir
+};
+
+// One entry of `agents:`, in YAML order.
+struct AgentSpec {
+  std::string id;
+  std::string plugin;
+  std::string settingsJson; // the entry's keys other than `plugin`, as a JSON object
+};
+
+struct Log {
+  std::string level = "info";    // trace|debug|info|warn|error|critical|off
+  std::string format = "pretty"; // pretty|json
+  std::string file;              // empty: stderr
+};
+
+struct Config {
+  std::string sourcePath; // the file it was read from
+  Mesh mesh;
+  Plugins plugins;
+  bool agentsSectionPresent = false;
+  std::vector<AgentSpec> agents;
+  Log log;
+};
+
+} // namespace rivet::config

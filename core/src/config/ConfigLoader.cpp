@@ -1,0 +1,141 @@
+// Entry points of the configuration unit: read the file, parse YAML, dispatch the top-level
+// sections to their readers, check the cross-key rules, and hand back config plus warnings.
+#include "config/ConfigLoader.hpp"
+
+#include "config/AgentsSection.hpp"
+#include "config/ConfigValidation.hpp"
+#include "config/FieldReader.hpp"
+#include "config/MeshSection.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace rivet::config {
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kTopKeys = {"mesh", "plugins", "agents", "log"};
+const std::vector<std::string> kPluginKeys = {"dir", "agents_dir"};
+const std::vector<std::string> kLogKeys = {"level", "format", "file"};
+const std::vector<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
+                                             "error", "critical", "off"};
+
+std::string oneOf(const std::vector<std::string>& values) {
+  std::string out;
+  for (size_t i = 0; i < values.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == values.size() ? " or " : ", ") + values[i];
+  return out;
+}
+
+Plugins readPlugins(const YAML::Node& node, FieldReader& r) {
+  Plugins p;
+  r.requireMap(node, "plugins", "Write plugins: with indented dir: and agents_dir:");
+  r.forEachEntry(node, "plugins", kPluginKeys, [&](const std::string& key, const YAML::Node& v) {
+    r.readPath(v, "plugins." + key, key == "dir" ? p.dir : p.agentsDir);
+  });
+  return p;
+}
+
+Log readLog(const YAML::Node& node, FieldReader& r) {
+  Log log;
+  r.requireMap(node, "log", "Write log: with indented level:, format: and file:");
+  r.forEachEntry(node, "log", kLogKeys, [&](const std::string& key, const YAML::Node& v) {
+    const std::string path = "log." + key;
+    if (key == "level") {
+      r.readString(v, path, log.level);
+      if (std::find(kLogLevels.begin(), kLogLevels.end(), log.level) == kLogLevels.end())
+        r.failAt(path, "unknown log level " + r.quote(log.level), "Use " + oneOf(kLogLevels));
+    } else if (key == "format") {
+      r.readString(v, path, log.format);
+      if (log.format != "pretty" && log.format != "json")
+        r.failAt(path, "unknown log format " + r.quote(log.format), "Use pretty or json");
+    } else if (key == "file") {
+      r.readPath(v, path, log.file);
+    }
+  });
+  return log;
+}
+
+YAML::Node parseYaml(const std::string& yaml, const FieldReader& r) {
+  try {
+    return YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    r.fail(e.mark, "", "YAML syntax error: " + e.msg,
+           "Fix the YAML at that position (check indentation, colons and quotes)");
+  } catch (const YAML::Exception& e) {
+    r.fail(e.mark, "", "cannot read the YAML: " + e.msg, "Check the file's syntax");
+  }
+}
+
+} // namespace
+
+LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath,
+                          const EnvLookup& env) {
+  FieldReader r(sourcePath.empty() ? "(config)" : sourcePath, env);
+  YAML::Node root = parseYaml(yaml, r);
+  if (!root.IsNull() && !root.IsMap()) {
+    r.fail(root.Mark(), "",
+           "the top level must be a map of sections (mesh:, plugins:, agents:, "
+           "log:), found " +
+               r.describe(root),
+           "Start the file with a section name such as mesh:");
+  }
+  YAML::Node mesh, plugins, agents, log;
+  bool agentsPresent = false;
+  r.forEachEntry(root, "", kTopKeys, [&](const std::string& key, const YAML::Node& value) {
+    if (key == "mesh")
+      mesh = value;
+    else if (key == "plugins")
+      plugins = value;
+    else if (key == "log")
+      log = value;
+    else if (key == "agents") {
+      agents = value;
+      agentsPresent = true;
+    }
+  });
+
+  LoadResult result;
+  Config& c = result.config;
+  c.sourcePath = sourcePath;
+  c.mesh = readMeshSection(mesh, r);
+  c.plugins = readPlugins(plugins, r);
+  c.agentsSectionPresent = agentsPresent;
+  c.agents = readAgentsSection(agents, r);
+  c.log = readLog(log, r);
+  validateConfig(c, r);
+  result.warnings = r.takeWarnings();
+  return result;
+}
+
+LoadResult loadConfigFile(const std::string& path) {
+  const std::string hint = "Pass --config <file> with the path of your rivet.yaml";
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    throw ConfigError(path + ": cannot read the configuration file: it is a folder. " + hint + ".");
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::string reason = errno != 0 ? std::strerror(errno) : "cannot open it";
+    throw ConfigError(path + ": cannot read the configuration file: " + reason + ". " + hint + ".");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad())
+    throw ConfigError(path + ": cannot read the configuration file: read error. " + hint + ".");
+  return loadConfigText(text.str(), path, processEnv());
+}
+
+std::string defaultConfigPath() {
+  std::error_code ec;
+  if (fs::exists("./config/rivet.yaml", ec))
+    return "./config/rivet.yaml";
+  return "/etc/rivet/rivet.yaml";
+}
+
+} // namespace rivet::config

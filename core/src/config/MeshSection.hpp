@@ -1,0 +1,13 @@
+// Reads the `mesh:` section: every key of PROTOCOL.md §7 with its default, type and range
+// checks, the tls forms (true / map / false) and the host-name and environment defaults.
+#pragma once
+
+#include "config/Config.hpp"
+#include "config/FieldReader.hpp"
+
+namespace rivet::config {
+
+// `node` is the value of `mesh:` (null when the section is absent: all defaults).
+Mesh readMeshSection(const YAML::Node& node, FieldReader& reader);
+
+} // namespace rivet::config

@@ -1,0 +1,33 @@
+// Logging for rivetd and rivetctl: one spdlog sink shared by `[Component]` loggers, in the
+// `HH:MM:SS.mmm LEVEL [Component] message` or JSON-lines format; Poco's logging is bridged in.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <spdlog/logger.h>
+
+namespace rivet::log {
+
+struct Settings {
+  std::string level = "info";    // trace|debug|info|warn|error|critical|off
+  std::string format = "pretty"; // pretty|json
+  std::string file;              // empty: stderr
+};
+
+// Applies RIVET_LOG_LEVEL and RIVET_LOG_FORMAT from the environment over `s`.
+Settings withEnvironment(Settings s);
+
+// (Re)configures every logger. Throws std::runtime_error naming the file if it cannot be opened.
+void configure(const Settings& s);
+
+// The logger of one component (created on first use, shares the configured sink and level).
+std::shared_ptr<spdlog::logger> get(const std::string& component);
+
+// Parses a level name; nullopt for an unknown name.
+std::optional<spdlog::level::level_enum> parseLevel(const std::string& name);
+
+void flush();
+
+} // namespace rivet::log

@@ -1,0 +1,102 @@
+// C callbacks of the host API, each forwarding to HostContext / HostServices.
+#include "plugin/HostContext.hpp"
+
+#include "log/Log.hpp"
+
+#include <chrono>
+
+namespace rivet::plugin {
+namespace {
+
+std::string_view view(rivet_str s) {
+  return {s.data ? s.data : "", s.len};
+}
+
+spdlog::level::level_enum toSpdlog(rivet_log_level l) {
+  switch (l) {
+  case RIVET_LOG_TRACE:
+    return spdlog::level::trace;
+  case RIVET_LOG_DEBUG:
+    return spdlog::level::debug;
+  case RIVET_LOG_INFO:
+    return spdlog::level::info;
+  case RIVET_LOG_WARN:
+    return spdlog::level::warn;
+  default:
+    return spdlog::level::err;
+  }
+}
+
+void writeAll(rivet_writer* out, const std::string& s) {
+  if (out && out->write)
+    out->write(out->ctx, s.data(), s.size());
+}
+
+} // namespace
+
+template <class F> bool HostContext::guarded(void* host, F&& fn) {
+  try {
+    fn();
+    return true;
+  } catch (const std::exception& e) {
+    self(host).logger_->error("host call from plugin instance '{}' failed: {}",
+                              self(host).instanceName_, e.what());
+  } catch (...) {
+    self(host).logger_->error("host call from plugin instance '{}' failed",
+                              self(host).instanceName_);
+  }
+  return false;
+}
+
+HostContext::HostContext(HostServices& services, std::string instanceName, std::string component,
+                         std::string configJson)
+    : services_(services), instanceName_(std::move(instanceName)),
+      configJson_(configJson.empty() ? "{}" : std::move(configJson)), logger_(log::get(component)) {
+  api_.struct_size = sizeof(rivet_host_api);
+  api_.abi_major = RIVET_ABI_MAJOR;
+  api_.abi_minor = RIVET_ABI_MINOR;
+  api_.host = this;
+  api_.log = [](void* host, rivet_log_level level, rivet_str component, rivet_str message) {
+    auto logger = component.len ? log::get(std::string(view(component))) : self(host).logger_;
+    logger->log(toSpdlog(level), "{}", view(message));
+  };
+  api_.config = [](void* host, rivet_writer* out) { writeAll(out, self(host).configJson_); };
+  api_.instance_name = [](void* host) -> rivet_str {
+    const std::string& n = self(host).instanceName_;
+    return {n.data(), n.size()};
+  };
+  api_.now_ms = [](void*) -> int64_t {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  };
+  // No exception may travel back into plugin code: each call that reaches the node is guarded.
+  api_.node_info = [](void* host, rivet_writer* out) {
+    guarded(host, [&] { writeAll(out, self(host).services_.nodeInfoJson()); });
+  };
+  api_.request = [](void* host, const rivet_peer_request* req, rivet_peer_response* resp) {
+    rivet_net_result r = RIVET_NET_NOT_DELIVERED;
+    if (!guarded(host, [&] { r = self(host).services_.request(*req, *resp); }))
+      writeAll(&resp->error, "internal error in the host while sending the request");
+    return r;
+  };
+  api_.peers_seen = [](void* host, rivet_str json) {
+    guarded(host, [&] { self(host).services_.peersSeen(view(json)); });
+  };
+  api_.peer_lost = [](void* host, rivet_str name) {
+    guarded(host, [&] { self(host).services_.peerLost(view(name)); });
+  };
+  api_.dispatch = [](void* host, const rivet_inbound_request* req, rivet_responder* responder) {
+    guarded(host, [&] { self(host).services_.dispatch(*req, *responder); });
+  };
+  api_.delegate = [](void* host, const rivet_task* task, rivet_str json,
+                     rivet_writer* out) -> rivet_task_status {
+    std::string result;
+    rivet_task_status status = RIVET_TASK_FAILED;
+    if (!guarded(host, [&] { status = self(host).services_.delegate(task, view(json), result); }))
+      result = "{\"status\":\"failed\",\"response\":\"internal error in the host\"}";
+    writeAll(out, result);
+    return status;
+  };
+}
+
+} // namespace rivet::plugin

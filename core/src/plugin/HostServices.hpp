@@ -1,0 +1,25 @@
+// What the node offers plugins through the host API. The node implements it; HostContext
+// adapts it to the C table of abi.h.
+#pragma once
+
+#include "rivet/sdk/abi.h"
+
+#include <string>
+#include <string_view>
+
+namespace rivet::plugin {
+
+class HostServices {
+public:
+  virtual ~HostServices() = default;
+  virtual std::string nodeInfoJson() const = 0;
+  virtual rivet_net_result request(const rivet_peer_request& request,
+                                   rivet_peer_response& response) = 0;
+  virtual void peersSeen(std::string_view peersJson) = 0;
+  virtual void peerLost(std::string_view name) = 0;
+  virtual void dispatch(const rivet_inbound_request& request, rivet_responder& responder) = 0;
+  virtual rivet_task_status delegate(const rivet_task* current, std::string_view requestJson,
+                                     std::string& resultJson) = 0;
+};
+
+} // namespace rivet::plugin

@@ -1,0 +1,178 @@
+// The plugin loader: file checks, dlopen with immediate binding, entry call, descriptor checks.
+#include "plugin/PluginLoader.hpp"
+
+#include <cstddef>
+#include <cstring>
+#include <dlfcn.h>
+#include <fstream>
+#include <sys/stat.h>
+
+namespace rivet::plugin {
+namespace {
+
+std::string quoted(const std::string& path) {
+  return "'" + path + "'";
+}
+
+std::string hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08X", v);
+  return buf;
+}
+
+void checkFile(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0)
+    throw LoadError("could not load " + quoted(path) + ": " + std::strerror(errno) +
+                    "; check the path in plugins.dir / plugins.agents_dir");
+  if (!S_ISREG(st.st_mode))
+    throw LoadError("could not load " + quoted(path) + ": not a regular file");
+  std::ifstream f(path, std::ios::binary);
+  char magic[4] = {};
+  if (!f.read(magic, 4) || std::memcmp(magic,
+                                       "\x7f"
+                                       "ELF",
+                                       4) != 0)
+    throw LoadError(quoted(path) + " is not a shared object (no ELF header); build plugins with "
+                                   "rivet_add_plugin() from the rivet-mesh SDK");
+}
+
+void* openLibrary(const std::string& path) {
+  dlerror();
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle)
+    return handle;
+  const char* err = dlerror();
+  std::string reason = err ? err : "unknown dlopen error";
+  if (reason.find("undefined symbol") != std::string::npos)
+    throw LoadError("could not load " + quoted(path) + ": " + reason +
+                    "; the plugin uses a symbol that neither this rivetd nor its linked libraries "
+                    "provide: link it against every library it uses (rivet_add_plugin links "
+                    "with -z defs to catch this at build time)");
+  throw LoadError("could not load " + quoted(path) + ": " + reason);
+}
+
+const rivet_plugin_descriptor* callEntry(const std::string& path, void* handle) {
+  dlerror();
+  void* sym = dlsym(handle, RIVET_ENTRY_SYMBOL);
+  if (!sym)
+    throw LoadError(quoted(path) + " has no entry point '" RIVET_ENTRY_SYMBOL
+                                   "': it is not a rivet-mesh plugin (define it with "
+                                   "RIVET_PLUGIN() from rivet/sdk/plugin.hpp)");
+  auto entry = reinterpret_cast<rivet_plugin_entry_fn>(sym);
+  const rivet_plugin_descriptor* d = nullptr;
+  try {
+    d = entry(RIVET_ABI_MAJOR, RIVET_ABI_MINOR);
+  } catch (const std::exception& e) {
+    throw LoadError(quoted(path) + " threw a C++ exception out of " RIVET_ENTRY_SYMBOL ": " +
+                    e.what() + "; plugins must not let exceptions cross the ABI");
+  } catch (...) {
+    throw LoadError(quoted(path) + " threw an exception out of " RIVET_ENTRY_SYMBOL
+                                   "; plugins must not let exceptions cross the ABI");
+  }
+  if (!d)
+    throw LoadError(quoted(path) +
+                    ": " RIVET_ENTRY_SYMBOL " returned no descriptor for plugin ABI " +
+                    hostAbiRange() + " (the plugin refused this rivetd)");
+  return d;
+}
+
+void checkDescriptor(const std::string& path, const rivet_plugin_descriptor* d) {
+  if (d->magic != RIVET_PLUGIN_MAGIC)
+    throw LoadError(quoted(path) + " returned a descriptor with bad magic " + hex(d->magic) +
+                    " (expected " + hex(RIVET_PLUGIN_MAGIC) +
+                    "): it is not a rivet-mesh plugin descriptor");
+  constexpr size_t kMinSize = offsetof(rivet_plugin_descriptor, ops) + sizeof(void*);
+  if (d->struct_size < kMinSize)
+    throw LoadError(quoted(path) + " has a descriptor of " + std::to_string(d->struct_size) +
+                    " bytes; plugin ABI 1.0 needs at least " + std::to_string(kMinSize) +
+                    ": rebuild it against this rivetd's SDK");
+  std::string built = std::to_string(d->abi_major) + "." + std::to_string(d->abi_minor);
+  if (d->abi_major != RIVET_ABI_MAJOR || d->abi_minor > RIVET_ABI_MINOR)
+    throw LoadError(quoted(path) + " was built for plugin ABI " + built +
+                    "; this rivetd supports " + hostAbiRange() +
+                    ": rebuild the plugin against this rivetd's SDK or upgrade rivetd");
+  if (kindName(d->kind) == "unknown")
+    throw LoadError(quoted(path) + " declares unknown plugin kind " + std::to_string(d->kind) +
+                    " (expected transport=1, discovery=2 or agent=3)");
+  std::string name = d->name ? d->name : "";
+  if (!isValidPluginName(name))
+    throw LoadError(quoted(path) + " declares invalid plugin name '" + name +
+                    "': names must match [a-z0-9-]+");
+  if (!d->create || !d->start || !d->stop || !d->destroy)
+    throw LoadError(quoted(path) + " (" + name +
+                    ") lacks create, start, stop or destroy in its descriptor");
+  size_t need = 0;
+  switch (d->kind) {
+  case RIVET_KIND_AGENT:
+    need = offsetof(rivet_agent_ops, handle) + sizeof(void*);
+    break;
+  case RIVET_KIND_TRANSPORT:
+    need = offsetof(rivet_transport_ops, reload) + sizeof(void*);
+    break;
+  default:
+    need = offsetof(rivet_discovery_ops, self_changed) + sizeof(void*);
+  }
+  auto opsSize = d->ops ? *static_cast<const uint32_t*>(d->ops) : 0u;
+  if (opsSize < need)
+    throw LoadError(quoted(path) + " (" + name + ") has " +
+                    (d->ops ? "an operations table of " + std::to_string(opsSize) + " bytes"
+                            : "no operations table") +
+                    "; a " + kindName(d->kind) + " plugin of ABI 1.0 needs " +
+                    std::to_string(need));
+}
+
+} // namespace
+
+std::string LoadedPlugin::abiVersion() const {
+  return std::to_string(descriptor->abi_major) + "." + std::to_string(descriptor->abi_minor);
+}
+
+std::string kindName(uint32_t kind) {
+  switch (kind) {
+  case RIVET_KIND_TRANSPORT:
+    return "transport";
+  case RIVET_KIND_DISCOVERY:
+    return "discovery";
+  case RIVET_KIND_AGENT:
+    return "agent";
+  default:
+    return "unknown";
+  }
+}
+
+std::string hostAbiRange() {
+  return std::to_string(RIVET_ABI_MAJOR) + ".0–" + std::to_string(RIVET_ABI_MAJOR) + "." +
+         std::to_string(RIVET_ABI_MINOR);
+}
+
+bool isValidPluginName(const std::string& name) {
+  if (name.empty() || name.size() > 64)
+    return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+      return false;
+  return true;
+}
+
+std::shared_ptr<const LoadedPlugin> loadPlugin(const std::string& path) {
+  checkFile(path);
+  void* handle = openLibrary(path);
+  const rivet_plugin_descriptor* d = nullptr;
+  try {
+    d = callEntry(path, handle);
+    checkDescriptor(path, d);
+  } catch (...) {
+    // Nothing of a refused plugin was created, so unloading it is safe; it also lets a fixed
+    // file at the same path be loaded afresh.
+    dlclose(handle);
+    throw;
+  }
+  auto p = std::make_shared<LoadedPlugin>();
+  p->path = path;
+  p->handle = handle;
+  p->descriptor = d;
+  return p;
+}
+
+} // namespace rivet::plugin
