@@ -17,7 +17,9 @@ static int start(void* instance, rivet_writer* error) {
   return RIVET_OK;
 }
 
-static void stop(void* instance) { (void)instance; }
+static void stop(void* instance) {
+  (void)instance;
+}
 
 static void describe(void* instance, rivet_writer* out) {
   static const char json[] = "{\"provider\":\"fixture\"}";
@@ -33,20 +35,19 @@ static rivet_task_status handle(void* instance, const rivet_task* task, rivet_wr
 
 static const rivet_agent_ops ops = {sizeof(rivet_agent_ops), 0, describe, handle};
 
-static const rivet_plugin_descriptor descriptor = {
-    .magic = RIVET_PLUGIN_MAGIC,
-    .struct_size = sizeof(rivet_plugin_descriptor),
-    .abi_major = 2, /* the defect */
-    .abi_minor = 0,
-    .kind = RIVET_KIND_AGENT,
-    .name = "abi-2-0",
-    .version = "1.0.0",
-    .description = "test fixture",
-    .create = create,
-    .start = start,
-    .stop = stop,
-    .destroy = stop,
-    .ops = &ops};
+static const rivet_plugin_descriptor descriptor = {.magic = RIVET_PLUGIN_MAGIC,
+                                                   .struct_size = sizeof(rivet_plugin_descriptor),
+                                                   .abi_major = 2, /* the defect */
+                                                   .abi_minor = 0,
+                                                   .kind = RIVET_KIND_AGENT,
+                                                   .name = "abi-2-0",
+                                                   .version = "1.0.0",
+                                                   .description = "test fixture",
+                                                   .create = create,
+                                                   .start = start,
+                                                   .stop = stop,
+                                                   .destroy = stop,
+                                                   .ops = &ops};
 
 __attribute__((visibility("default"))) const rivet_plugin_descriptor*
 rivet_plugin_entry(uint16_t host_abi_major, uint16_t host_abi_minor) {

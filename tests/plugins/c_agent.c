@@ -32,9 +32,13 @@ static int c_upper_start(void* instance, rivet_writer* error) {
   return RIVET_OK;
 }
 
-static void c_upper_stop(void* instance) { (void)instance; }
+static void c_upper_stop(void* instance) {
+  (void)instance;
+}
 
-static void c_upper_destroy(void* instance) { free(instance); }
+static void c_upper_destroy(void* instance) {
+  free(instance);
+}
 
 static void c_upper_describe(void* instance, rivet_writer* out) {
   static const char json[] = "{\"provider\":\"c\",\"model\":\"upper-1\"}";
@@ -43,8 +47,7 @@ static void c_upper_describe(void* instance, rivet_writer* out) {
 }
 
 /* Upper-cases in chunks through a stack buffer: the writer copies before it returns. */
-static rivet_task_status c_upper_handle(void* instance, const rivet_task* task,
-                                        rivet_writer* out) {
+static rivet_task_status c_upper_handle(void* instance, const rivet_task* task, rivet_writer* out) {
   char chunk[256];
   size_t done = 0;
   (void)instance;
@@ -58,8 +61,8 @@ static rivet_task_status c_upper_handle(void* instance, const rivet_task* task,
   return RIVET_TASK_COMPLETED;
 }
 
-static const rivet_agent_ops c_upper_ops = {
-    sizeof(rivet_agent_ops), RIVET_AGENT_INLINE, c_upper_describe, c_upper_handle};
+static const rivet_agent_ops c_upper_ops = {sizeof(rivet_agent_ops), RIVET_AGENT_INLINE,
+                                            c_upper_describe, c_upper_handle};
 
 static const rivet_plugin_descriptor c_upper_descriptor = {
     RIVET_PLUGIN_MAGIC,

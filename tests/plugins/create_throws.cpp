@@ -9,10 +9,14 @@ namespace {
 int create(const rivet_host_api*, void**, rivet_writer*) {
   throw std::runtime_error("boom in create"); // the defect: an exception across the C ABI
 }
-int start(void*, rivet_writer*) { return RIVET_OK; }
+int start(void*, rivet_writer*) {
+  return RIVET_OK;
+}
 void stop(void*) {}
 void describe(void*, rivet_writer*) {}
-rivet_task_status handle(void*, const rivet_task*, rivet_writer*) { return RIVET_TASK_COMPLETED; }
+rivet_task_status handle(void*, const rivet_task*, rivet_writer*) {
+  return RIVET_TASK_COMPLETED;
+}
 
 const rivet_agent_ops ops = {sizeof(rivet_agent_ops), 0, describe, handle};
 

@@ -4,6 +4,6 @@
 
 // The defect: C++ linkage. The host never finds, let alone calls, this function.
 __attribute__((visibility("default"))) const rivet_plugin_descriptor* rivet_plugin_entry(uint16_t,
-                                                                                       uint16_t) {
+                                                                                         uint16_t) {
   return nullptr;
 }

@@ -17,7 +17,9 @@ static int start(void* instance, rivet_writer* error) {
   return RIVET_OK;
 }
 
-static void stop(void* instance) { (void)instance; }
+static void stop(void* instance) {
+  (void)instance;
+}
 
 static void describe(void* instance, rivet_writer* out) {
   static const char json[] = "{\"provider\":\"fixture\"}";

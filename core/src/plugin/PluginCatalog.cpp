@@ -36,7 +36,7 @@ void PluginCatalog::scan(const std::string& dir, bool agentsOnly) {
     try {
       add(file, agentsOnly);
     } catch (const LoadError& e) {
-      log::get("Plugins")->warn("skipping {}", e.what());
+      log::get("Plugins")->warn("skipping plugin file: {}", e.what());
       std::lock_guard<std::mutex> lock(mutex_);
       failures_.push_back({file, e.what()});
     }
@@ -54,10 +54,13 @@ std::shared_ptr<const LoadedPlugin> PluginCatalog::add(const std::string& path, 
     return nullptr;
   }
   auto existing = byName_.find(plugin->name());
-  if (existing != byName_.end())
-    throw LoadError("'" + path + "' declares plugin name '" + plugin->name() +
-                    "', already provided by '" + existing->second->path +
-                    "'; remove one of the two files");
+  if (existing != byName_.end()) {
+    std::string message = "'" + path + "' declares plugin name '" + plugin->name() +
+                          "', already provided by '" + existing->second->path +
+                          "'; remove one of the two files";
+    unloadRefused(*plugin); // the descriptor's strings are gone after this
+    throw LoadError(message);
+  }
   byName_[plugin->name()] = plugin;
   byPath_[canonical(path)] = plugin->name();
   return plugin;

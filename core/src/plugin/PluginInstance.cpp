@@ -51,8 +51,10 @@ void PluginInstance::create() {
   int rc = RIVET_ERROR;
   std::string err =
       guard([&] { rc = plugin_->descriptor->create(context_.api(), &instance_, &w); });
-  if (!err.empty())
+  if (!err.empty()) {
+    instance_ = nullptr; // whatever the plugin wrote there cannot be trusted
     throw InstanceError(describe() + " " + err + " in create()");
+  }
   if (rc != RIVET_OK || !instance_) {
     instance_ = nullptr;
     throw InstanceError(describe() + " failed to create: " +

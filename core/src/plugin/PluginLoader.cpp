@@ -1,7 +1,9 @@
 // The plugin loader: file checks, dlopen with immediate binding, entry call, descriptor checks.
 #include "plugin/PluginLoader.hpp"
 
+#include <cerrno>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <dlfcn.h>
 #include <fstream>
@@ -77,21 +79,26 @@ const rivet_plugin_descriptor* callEntry(const std::string& path, void* handle) 
   return d;
 }
 
+// Magic, then version (both in the first 12 bytes of every descriptor ever built), then size.
 void checkDescriptor(const std::string& path, const rivet_plugin_descriptor* d) {
   if (d->magic != RIVET_PLUGIN_MAGIC)
     throw LoadError(quoted(path) + " returned a descriptor with bad magic " + hex(d->magic) +
                     " (expected " + hex(RIVET_PLUGIN_MAGIC) +
                     "): it is not a rivet-mesh plugin descriptor");
-  constexpr size_t kMinSize = offsetof(rivet_plugin_descriptor, ops) + sizeof(void*);
-  if (d->struct_size < kMinSize)
+  if (d->struct_size < offsetof(rivet_plugin_descriptor, kind))
     throw LoadError(quoted(path) + " has a descriptor of " + std::to_string(d->struct_size) +
-                    " bytes; plugin ABI 1.0 needs at least " + std::to_string(kMinSize) +
-                    ": rebuild it against this rivetd's SDK");
+                    " bytes, too small to hold even its ABI version: rebuild it against this "
+                    "rivetd's SDK");
   std::string built = std::to_string(d->abi_major) + "." + std::to_string(d->abi_minor);
   if (d->abi_major != RIVET_ABI_MAJOR || d->abi_minor > RIVET_ABI_MINOR)
     throw LoadError(quoted(path) + " was built for plugin ABI " + built +
                     "; this rivetd supports " + hostAbiRange() +
                     ": rebuild the plugin against this rivetd's SDK or upgrade rivetd");
+  constexpr size_t kMinSize = offsetof(rivet_plugin_descriptor, ops) + sizeof(void*);
+  if (d->struct_size < kMinSize)
+    throw LoadError(quoted(path) + " has a descriptor of " + std::to_string(d->struct_size) +
+                    " bytes; plugin ABI 1.0 needs at least " + std::to_string(kMinSize) +
+                    ": rebuild it against this rivetd's SDK");
   if (kindName(d->kind) == "unknown")
     throw LoadError(quoted(path) + " declares unknown plugin kind " + std::to_string(d->kind) +
                     " (expected transport=1, discovery=2 or agent=3)");
@@ -153,6 +160,11 @@ bool isValidPluginName(const std::string& name) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
       return false;
   return true;
+}
+
+void unloadRefused(const LoadedPlugin& plugin) {
+  if (plugin.handle)
+    dlclose(plugin.handle);
 }
 
 std::shared_ptr<const LoadedPlugin> loadPlugin(const std::string& path) {

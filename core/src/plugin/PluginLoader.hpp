@@ -34,6 +34,9 @@ std::string kindName(uint32_t kind);
 std::string hostAbiRange();
 bool isValidPluginName(const std::string& name);
 
+// Unloads a checked plugin that was refused before any instance was created (duplicate name).
+void unloadRefused(const LoadedPlugin& plugin);
+
 // dlopen(RTLD_NOW | RTLD_LOCAL) + the descriptor checks. Throws LoadError.
 std::shared_ptr<const LoadedPlugin> loadPlugin(const std::string& path);
 

@@ -1,0 +1,56 @@
+// One TLS connection over a non-blocking socket, with deadlines on every operation and the
+// reason of a failed handshake (certificate verification or TLS alert) kept in plain words.
+#pragma once
+
+#include "Deadline.hpp"
+
+#include <openssl/ssl.h>
+#include <string>
+
+namespace rivet::mtls {
+
+enum class IoStatus { Ok, Timeout, Closed, Error };
+
+class TlsSocket {
+public:
+  // `fd` is a connected, non-blocking socket; it is not owned.
+  TlsSocket(SSL_CTX* ctx, int fd);
+  ~TlsSocket();
+  TlsSocket(const TlsSocket&) = delete;
+  TlsSocket& operator=(const TlsSocket&) = delete;
+
+  // Client side: SNI and the name the server certificate must be valid for (DNS name or IP).
+  void expectPeerName(const std::string& name);
+  void useSession(SSL_SESSION* session);
+
+  IoStatus accept(const Deadline& d);
+  IoStatus connect(const Deadline& d);
+  // Reads at most `n` bytes into `buf`; `got` receives the count when Ok.
+  IoStatus read(char* buf, size_t n, size_t& got, const Deadline& d);
+  IoStatus writeAll(const char* data, size_t n, const Deadline& d);
+  // True when the peer has closed or sent unexpected bytes (a pooled connection gone bad).
+  bool peerClosedOrBusy() const;
+  // The reason of the last failure, e.g. "certificate has expired", "peer did not return a
+  // certificate", "connection reset by peer".
+  const std::string& error() const { return error_; }
+  // True when the last failure was a TLS alert or verification error (not plain I/O).
+  bool tlsFailure() const { return tlsFailure_; }
+  SSL* ssl() const { return ssl_; }
+  int fd() const { return fd_; }
+
+  // Installs the verify callback that records reasons; call once per SSL_CTX.
+  static void installVerifyCallback(SSL_CTX* ctx);
+
+private:
+  IoStatus handshake(bool server, const Deadline& d);
+  IoStatus wait(int sslResult, const Deadline& d, const char* what);
+  void recordFailure(int sslError, const char* what);
+
+  SSL* ssl_;
+  int fd_;
+  std::string verifyError_; // written by the verify callback during the handshake
+  std::string error_;
+  bool tlsFailure_ = false;
+};
+
+} // namespace rivet::mtls

@@ -1,0 +1,299 @@
+// The plugin loader, catalog and instance guards against the fixture plugins of tests/plugins/:
+// every way a plugin file can be broken is refused with its own reason and the file's path.
+#include "TestSupport.hpp"
+
+#include "plugin/AgentFactory.hpp"
+#include "plugin/PluginCatalog.hpp"
+#include "plugin/PluginInstance.hpp"
+#include "plugin/PluginLoader.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+using namespace rivet;
+using rivet::test::contains;
+using rivet::test::fixturePath;
+
+namespace {
+
+// The node's side of the host API, reduced to what the lifecycle calls need.
+class StubHostServices : public plugin::HostServices {
+public:
+  std::string nodeInfoJson() const override { return R"({"node_name":"unit"})"; }
+  rivet_net_result request(const rivet_peer_request&, rivet_peer_response&) override {
+    return RIVET_NET_UNAVAILABLE;
+  }
+  void peersSeen(std::string_view) override {}
+  void peerLost(std::string_view) override {}
+  void dispatch(const rivet_inbound_request&, rivet_responder& responder) override {
+    responder.respond(responder.ctx, 404, nullptr, 0, {"", 0});
+  }
+  rivet_task_status delegate(const rivet_task*, std::string_view, std::string& result) override {
+    result = R"({"status":"rejected","response":"no delegation in unit tests"})";
+    return RIVET_TASK_REJECTED;
+  }
+};
+
+// The LoadError message for `path`; fails the test if the file loads.
+std::string refusalOf(const std::string& path) {
+  try {
+    plugin::loadPlugin(path);
+  } catch (const plugin::LoadError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << path << " loaded, but the loader should have refused it";
+  return "";
+}
+
+// The InstanceError message of creating one instance of the fixture `file`.
+std::string createFailureOf(const std::string& file, const std::string& settingsJson = "{}") {
+  StubHostServices services;
+  plugin::PluginInstance instance(plugin::loadPlugin(fixturePath(file)), services, "under-test",
+                                  "Test", settingsJson);
+  try {
+    instance.create();
+  } catch (const plugin::InstanceError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << file << " created an instance, but should have failed";
+  return "";
+}
+
+plugin::TaskOutput runTask(const plugin::AgentInstance& agent, const std::string& text) {
+  plugin::TaskInput in;
+  in.fromAgent = "unit-test";
+  in.message = text;
+  std::atomic<bool> cancelled{false};
+  return agent.handle(in, cancelled);
+}
+
+} // namespace
+
+// --- files that are not plugins ----------------------------------------------------------------
+
+TEST(PluginLoader, MissingFileIsRefusedNamingThePathAndTheSetting) {
+  auto path = fixturePath("no-such-plugin.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "No such file or directory");
+  EXPECT_PRED2(contains, message, "plugins.dir");
+}
+
+TEST(PluginLoader, TextFileIsRefusedAsNotASharedObject) {
+  auto path = fixturePath("text-file.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "is not a shared object (no ELF header)");
+}
+
+TEST(PluginLoader, RandomBytesAreRefusedAsNotASharedObject) {
+  auto path = fixturePath("random-bytes.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "is not a shared object (no ELF header)");
+}
+
+TEST(PluginLoader, UnresolvableSymbolIsRefusedByDlopenNamingTheSymbol) {
+  auto path = fixturePath("undefined-symbol.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "undefined symbol: rivet_fixture_function_nobody_defines");
+  EXPECT_PRED2(contains, message, "-z defs");
+}
+
+// --- the entry point --------------------------------------------------------------------------
+
+TEST(PluginLoader, SharedObjectWithoutEntryPointIsRefusedAsNotAPlugin) {
+  auto path = fixturePath("no-entry.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "has no entry point 'rivet_plugin_entry'");
+}
+
+TEST(PluginLoader, EntryReturningNullIsReportedAsThePluginRefusingThisHost) {
+  auto path = fixturePath("entry-null.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "returned no descriptor");
+  EXPECT_PRED2(contains, message, "the plugin refused this rivetd");
+}
+
+TEST(PluginLoader, ExceptionThrownByTheEntryPointIsCaughtAndQuoted) {
+  auto path = fixturePath("entry-throws.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "threw a C++ exception out of rivet_plugin_entry");
+  EXPECT_PRED2(contains, message, "boom in entry");
+}
+
+// --- the descriptor ---------------------------------------------------------------------------
+
+TEST(PluginLoader, BadMagicIsRefusedShowingTheMagicFound) {
+  auto path = fixturePath("bad-magic.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "bad magic 0xDEADBEEF");
+}
+
+TEST(PluginLoader, DescriptorSmallerThanAbi10IsRefusedWithBothSizes) {
+  auto path = fixturePath("small-descriptor.so");
+  auto message = refusalOf(path);
+  auto declared = offsetof(rivet_plugin_descriptor, ops);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "has a descriptor of " + std::to_string(declared) + " bytes");
+  EXPECT_PRED2(contains, message,
+               "needs at least " + std::to_string(sizeof(rivet_plugin_descriptor)));
+}
+
+TEST(PluginLoader, OtherAbiMajorIsRefusedNamingBothVersions) {
+  auto path = fixturePath("abi-2-0.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "was built for plugin ABI 2.0");
+  EXPECT_PRED2(contains, message, "this rivetd supports " + plugin::hostAbiRange());
+}
+
+TEST(PluginLoader, AbiMinorNewerThanTheHostIsRefusedNamingBothVersions) {
+  auto path = fixturePath("abi-1-9.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "was built for plugin ABI 1.9");
+  EXPECT_PRED2(contains, message, "this rivetd supports " + plugin::hostAbiRange());
+}
+
+TEST(PluginLoader, UnknownKindIsRefusedListingTheKnownKinds) {
+  auto path = fixturePath("unknown-kind.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "unknown plugin kind 7");
+  EXPECT_PRED2(contains, message, "agent=3");
+}
+
+TEST(PluginLoader, InvalidNameIsRefusedQuotingTheNameAndTheRule) {
+  auto path = fixturePath("bad-name.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, path);
+  EXPECT_PRED2(contains, message, "invalid plugin name 'Bad Name'");
+  EXPECT_PRED2(contains, message, "[a-z0-9-]+");
+}
+
+TEST(PluginLoader, EveryKindOfBrokenFileHasItsOwnReason) {
+  const std::vector<std::string> broken = {
+      "no-such-plugin.so", "text-file.so",    "undefined-symbol.so", "no-entry.so",
+      "entry-null.so",     "entry-throws.so", "bad-magic.so",        "small-descriptor.so",
+      "abi-2-0.so",        "abi-1-9.so",      "unknown-kind.so",     "bad-name.so"};
+  std::set<std::string> reasons;
+  for (const auto& file : broken) {
+    auto path = fixturePath(file);
+    auto reason = refusalOf(path);
+    for (auto at = reason.find(path); at != std::string::npos; at = reason.find(path))
+      reason.replace(at, path.size(), "FILE");
+    reasons.insert(reason);
+  }
+  EXPECT_EQ(reasons.size(), broken.size());
+}
+
+// --- good plugins -----------------------------------------------------------------------------
+
+TEST(PluginLoader, PlainCPluginLoadsWithItsDeclaration) {
+  auto p = plugin::loadPlugin(fixturePath("c-upper.so"));
+  EXPECT_EQ(p->path, fixturePath("c-upper.so"));
+  EXPECT_EQ(p->name(), "c-upper");
+  EXPECT_EQ(p->kind(), RIVET_KIND_AGENT);
+  EXPECT_EQ(p->abiVersion(), "1.0");
+  EXPECT_EQ(p->version(), "1.0.0");
+  EXPECT_PRED2(contains, p->description(), "upper-cased");
+}
+
+TEST(PluginLoader, AFileRefusedOnceIsRefusedAgainTheSameWay) {
+  auto first = refusalOf(fixturePath("bad-magic.so"));
+  EXPECT_EQ(refusalOf(fixturePath("bad-magic.so")), first);
+}
+
+// --- duplicate names --------------------------------------------------------------------------
+
+TEST(PluginCatalog, EachOfTwoFilesWithTheSameNameLoadsAlone) {
+  EXPECT_EQ(plugin::loadPlugin(fixturePath("dup-agent-a.so"))->name(), "dup-agent");
+  EXPECT_EQ(plugin::loadPlugin(fixturePath("dup-agent-b.so"))->name(), "dup-agent");
+}
+
+TEST(PluginCatalog, SecondFileWithATakenNameIsRefusedNamingBothFiles) {
+  plugin::PluginCatalog catalog;
+  auto first = fixturePath("dup-agent-a.so"), second = fixturePath("dup-agent-b.so");
+  ASSERT_NE(catalog.add(first, false), nullptr);
+  try {
+    catalog.add(second, false);
+    FAIL() << second << " was added although " << first << " already provides dup-agent";
+  } catch (const plugin::LoadError& e) {
+    std::string message = e.what();
+    EXPECT_PRED2(contains, message, "declares plugin name 'dup-agent'");
+    EXPECT_PRED2(contains, message, "'" + second + "'");
+    EXPECT_PRED2(contains, message, "already provided by '" + first + "'");
+  }
+  EXPECT_EQ(catalog.find("dup-agent")->path, first);
+}
+
+// --- instances --------------------------------------------------------------------------------
+
+TEST(PluginInstance, CreateFailureCarriesThePluginsOwnReason) {
+  auto message = createFailureOf("needs-api-key.so");
+  EXPECT_PRED2(contains, message, "failed to create");
+  EXPECT_PRED2(contains, message, "needs an api_key setting");
+  EXPECT_PRED2(contains, message, fixturePath("needs-api-key.so"));
+}
+
+TEST(PluginInstance, PluginThatRefusedWithoutASettingStartsWithIt) {
+  StubHostServices services;
+  plugin::PluginInstance instance(plugin::loadPlugin(fixturePath("needs-api-key.so")), services,
+                                  "keyed", "Test", R"({"api_key":"k-123"})");
+  EXPECT_NO_THROW(instance.create());
+  EXPECT_NO_THROW(instance.start());
+  EXPECT_NE(instance.instance(), nullptr);
+}
+
+TEST(PluginInstance, ExceptionThrownByCreateIsCaughtAndQuoted) {
+  auto message = createFailureOf("create-throws.so");
+  EXPECT_PRED2(contains, message, "threw a C++ exception across the plugin ABI: boom in create");
+  EXPECT_PRED2(contains, message, "in create()");
+  EXPECT_PRED2(contains, message, fixturePath("create-throws.so"));
+}
+
+// --- agents answering tasks -------------------------------------------------------------------
+
+TEST(PluginAgent, PlainCAgentAnswersUpperCasedAndDescribesItself) {
+  StubHostServices services;
+  auto agent =
+      plugin::createAgent(plugin::loadPlugin(fixturePath("c-upper.so")), services, "upper", "{}");
+  EXPECT_EQ(agent->id(), "upper");
+  EXPECT_EQ(agent->pluginName(), "c-upper");
+  EXPECT_EQ(agent->provider(), "c");
+  EXPECT_EQ(agent->model(), "upper-1");
+  EXPECT_TRUE(agent->isInline());
+  auto out = runTask(*agent, "hello");
+  EXPECT_EQ(out.status, RIVET_TASK_COMPLETED);
+  EXPECT_EQ(out.text, "HELLO");
+  agent->stop();
+}
+
+TEST(PluginAgent, PlainCAgentAnswersTextLongerThanItsBuffer) {
+  StubHostServices services;
+  auto agent =
+      plugin::createAgent(plugin::loadPlugin(fixturePath("c-upper.so")), services, "upper", "{}");
+  auto out = runTask(*agent, std::string(1000, 'a') + "z");
+  EXPECT_EQ(out.status, RIVET_TASK_COMPLETED);
+  EXPECT_EQ(out.text, std::string(1000, 'A') + "Z");
+}
+
+TEST(PluginAgent, EchoPluginFromThePluginFolderAnswersWithTheTaskText) {
+  StubHostServices services;
+  auto agent = plugin::createAgent(plugin::loadPlugin(test::pluginDir() + "/echo.so"), services,
+                                   "echo", "{}");
+  EXPECT_EQ(agent->provider(), "echo");
+  auto out = runTask(*agent, "hello");
+  EXPECT_EQ(out.status, RIVET_TASK_COMPLETED);
+  EXPECT_EQ(out.text, "hello");
+}
