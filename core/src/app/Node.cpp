@@ -34,7 +34,9 @@ void writeError(rivet_peer_response& response, const std::string& text) {
 
 } // namespace
 
-Node::Node(config::Config config) : config_(std::move(config)) {
+Node::Node(config::Config config)
+    : config_(std::move(config)),
+      channel_(config_.mesh.nodeName, agents_, config_.mesh.maxChainDepth) {
   pluginDir_ = config_.plugins.dir.empty() ? plugin::defaultPluginDir() : config_.plugins.dir;
   agentsDir_ = config_.plugins.agentsDir.empty() ? pluginDir_ : config_.plugins.agentsDir;
   Poco::JSON::Object info(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -162,9 +164,31 @@ void Node::peerLost(std::string_view name) {
   log::get("Discovery")->info("Peer lost: {}", name);
 }
 
-void Node::dispatch(const rivet_inbound_request& /*request*/, rivet_responder& responder) {
-  static const std::string body = R"({"error":"Not found"})";
-  responder.respond(responder.ctx, 404, nullptr, 0, {body.data(), body.size()});
+void Node::dispatch(const rivet_inbound_request& request, rivet_responder& responder) {
+  auto view = [](rivet_str s) { return std::string_view(s.data ? s.data : "", s.len); };
+  channel::ChannelRequest r{view(request.method), view(request.path), view(request.body),
+                            view(request.peer_cn), view(request.peer_address)};
+  channel::ChannelResponse out = channel_.handle(r);
+  if (out.retryAfterSeconds > 0) {
+    std::string seconds = std::to_string(out.retryAfterSeconds);
+    rivet_header h{{"Retry-After", 11}, {seconds.data(), seconds.size()}};
+    responder.respond(responder.ctx, out.status, &h, 1, {out.body.data(), out.body.size()});
+    return;
+  }
+  responder.respond(responder.ctx, out.status, nullptr, 0, {out.body.data(), out.body.size()});
+}
+
+bool Node::reload() {
+  if (!transport_) {
+    log::get("rivetd")->info("SIGHUP: nothing to reload (no transport loaded)");
+    return true;
+  }
+  auto ops = static_cast<const rivet_transport_ops*>(transport_->plugin().ops());
+  std::string error;
+  rivet_writer w{&error, [](void* ctx, const char* d, size_t n) {
+                   static_cast<std::string*>(ctx)->append(d, n);
+                 }};
+  return ops->reload(transport_->instance(), &w) == RIVET_OK;
 }
 
 rivet_task_status Node::delegate(const rivet_task* current, std::string_view requestJson,

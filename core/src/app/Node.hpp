@@ -2,6 +2,7 @@
 // order of ARCHITECTURE.md "Threads". Implements the host services plugins call.
 #pragma once
 
+#include "channel/AgentChannel.hpp"
 #include "config/Config.hpp"
 #include "plugin/AgentSet.hpp"
 #include "plugin/HostServices.hpp"
@@ -26,6 +27,8 @@ public:
 
   void start(); // throws StartupError
   void stop();  // idempotent
+  // SIGHUP: re-read reloadable material (the transport's certificates). False on refusal.
+  bool reload();
 
   const plugin::AgentSet& agents() const { return agents_; }
 
@@ -51,6 +54,7 @@ private:
   std::string nodeInfo_;
   plugin::PluginCatalog catalog_;
   plugin::AgentSet agents_;
+  channel::AgentChannel channel_;
   std::unique_ptr<plugin::PluginInstance> transport_;
   std::unique_ptr<plugin::PluginInstance> discovery_;
   bool started_ = false;

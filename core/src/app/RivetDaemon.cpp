@@ -127,7 +127,7 @@ int RivetDaemon::main(const std::vector<std::string>& args) {
       daemonizer.ready(pidFile_);
     else
       writePidFile(pidFile_);
-    int sig = waitForSignals();
+    int sig = waitForSignals(node);
     logger->info("Received {}, shutting down", strsignal(sig));
     node.stop();
   } catch (const StartupError& e) {
@@ -142,7 +142,7 @@ int RivetDaemon::main(const std::vector<std::string>& args) {
   return EXIT_OK;
 }
 
-int RivetDaemon::waitForSignals() {
+int RivetDaemon::waitForSignals(Node& node) {
   sigset_t set;
   sigemptyset(&set);
   for (int s : {SIGINT, SIGTERM, SIGQUIT, SIGHUP})
@@ -152,7 +152,8 @@ int RivetDaemon::waitForSignals() {
     if (sigwait(&set, &sig) != 0)
       continue;
     if (sig == SIGHUP) {
-      log::get("rivetd")->info("SIGHUP: no reloadable material on this node");
+      log::get("rivetd")->info("SIGHUP: reloading TLS material");
+      node.reload();
       continue;
     }
     return sig;

@@ -8,6 +8,8 @@
 
 namespace rivet::app {
 
+class Node;
+
 class RivetDaemon : public Poco::Util::ServerApplication {
 public:
   // Blocks the signals rivetd waits for; call first thing in main(), before any thread exists.
@@ -20,7 +22,7 @@ protected:
 
 private:
   int fail(int code, const std::string& message);
-  int waitForSignals();
+  int waitForSignals(Node& node);
 
   std::string configPath_;
   std::string pidFile_;

@@ -1,0 +1,42 @@
+// The agent channel's endpoints (PROTOCOL.md §3), transport-agnostic: method, path, body and
+// the caller's certificate CN in; status, headers and JSON body out. No sockets here.
+#pragma once
+
+#include "plugin/AgentSet.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace rivet::channel {
+
+struct ChannelRequest {
+  std::string_view method;
+  std::string_view path;
+  std::string_view body;
+  std::string_view peerCn;
+  std::string_view peerAddress;
+};
+
+struct ChannelResponse {
+  int status = 200;
+  std::string body;
+  int retryAfterSeconds = 0; // > 0: a Retry-After header
+};
+
+class AgentChannel {
+public:
+  AgentChannel(std::string nodeName, const plugin::AgentSet& agents, int maxChainDepth);
+
+  ChannelResponse handle(const ChannelRequest& request) const;
+
+private:
+  ChannelResponse ping(const ChannelRequest& request) const;
+  ChannelResponse message(const ChannelRequest& request) const;
+  ChannelResponse agentList() const;
+
+  std::string nodeName_;
+  const plugin::AgentSet& agents_;
+  int maxChainDepth_;
+};
+
+} // namespace rivet::channel

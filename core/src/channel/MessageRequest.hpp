@@ -1,0 +1,32 @@
+// The body of POST /api/message, parsed and validated with RivetOS's error texts.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rivet::channel {
+
+struct MessageRequest {
+  std::string fromAgent;
+  std::string message; // as sent (the log shows it raw)
+  std::string task;    // message without one leading "[Mesh delegation]" and its whitespace
+  std::string toAgent; // empty: the default agent
+  std::string model;
+  int64_t chainDepth = 0;
+  int64_t timeoutMs = 120000;
+};
+
+struct MessageParse {
+  std::optional<MessageRequest> request;
+  int status = 400;  // when !request
+  std::string error; // JSON body when !request
+};
+
+MessageParse parseMessageRequest(std::string_view body);
+
+// Removes one leading "[Mesh delegation]" and the whitespace after it.
+std::string stripDelegationPrefix(std::string_view message);
+
+} // namespace rivet::channel

@@ -1,0 +1,16 @@
+// Writing JSON text by hand on hot paths: a quoted, escaped string appended to a buffer.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace rivet::util {
+
+// Appends `s` as a JSON string literal (with quotes) to `out`.
+void appendJsonString(std::string& out, std::string_view s);
+std::string jsonString(std::string_view s);
+
+// The first `maxChars` UTF-8 characters of `s` (never cuts a character in half).
+std::string_view utf8Prefix(std::string_view s, size_t maxChars);
+
+} // namespace rivet::util

@@ -1,0 +1,161 @@
+// Pooled mTLS requests to peers.
+#include "PeerPool.hpp"
+
+#include "HttpWire.hpp"
+#include "TlsSocket.hpp"
+
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/StreamSocket.h>
+#include <algorithm>
+
+namespace rivet::mtls {
+
+struct PeerPool::Connection {
+  Poco::Net::StreamSocket socket;
+  std::shared_ptr<const TlsMaterial> material;
+  std::unique_ptr<TlsSocket> tls;
+  std::unique_ptr<HttpReader> reader;
+  Clock::time_point idleSince;
+};
+
+namespace {
+
+constexpr auto kMaxIdle = std::chrono::seconds(4); // below the servers' keep-alive timeouts
+constexpr size_t kMaxIdlePerPeer = 64;
+constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;
+constexpr auto kConnectTimeout = std::chrono::milliseconds(5000);
+
+std::string_view view(rivet_str s) {
+  return {s.data ? s.data : "", s.len};
+}
+
+void write(rivet_writer& w, std::string_view s) {
+  if (w.write && !s.empty())
+    w.write(w.ctx, s.data(), s.size());
+}
+
+rivet_net_result fail(rivet_peer_response& resp, rivet_net_result r, const std::string& why) {
+  write(resp.error, why);
+  return r;
+}
+
+} // namespace
+
+PeerPool::PeerPool(const MaterialStore& materials, std::string userAgent)
+    : materials_(materials), userAgent_(std::move(userAgent)) {}
+
+PeerPool::~PeerPool() {
+  clear();
+}
+
+void PeerPool::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  idle_.clear();
+}
+
+std::unique_ptr<PeerPool::Connection> PeerPool::take(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = idle_.find(key);
+  if (it == idle_.end())
+    return nullptr;
+  auto& list = it->second;
+  while (!list.empty()) {
+    auto c = std::move(list.back());
+    list.pop_back();
+    // A connection idle too long, or one the server closed meanwhile, is not reused.
+    if (Clock::now() - c->idleSince < kMaxIdle && !c->tls->peerClosedOrBusy() &&
+        !c->reader->hasBuffered())
+      return c;
+  }
+  return nullptr;
+}
+
+void PeerPool::giveBack(const std::string& key, std::unique_ptr<Connection> c) {
+  c->idleSince = Clock::now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& list = idle_[key];
+  if (list.size() < kMaxIdlePerPeer)
+    list.push_back(std::move(c));
+}
+
+rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_response& resp) {
+  std::string host(view(req.host));
+  std::string name(view(req.verify_name));
+  if (name.empty())
+    name = host;
+  std::string where = host + ":" + std::to_string(req.port);
+  std::string key = where + "/" + name;
+  Deadline deadline = Deadline::in(std::chrono::milliseconds(std::max<int64_t>(req.timeout_ms, 1)));
+
+  auto conn = take(key);
+  bool fresh = !conn;
+  if (fresh) {
+    conn = std::make_unique<Connection>();
+    conn->material = materials_.current();
+    try {
+      Poco::Net::SocketAddress address(host, static_cast<Poco::UInt16>(req.port));
+      auto connectMs = std::min<int64_t>(deadline.remainingMs(), kConnectTimeout.count());
+      conn->socket.connect(address, Poco::Timespan(connectMs * 1000));
+      conn->socket.setNoDelay(true);
+      conn->socket.setBlocking(false);
+    } catch (const Poco::TimeoutException&) {
+      return fail(resp, RIVET_NET_NOT_DELIVERED, "connecting to " + where + " timed out");
+    } catch (const Poco::Exception& e) {
+      return fail(resp, RIVET_NET_NOT_DELIVERED,
+                  "cannot connect to " + where + ": " + e.displayText());
+    }
+    conn->tls =
+        std::make_unique<TlsSocket>(conn->material->clientContext(), conn->socket.impl()->sockfd());
+    conn->tls->expectPeerName(name);
+    IoStatus st = conn->tls->connect(deadline);
+    if (st != IoStatus::Ok)
+      return fail(resp, RIVET_NET_NOT_DELIVERED,
+                  "TLS handshake with " + where + " (expecting " + name +
+                      ") failed: " + conn->tls->error());
+    conn->reader = std::make_unique<HttpReader>(*conn->tls);
+  }
+
+  std::string out;
+  std::string_view body = view(req.body);
+  out.reserve(256 + body.size());
+  out.append(view(req.method)).append(" ").append(view(req.path)).append(" HTTP/1.1\r\nHost: ");
+  out.append(name).append(":").append(std::to_string(req.port));
+  out.append("\r\nUser-Agent: ").append(userAgent_).append("\r\nAccept: application/json\r\n");
+  if (!body.empty() || view(req.method) == "POST")
+    out.append("Content-Type: application/json\r\nContent-Length: ")
+        .append(std::to_string(body.size()))
+        .append("\r\n");
+  out.append("Connection: keep-alive\r\n\r\n").append(body);
+  if (conn->tls->writeAll(out.data(), out.size(), deadline) != IoStatus::Ok)
+    return fail(resp, fresh ? RIVET_NET_NOT_DELIVERED : RIVET_NET_DELIVERED_FAILED,
+                "sending to " + where + " failed: " + conn->tls->error());
+
+  MessageHead head;
+  std::string responseBody;
+  ReadResult r = conn->reader->readHead(false, 64 * 1024, deadline,
+                                        std::chrono::milliseconds(deadline.remainingMs()), head);
+  if (r == ReadResult::Ok)
+    r = conn->reader->readBody(head, kMaxResponseBytes, deadline, responseBody);
+  if (r == ReadResult::Timeout)
+    return fail(resp, RIVET_NET_TIMEOUT,
+                "no answer from " + where + " within " + std::to_string(req.timeout_ms) + " ms");
+  if (r != ReadResult::Ok) {
+    // With TLS 1.3 a server refuses our certificate after our handshake completed: the alert
+    // arrives on the first read, and the request was never processed.
+    if (fresh && conn->tls->tlsFailure())
+      return fail(resp, RIVET_NET_NOT_DELIVERED,
+                  "TLS handshake with " + where + " failed: " + conn->tls->error());
+    return fail(resp, RIVET_NET_DELIVERED_FAILED,
+                "reading the answer from " + where + " failed: " +
+                    (r == ReadResult::TooLarge    ? std::string("response too large")
+                     : r == ReadResult::Malformed ? std::string("malformed HTTP response")
+                                                  : conn->tls->error()));
+  }
+  resp.status = head.status;
+  write(resp.body, responseBody);
+  if (head.keepAlive)
+    giveBack(key, std::move(conn));
+  return RIVET_NET_OK;
+}
+
+} // namespace rivet::mtls

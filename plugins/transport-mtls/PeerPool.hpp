@@ -1,0 +1,39 @@
+// The agent channel's client side: keep-alive TLS connections pooled per peer (address, port
+// and expected name), deadlines on connect and on the whole exchange, and an honest report of
+// whether a failed request may have been delivered.
+#pragma once
+
+#include "MaterialStore.hpp"
+
+#include "rivet/sdk/abi.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace rivet::mtls {
+
+class PeerPool {
+public:
+  PeerPool(const MaterialStore& materials, std::string userAgent);
+  ~PeerPool();
+
+  rivet_net_result request(const rivet_peer_request& request, rivet_peer_response& response);
+  // Closes idle connections.
+  void clear();
+
+  struct Connection;
+
+private:
+  std::unique_ptr<Connection> take(const std::string& key);
+  void giveBack(const std::string& key, std::unique_ptr<Connection> c);
+
+  const MaterialStore& materials_;
+  std::string userAgent_;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
+} // namespace rivet::mtls
