@@ -1,4 +1,7 @@
 // rivetctl: the operator's command line. Subcommands: plugin check.
+#include "BenchCommand.hpp"
+#include "CaCommand.hpp"
+#include "NodeCommand.hpp"
 #include "PluginCommand.hpp"
 
 #include "rivet/sdk/abi.h"
@@ -13,7 +16,11 @@ namespace {
 const char* kUsage = R"(usage: rivetctl [--config FILE] <command> [args]
 
 commands:
+  ping [HOST:PORT] [--name NODE]    ping a node (default: the local node of --config)
+  agents [HOST:PORT] [--name NODE]  list a node's agents
   plugin check FILE    load FILE with rivetd's plugin loader and print its descriptor
+  bench --url URL ...  HTTPS load generator with a client certificate (bench --help)
+  ca COMMAND [args]    the mesh CA: init, issue, revoke, crl, show (see rivetctl ca --help)
   --version            print the version
   --help               show this help
 
@@ -24,6 +31,11 @@ exit status: 0 success, 1 the command failed, 2 usage error
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  std::string configPath;
+  if (args.size() >= 2 && (args[0] == "--config" || args[0] == "-c")) {
+    configPath = args[1];
+    args.erase(args.begin(), args.begin() + 2);
+  }
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;
@@ -33,8 +45,14 @@ int main(int argc, char** argv) {
               << RIVET_ABI_MINOR << ")\n";
     return 0;
   }
+  if (args[0] == "ping" || args[0] == "agents")
+    return rivet::ctl::nodeCommand(args[0], configPath, {args.begin() + 1, args.end()});
   if (args[0] == "plugin")
     return rivet::ctl::pluginCommand({args.begin() + 1, args.end()});
+  if (args[0] == "bench")
+    return rivet::ctl::benchCommand({args.begin() + 1, args.end()});
+  if (args[0] == "ca")
+    return rivet::ctl::caCommand({args.begin() + 1, args.end()});
   std::cerr << "rivetctl: unknown command '" << args[0] << "'; see rivetctl --help\n";
   return 2;
 }

@@ -3,6 +3,7 @@
 
 #include "log/Log.hpp"
 #include "plugin/AgentFactory.hpp"
+#include "plugin/NodeInfo.hpp"
 #include "plugin/PluginPaths.hpp"
 
 #include <chrono>
@@ -39,21 +40,7 @@ Node::Node(config::Config config)
       channel_(config_.mesh.nodeName, agents_, config_.mesh.maxChainDepth) {
   pluginDir_ = config_.plugins.dir.empty() ? plugin::defaultPluginDir() : config_.plugins.dir;
   agentsDir_ = config_.plugins.agentsDir.empty() ? pluginDir_ : config_.plugins.agentsDir;
-  Poco::JSON::Object info(Poco::JSON_PRESERVE_KEY_ORDER);
-  info.set("node_name", config_.mesh.nodeName);
-  info.set("advertise_host", config_.mesh.advertiseHost);
-  info.set("listen_host", config_.mesh.listenHost);
-  info.set("port", config_.mesh.agentChannelPort);
-  info.set("version", std::string(RIVET_VERSION));
-  info.set("mesh_enabled", config_.mesh.enabled);
-  info.set("heartbeat_interval_ms", config_.mesh.heartbeatIntervalMs);
-  Poco::JSON::Object tls(Poco::JSON_PRESERVE_KEY_ORDER);
-  tls.set("ca_path", config_.mesh.tls.caPath);
-  tls.set("cert_path", config_.mesh.tls.certPath);
-  tls.set("key_path", config_.mesh.tls.keyPath);
-  tls.set("crl_path", config_.mesh.tls.crlPath);
-  info.set("tls", tls);
-  nodeInfo_ = toJson(info);
+  nodeInfo_ = plugin::nodeInfoJson(config_);
 }
 
 Node::~Node() {
