@@ -88,18 +88,18 @@ ReadResult HttpReader::fill(const Deadline& d) {
 
 ReadResult HttpReader::readHead(bool request, size_t maxHead, const Deadline& firstByte,
                                 std::chrono::milliseconds headTimeout, MessageHead& head) {
-  size_t scanned = begin_;
-  Deadline whole = hasBuffered() ? Deadline::in(headTimeout) : firstByte;
+  size_t scanned = 0; // bytes after begin_ already searched for the end of the head
   bool started = hasBuffered();
+  Deadline whole = started ? Deadline::in(headTimeout) : firstByte;
   for (;;) {
     std::string_view data(buf_.data() + begin_, end_ - begin_);
     // Tolerate empty lines between messages (RFC 9112 §2.2).
-    while (request && (data.substr(0, 2) == "\r\n")) {
+    while (request && data.substr(0, 2) == "\r\n") {
       begin_ += 2;
       data.remove_prefix(2);
+      scanned = 0;
     }
-    size_t from = scanned > begin_ + 3 ? scanned - begin_ - 3 : 0;
-    size_t endOfHead = data.find("\r\n\r\n", from);
+    size_t endOfHead = data.find("\r\n\r\n", scanned > 3 ? scanned - 3 : 0);
     if (endOfHead != std::string_view::npos) {
       std::string_view text = data.substr(0, endOfHead + 2);
       begin_ += endOfHead + 4;
@@ -107,7 +107,7 @@ ReadResult HttpReader::readHead(bool request, size_t maxHead, const Deadline& fi
     }
     if (data.size() > maxHead)
       return ReadResult::TooLarge;
-    scanned = end_;
+    scanned = data.size(); // fill() may move the buffer but keeps this offset from begin_
     ReadResult r = fill(started ? whole : firstByte);
     if (r != ReadResult::Ok)
       return r;

@@ -39,15 +39,15 @@ void ensureDirectory(const std::string& path, unsigned mode) {
   if (parent != path && parent != "." && parent != "/")
     ensureDirectory(parent, 0755);
   if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
-    throw CaError("cannot create folder " + path + ": " + reason() +
-                  "; check the permissions of " + parent);
+    throw CaError("cannot create folder " + path + ": " + reason() + "; check the permissions of " +
+                  parent);
   ::chmod(path.c_str(), mode); // mkdir applies the umask; the CA's folders need exact modes
 }
 
 void writeFileAtomically(const std::string& path, const std::string& content, unsigned mode) {
-  std::string tmp = parentOf(path) + "/." + path.substr(path.find_last_of('/') + 1) + ".tmp." +
-                    std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  std::string base = path.substr(path.find_last_of('/') + 1); // whole path when there is no '/'
+  std::string tmp = parentOf(path) + "/." + base + ".XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC); // unique per writer; created 0600, then `mode`
   if (fd < 0)
     throw CaError("cannot write " + path + ": " + reason() + "; check the permissions of " +
                   parentOf(path));

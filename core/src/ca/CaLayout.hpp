@@ -24,7 +24,9 @@ public:
   // The same bundle under the name RivetOS's rivet-ca.sh writes.
   std::string chainAlias() const { return intermediateDir() + "/chain.pem"; }
   std::string issuedDir() const { return dir_ + "/issued"; }
-  std::string issuedCert(const std::string& stem) const { return issuedDir() + "/" + stem + ".crt"; }
+  std::string issuedCert(const std::string& stem) const {
+    return issuedDir() + "/" + stem + ".crt";
+  }
   std::string issuedKey(const std::string& stem) const { return issuedDir() + "/" + stem + ".key"; }
   std::string crl() const { return dir_ + "/crl.pem"; }
   // File stem -> serial, revocations and the CRL number.

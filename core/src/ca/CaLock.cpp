@@ -10,8 +10,16 @@
 #include <unistd.h>
 
 namespace rivet::ca {
+namespace {
 
-CaLock::CaLock(const std::string& path) {
+std::mutex& processMutex() {
+  static std::mutex m;
+  return m;
+}
+
+} // namespace
+
+CaLock::CaLock(const std::string& path) : threadLock_(processMutex()) {
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0)
     throw CaError("cannot open the CA lock file " + path + ": " + std::strerror(errno) +

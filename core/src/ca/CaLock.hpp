@@ -2,6 +2,7 @@
 // written, so two operators issuing at once (NFS included) never lose each other's entries.
 #pragma once
 
+#include <mutex>
 #include <string>
 
 namespace rivet::ca {
@@ -14,6 +15,7 @@ public:
   CaLock& operator=(const CaLock&) = delete;
 
 private:
+  std::unique_lock<std::mutex> threadLock_; // fcntl locks are per process: this covers threads
   int fd_ = -1;
 };
 

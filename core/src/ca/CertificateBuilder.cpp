@@ -46,8 +46,7 @@ X509Ptr CertificateBuilder::sign(X509* issuer, EVP_PKEY* issuerKey) {
   X509V3_set_ctx(&ctx, signer, cert_.get(), nullptr, nullptr, 0);
   for (const auto& [nid, value] : extensions_) {
     ExtensionPtr ext(X509V3_EXT_nconf_nid(nullptr, &ctx, nid, value.c_str()));
-    check(ext != nullptr,
-          std::string("cannot build extension ") + OBJ_nid2sn(nid) + " = " + value);
+    check(ext != nullptr, std::string("cannot build extension ") + OBJ_nid2sn(nid) + " = " + value);
     check(X509_add_ext(cert_.get(), ext.get(), -1) == 1,
           std::string("cannot add extension ") + OBJ_nid2sn(nid));
   }

@@ -6,6 +6,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h> // EVP_RSA_gen
 
 namespace rivet::ca {
 namespace {
