@@ -37,8 +37,11 @@ void ServerConnection::run() {
   std::string address = "unknown";
   try {
     address = sock.peerAddress().toString();
-    sock.setBlocking(false);
     sock.setNoDelay(true);
+    // Blocking I/O with socket timeouts: a read that sleeps in the kernel costs one syscall.
+    const ServerSettings& s = server_.settings();
+    sock.setReceiveTimeout(Poco::Timespan(s.keepAliveTimeout.count() * 1000));
+    sock.setSendTimeout(Poco::Timespan(s.writeTimeout.count() * 1000));
   } catch (const Poco::Exception&) {
     return; // the client is already gone
   }

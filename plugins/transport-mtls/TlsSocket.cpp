@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <mutex>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -65,7 +66,8 @@ void TlsSocket::installVerifyCallback(SSL_CTX* ctx) {
   SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), &verifyCallback);
 }
 
-TlsSocket::TlsSocket(SSL_CTX* ctx, int fd) : ssl_(SSL_new(ctx)), fd_(fd) {
+TlsSocket::TlsSocket(SSL_CTX* ctx, int fd)
+    : ssl_(SSL_new(ctx)), fd_(fd), blocking_((fcntl(fd, F_GETFL) & O_NONBLOCK) == 0) {
   if (!ssl_)
     throw std::runtime_error("cannot create a TLS connection object (out of memory?)");
   SSL_set_fd(ssl_, fd);
@@ -113,6 +115,11 @@ IoStatus TlsSocket::handshake(bool server, const Deadline& d) {
 }
 
 IoStatus TlsSocket::read(char* buf, size_t n, size_t& got, const Deadline& d) {
+  if (blocking_ && d.passed() && SSL_pending(ssl_) == 0) {
+    error_ = "read timed out";
+    tlsFailure_ = false;
+    return IoStatus::Timeout;
+  }
   for (;;) {
     ERR_clear_error();
     size_t count = 0;
@@ -159,6 +166,16 @@ IoStatus TlsSocket::wait(int sslResult, const Deadline& d, const char* what) {
     events = POLLIN;
   else if (err == SSL_ERROR_WANT_WRITE)
     events = POLLOUT;
+  if (events != 0 && blocking_) { // SO_RCVTIMEO / SO_SNDTIMEO expired
+    error_ = std::string(what) + " timed out";
+    tlsFailure_ = false;
+    return IoStatus::Timeout;
+  }
+  if (err == SSL_ERROR_SYSCALL && blocking_ && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    error_ = std::string(what) + " timed out";
+    tlsFailure_ = false;
+    return IoStatus::Timeout;
+  }
   if (events == 0) {
     if (err == SSL_ERROR_ZERO_RETURN) {
       error_ = "connection closed by peer";

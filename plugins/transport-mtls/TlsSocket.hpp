@@ -13,7 +13,10 @@ enum class IoStatus { Ok, Timeout, Closed, Error };
 
 class TlsSocket {
 public:
-  // `fd` is a connected, non-blocking socket; it is not owned.
+  // `fd` is a connected socket; it is not owned. On a non-blocking socket every operation
+  // waits with poll() until its deadline. On a blocking socket (the server's connections: one
+  // syscall per read instead of three) the socket's SO_RCVTIMEO/SO_SNDTIMEO bound each wait and
+  // a deadline is checked between reads.
   TlsSocket(SSL_CTX* ctx, int fd);
   ~TlsSocket();
   TlsSocket(const TlsSocket&) = delete;
@@ -48,6 +51,7 @@ private:
 
   SSL* ssl_;
   int fd_;
+  bool blocking_;
   std::string verifyError_; // written by the verify callback during the handshake
   std::string error_;
   bool tlsFailure_ = false;

@@ -58,7 +58,9 @@ TEST(ConfigFiles, RivetYamlRunsAnywhereWithEchoAgent) {
 
 TEST(ConfigFiles, DevYamlIsTheDevelopmentNode) {
   auto c = loadShipped("config/examples/dev.yaml").config;
-  EXPECT_FALSE(c.mesh.enabled);
+  EXPECT_TRUE(c.mesh.enabled);
+  EXPECT_EQ(c.mesh.listenHost, "127.0.0.1"); // a development node is never reachable from outside
+  EXPECT_EQ(c.mesh.tls.certPath, shipped("var/ca/issued/dev.crt"));
   EXPECT_EQ(c.mesh.nodeName, "dev");
   EXPECT_EQ(c.mesh.storageDir, shipped("var/dev"));
   EXPECT_EQ(c.log.level, "info");
