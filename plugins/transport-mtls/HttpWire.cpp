@@ -226,6 +226,10 @@ ReadResult HttpReader::readChunked(size_t maxBody, const Deadline& d, std::strin
       break;
     if (body.size() + size > maxBody)
       return ReadResult::TooLarge;
+    // Past 64 KiB, reserve the limit once: untouched pages cost no memory, and no reallocation
+    // ever holds two copies of a large body.
+    if (body.size() + size > 64 * 1024 && body.capacity() < maxBody)
+      body.reserve(maxBody);
     r = readExact(size, d, body);
     if (r == ReadResult::Ok)
       r = readLine(2, d, line);
@@ -296,7 +300,7 @@ const char* reasonPhrase(int status) {
 }
 
 void appendResponse(std::string& out, int status, std::string_view extraHeaders,
-                    std::string_view body, bool keepAlive) {
+                    std::string_view body, bool keepAlive, bool headOnly) {
   char length[24];
   auto end = std::to_chars(length, length + sizeof length, body.size()).ptr;
   char code[8];
@@ -307,7 +311,9 @@ void appendResponse(std::string& out, int status, std::string_view extraHeaders,
                        : "\r\nConnection: close");
   out.append("\r\nDate: ").append(httpDate()).append("\r\n");
   out.append(extraHeaders);
-  out.append("\r\n").append(body);
+  out.append("\r\n");
+  if (!headOnly)
+    out.append(body);
 }
 
 } // namespace rivet::mtls

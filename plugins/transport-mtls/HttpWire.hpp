@@ -55,8 +55,9 @@ private:
 
 const char* reasonPhrase(int status);
 
-// Appends a complete response with Content-Length to `out`.
+// Appends a complete response with Content-Length to `out`; `headOnly` (a HEAD request) leaves
+// the body out but still announces its length.
 void appendResponse(std::string& out, int status, std::string_view extraHeaders,
-                    std::string_view body, bool keepAlive);
+                    std::string_view body, bool keepAlive, bool headOnly = false);
 
 } // namespace rivet::mtls

@@ -118,7 +118,8 @@ void ServerConnection::serve(TlsSocket& tls, const PeerIdentity& peer, const std
     host->dispatch(host->host, &req, &responder);
 
     out.clear();
-    appendResponse(out, reply.status, reply.headers, reply.body, head.keepAlive);
+    appendResponse(out, reply.status, reply.headers, reply.body, head.keepAlive,
+                   head.method == "HEAD");
     if (tls.writeAll(out.data(), out.size(), Deadline::in(s.writeTimeout)) != IoStatus::Ok)
       return;
     if (!head.keepAlive)

@@ -37,7 +37,12 @@ void writeError(rivet_peer_response& response, const std::string& text) {
 
 Node::Node(config::Config config)
     : config_(std::move(config)),
-      channel_(config_.mesh.nodeName, agents_, config_.mesh.maxChainDepth) {
+      engine_({config_.mesh.nodeName, config_.mesh.maxChainDepth, config_.mesh.agentWorkers, 5000},
+              agents_, nullptr,
+              [this](const rivet_peer_request& req, rivet_peer_response& resp) {
+                return request(req, resp);
+              }),
+      channel_(config_.mesh.nodeName, agents_, engine_) {
   pluginDir_ = config_.plugins.dir.empty() ? plugin::defaultPluginDir() : config_.plugins.dir;
   agentsDir_ = config_.plugins.agentsDir.empty() ? pluginDir_ : config_.plugins.agentsDir;
   nodeInfo_ = plugin::nodeInfoJson(config_);
@@ -180,51 +185,31 @@ bool Node::reload() {
 
 rivet_task_status Node::delegate(const rivet_task* current, std::string_view requestJson,
                                  std::string& resultJson) {
-  auto started = std::chrono::steady_clock::now();
-  Poco::JSON::Object result(Poco::JSON_PRESERVE_KEY_ORDER);
-  auto finish = [&](rivet_task_status status, const std::string& text, const std::string& agent) {
-    static const char* names[] = {"completed", "failed", "timeout", "rejected"};
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - started)
-                  .count();
-    result.set("status", std::string(names[status]));
-    result.set("response", text);
-    result.set("agent", agent);
-    result.set("durationMs", static_cast<int64_t>(ms));
-    resultJson = toJson(result);
-    return status;
-  };
+  delegation::TaskRequest task;
   Poco::JSON::Object::Ptr req;
   try {
     req = Poco::JSON::Parser().parse(std::string(requestJson)).extract<Poco::JSON::Object::Ptr>();
+    task.toAgent = req->optValue<std::string>("toAgent", "");
+    task.task = req->optValue<std::string>("message", "");
+    task.model = req->optValue<std::string>("model", "");
+    task.timeoutMs = req->optValue<int64_t>("timeoutMs", 120000);
   } catch (const std::exception&) {
-    return finish(RIVET_TASK_FAILED, "delegate(): the request is not a JSON object", "");
+    resultJson = R"({"status":"failed","response":"delegate(): the request must be a JSON object )"
+                 R"(with toAgent and message","agent":"","durationMs":0})";
+    return RIVET_TASK_FAILED;
   }
-  std::string to = req->optValue<std::string>("toAgent", "");
-  plugin::TaskInput in;
-  in.fromAgent = current ? std::string(current->agent_id.data, current->agent_id.len) : "unknown";
-  in.message = req->optValue<std::string>("message", "");
-  in.model = req->optValue<std::string>("model", "");
-  in.timeoutMs = req->optValue<int64_t>("timeoutMs", 120000);
-  in.chainDepth = current ? current->chain_depth + 1 : 0;
-  if (static_cast<int>(in.chainDepth) >= config_.mesh.maxChainDepth)
-    return finish(RIVET_TASK_REJECTED,
-                  "Delegation chain depth limit reached (" +
-                      std::to_string(config_.mesh.maxChainDepth) + "). Chain: " + in.fromAgent +
-                      " → " + to + " at depth " + std::to_string(in.chainDepth) +
-                      ". Increase maxChainDepth in config if deeper chains are needed.",
-                  to);
-  auto agent = agents_.find(to);
-  if (!agent)
-    return finish(
-        RIVET_TASK_FAILED,
-        "Agent \"" + to + "\" not found locally or in the mesh. Agents you can " +
-            "delegate to: " + (agents_.ids().empty() ? "(none reachable)" : joined(agents_.ids())),
-        to);
-  log::get("MeshDelegation")->info("Delegating to {} locally", to);
-  std::atomic<bool> cancelled{false};
-  auto out = agent->handle(in, cancelled);
-  return finish(out.status, out.text, to);
+  task.fromAgent = current ? std::string(current->agent_id.data, current->agent_id.len) : "unknown";
+  task.chainDepth = current ? current->chain_depth + 1 : 1;
+  delegation::Outcome out = engine_.delegate(task);
+  if (out.httpStatus != 0) // busy or no agents: an agent sees a failed result
+    out.status = RIVET_TASK_FAILED;
+  Poco::JSON::Object result(Poco::JSON_PRESERVE_KEY_ORDER);
+  result.set("status", std::string(delegation::DelegationEngine::statusName(out.status)));
+  result.set("response", out.text);
+  result.set("agent", out.agent);
+  result.set("durationMs", out.durationMs);
+  resultJson = toJson(result);
+  return out.status;
 }
 
 } // namespace rivet::app

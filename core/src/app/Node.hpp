@@ -4,6 +4,7 @@
 
 #include "channel/AgentChannel.hpp"
 #include "config/Config.hpp"
+#include "delegation/DelegationEngine.hpp"
 #include "plugin/AgentSet.hpp"
 #include "plugin/HostServices.hpp"
 #include "plugin/PluginCatalog.hpp"
@@ -54,6 +55,7 @@ private:
   std::string nodeInfo_;
   plugin::PluginCatalog catalog_;
   plugin::AgentSet agents_;
+  delegation::DelegationEngine engine_;
   channel::AgentChannel channel_;
   std::unique_ptr<plugin::PluginInstance> transport_;
   std::unique_ptr<plugin::PluginInstance> discovery_;

@@ -14,28 +14,8 @@ namespace {
 
 using util::appendJsonString;
 
-const char* statusName(rivet_task_status s) {
-  switch (s) {
-  case RIVET_TASK_COMPLETED:
-    return "completed";
-  case RIVET_TASK_TIMEOUT:
-    return "timeout";
-  case RIVET_TASK_REJECTED:
-    return "rejected";
-  default:
-    return "failed";
-  }
-}
-
 ChannelResponse json(int status, std::string body) {
   return {status, std::move(body), 0};
-}
-
-std::string joinedIds(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const auto& id : ids)
-    out += (out.empty() ? "" : ", ") + id;
-  return out.empty() ? "(none reachable)" : out;
 }
 
 std::string messageReply(const std::string& text, const std::string& agent, int64_t ms,
@@ -44,14 +24,16 @@ std::string messageReply(const std::string& text, const std::string& agent, int6
   appendJsonString(body, text);
   body += ",\"agent\":";
   appendJsonString(body, agent);
-  body += ",\"durationMs\":" + std::to_string(ms) + ",\"status\":\"" + statusName(status) + "\"}";
+  body += ",\"durationMs\":" + std::to_string(ms) + ",\"status\":\"" +
+          delegation::DelegationEngine::statusName(status) + "\"}";
   return body;
 }
 
 } // namespace
 
-AgentChannel::AgentChannel(std::string nodeName, const plugin::AgentSet& agents, int maxChainDepth)
-    : nodeName_(std::move(nodeName)), agents_(agents), maxChainDepth_(maxChainDepth) {}
+AgentChannel::AgentChannel(std::string nodeName, const plugin::AgentSet& agents,
+                           delegation::DelegationEngine& engine)
+    : nodeName_(std::move(nodeName)), agents_(agents), engine_(engine) {}
 
 ChannelResponse AgentChannel::handle(const ChannelRequest& r) const {
   try {
@@ -103,51 +85,28 @@ ChannelResponse AgentChannel::agentList() const {
 }
 
 ChannelResponse AgentChannel::message(const ChannelRequest& r) const {
-  auto started = std::chrono::steady_clock::now();
   auto parsed = parseMessageRequest(r.body);
   if (!parsed.request)
     return json(parsed.status, parsed.error);
   const MessageRequest& m = *parsed.request;
-
-  std::shared_ptr<plugin::AgentInstance> agent =
-      m.toAgent.empty() ? agents_.defaultAgent() : agents_.find(m.toAgent);
-  if (!agent) {
-    if (m.toAgent.empty())
-      return json(503, R"({"error":"No agents available on this node"})");
-    std::string error = "Agent \"" + m.toAgent +
-                        "\" not found locally or in the mesh. Agents you can delegate to: " +
-                        joinedIds(agents_.ids());
-    std::string body = "{\"error\":";
-    appendJsonString(body, error);
-    return json(404, body + "}");
-  }
+  std::string target = m.toAgent;
+  if (target.empty())
+    if (auto agent = agents_.defaultAgent())
+      target = agent->id();
   auto logger = log::get("AgentChannel");
   logger->info("Received mesh delegation peer.cn={} from {} → {}: {}...", r.peerCn, m.fromAgent,
-               agent->id(), util::utf8Prefix(m.message, 100));
+               target, util::utf8Prefix(m.message, 100));
 
-  auto elapsed = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 started)
-        .count();
-  };
-  if (m.chainDepth >= maxChainDepth_) {
-    std::string text = "Delegation chain depth limit reached (" + std::to_string(maxChainDepth_) +
-                       "). Chain: " + m.fromAgent + " → " + agent->id() + " at depth " +
-                       std::to_string(m.chainDepth) +
-                       ". Increase maxChainDepth in config if deeper chains are needed.";
-    return json(200, messageReply(text, agent->id(), elapsed(), RIVET_TASK_REJECTED));
+  delegation::TaskRequest task{m.fromAgent, m.task, m.toAgent, m.model, m.chainDepth, m.timeoutMs};
+  delegation::Outcome out = engine_.handleInbound(task);
+  if (out.httpStatus != 0) {
+    std::string body = "{\"error\":";
+    appendJsonString(body, out.text);
+    return {out.httpStatus, body + "}", out.retryAfterSeconds};
   }
-  plugin::TaskInput in;
-  in.fromAgent = m.fromAgent;
-  in.message = m.task;
-  in.model = m.model;
-  in.chainDepth = static_cast<uint32_t>(m.chainDepth);
-  in.timeoutMs = m.timeoutMs;
-  std::atomic<bool> cancelled{false};
-  plugin::TaskOutput out = agent->handle(in, cancelled);
-  if (out.status != RIVET_TASK_COMPLETED)
+  if (out.status != RIVET_TASK_COMPLETED && out.status != RIVET_TASK_REJECTED)
     logger->error("Delegation from {} (peer.cn={}) failed: {}", m.fromAgent, r.peerCn, out.text);
-  return json(200, messageReply(out.text, agent->id(), elapsed(), out.status));
+  return json(200, messageReply(out.text, out.agent, out.durationMs, out.status));
 }
 
 } // namespace rivet::channel

@@ -2,6 +2,7 @@
 // the caller's certificate CN in; status, headers and JSON body out. No sockets here.
 #pragma once
 
+#include "delegation/DelegationEngine.hpp"
 #include "plugin/AgentSet.hpp"
 
 #include <string>
@@ -25,7 +26,8 @@ struct ChannelResponse {
 
 class AgentChannel {
 public:
-  AgentChannel(std::string nodeName, const plugin::AgentSet& agents, int maxChainDepth);
+  AgentChannel(std::string nodeName, const plugin::AgentSet& agents,
+               delegation::DelegationEngine& engine);
 
   ChannelResponse handle(const ChannelRequest& request) const;
 
@@ -36,7 +38,7 @@ private:
 
   std::string nodeName_;
   const plugin::AgentSet& agents_;
-  int maxChainDepth_;
+  delegation::DelegationEngine& engine_;
 };
 
 } // namespace rivet::channel

@@ -1,0 +1,37 @@
+// Per-peer circuit breaker: after repeated failures to reach a peer it is skipped for a
+// cool-down, then one trial request decides whether it is healthy again. State changes are logged.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace rivet::delegation {
+
+class CircuitBreaker {
+public:
+  CircuitBreaker(int failureThreshold = 3,
+                 std::chrono::milliseconds coolDown = std::chrono::seconds(30))
+      : threshold_(failureThreshold), coolDown_(coolDown) {}
+
+  // False while the peer's circuit is open; after the cool-down one caller gets true
+  // (half-open trial).
+  bool allow(const std::string& peer);
+  void recordSuccess(const std::string& peer);
+  void recordFailure(const std::string& peer, const std::string& reason);
+
+private:
+  enum class State { Closed, Open, HalfOpen };
+  struct Peer {
+    State state = State::Closed;
+    int failures = 0;
+    std::chrono::steady_clock::time_point openedAt;
+  };
+  int threshold_;
+  std::chrono::milliseconds coolDown_;
+  std::mutex mutex_;
+  std::map<std::string, Peer> peers_;
+};
+
+} // namespace rivet::delegation

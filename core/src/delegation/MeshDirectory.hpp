@@ -1,0 +1,29 @@
+// What delegation needs to know about the rest of the mesh: which nodes can run an agent.
+// Implemented over the registry; absent when the mesh is disabled.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rivet::delegation {
+
+struct RemoteNode {
+  std::string name;
+  std::string host;
+  int port = 0;
+  int64_t lastSeen = 0;
+};
+
+class MeshDirectory {
+public:
+  virtual ~MeshDirectory() = default;
+  // Other nodes listing `agentId`, online and not stale, most recently seen first.
+  virtual std::vector<RemoteNode> candidates(const std::string& agentId) = 0;
+  // Names of other nodes listing `agentId` that are offline or stale.
+  virtual std::vector<std::string> unavailableHosts(const std::string& agentId) = 0;
+  // Agent ids hosted by other nodes that are online and not stale.
+  virtual std::vector<std::string> remoteAgents() = 0;
+};
+
+} // namespace rivet::delegation
