@@ -109,6 +109,9 @@ void Node::start() {
     logger->info("Mesh disabled (mesh.enabled: false): serving local agents only, no agent "
                  "channel");
   }
+  dropWatcher_ = std::make_unique<plugin::DropWatcher>(
+      agentsDir_, [this](const std::string& path) { hotDrop(path); });
+  dropWatcher_->start();
   started_ = true;
   auto ids = agents_.ids();
   logger->info("Node {} ready: {} agent{} ({})", config_.mesh.nodeName, ids.size(),
@@ -121,6 +124,7 @@ void Node::stop() {
   started_ = false;
   auto logger = log::get("Node");
   logger->info("Stopping node {}", config_.mesh.nodeName);
+  dropWatcher_.reset();
   if (discovery_) {
     discovery_->stop();
     logger->info("Discovery stopped");
@@ -133,6 +137,42 @@ void Node::stop() {
   logger->info("Agents stopped");
   discovery_.reset();
   transport_.reset();
+}
+
+void Node::hotDrop(const std::string& path) {
+  auto logger = log::get("Plugins");
+  if (catalog_.hasPath(path)) {
+    logger->warn("'{}' changed, but that plugin is already loaded; restart rivetd to load the "
+                 "new version",
+                 path);
+    return;
+  }
+  std::shared_ptr<const plugin::LoadedPlugin> loaded;
+  try {
+    loaded = catalog_.add(path, true);
+  } catch (const plugin::LoadError& e) {
+    logger->warn("refused dropped plugin file: {} (fix the file and copy it again)", e.what());
+    return;
+  }
+  if (!loaded)
+    return; // not an agent plugin; the catalog said so
+  if (agents_.find(loaded->name())) {
+    logger->warn("dropped plugin '{}' ({}) is not started: an agent named {} already runs here",
+                 loaded->name(), path, loaded->name());
+    return;
+  }
+  try {
+    auto agent = plugin::createAgent(loaded, *this, loaded->name(), "{}");
+    agents_.add(agent);
+    log::get("Agents")->info("Agent {} hot-loaded from {} (plugin {} {}, provider {}{}{})",
+                             agent->id(), path, loaded->name(), loaded->version(),
+                             agent->provider(), agent->model().empty() ? "" : ", model ",
+                             agent->model());
+  } catch (const plugin::InstanceError& e) {
+    logger->warn("dropped plugin {} loaded, but its agent did not start without settings: {}; "
+                 "add it under agents: and restart",
+                 path, e.what());
+  }
 }
 
 std::string Node::nodeInfoJson() const {

@@ -6,6 +6,7 @@
 #include "config/Config.hpp"
 #include "delegation/DelegationEngine.hpp"
 #include "plugin/AgentSet.hpp"
+#include "plugin/DropWatcher.hpp"
 #include "plugin/HostServices.hpp"
 #include "plugin/PluginCatalog.hpp"
 #include "plugin/PluginInstance.hpp"
@@ -45,6 +46,8 @@ public:
 
 private:
   void loadPlugins();
+  // A plugin file dropped into plugins.agents_dir while running.
+  void hotDrop(const std::string& path);
   std::unique_ptr<plugin::PluginInstance> startRequired(const std::string& name, rivet_kind kind,
                                                         const std::string& key,
                                                         const std::string& component);
@@ -59,6 +62,7 @@ private:
   channel::AgentChannel channel_;
   std::unique_ptr<plugin::PluginInstance> transport_;
   std::unique_ptr<plugin::PluginInstance> discovery_;
+  std::unique_ptr<plugin::DropWatcher> dropWatcher_;
   bool started_ = false;
 };
 

@@ -1,0 +1,49 @@
+// Watches the agents folder for plugin files dropped in while rivetd runs: a new or changed
+// `.so` is reported once it has stopped changing for a settle time (a copy has finished).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace rivet::plugin {
+
+class DropWatcher {
+public:
+  // `onReady(path)` runs on the watcher's thread.
+  DropWatcher(std::string dir, std::function<void(const std::string&)> onReady,
+              std::chrono::milliseconds settle = std::chrono::milliseconds(500),
+              std::chrono::milliseconds interval = std::chrono::milliseconds(200));
+  ~DropWatcher();
+  DropWatcher(const DropWatcher&) = delete;
+  DropWatcher& operator=(const DropWatcher&) = delete;
+
+  // Remembers the folder's current files as already handled, then starts watching.
+  void start();
+  void stop();
+
+private:
+  struct Seen {
+    std::string signature; // size and mtime
+    std::chrono::steady_clock::time_point since;
+    bool handled = false;
+  };
+  std::map<std::string, std::string> scan() const; // path -> signature
+  void loop();
+
+  std::string dir_;
+  std::function<void(const std::string&)> onReady_;
+  std::chrono::milliseconds settle_;
+  std::chrono::milliseconds interval_;
+  std::map<std::string, Seen> seen_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+} // namespace rivet::plugin
