@@ -3,6 +3,7 @@
 #include "CaCommand.hpp"
 #include "NodeCommand.hpp"
 #include "PluginCommand.hpp"
+#include "SendCommand.hpp"
 
 #include "rivet/sdk/abi.h"
 
@@ -18,6 +19,7 @@ const char* kUsage = R"(usage: rivetctl [--config FILE] <command> [args]
 commands:
   ping [HOST:PORT] [--name NODE]    ping a node (default: the local node of --config)
   agents [HOST:PORT] [--name NODE]  list a node's agents
+  send AGENT "task" [--timeout MS] [--model M]   run a task on AGENT anywhere in the mesh
   plugin check FILE    load FILE with rivetd's plugin loader and print its descriptor
   bench --url URL ...  HTTPS load generator with a client certificate (bench --help)
   ca COMMAND [args]    the mesh CA: init, issue, revoke, crl, show (see rivetctl ca --help)
@@ -47,6 +49,8 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "ping" || args[0] == "agents")
     return rivet::ctl::nodeCommand(args[0], configPath, {args.begin() + 1, args.end()});
+  if (args[0] == "send")
+    return rivet::ctl::sendCommand(configPath, {args.begin() + 1, args.end()});
   if (args[0] == "plugin")
     return rivet::ctl::pluginCommand({args.begin() + 1, args.end()});
   if (args[0] == "bench")
