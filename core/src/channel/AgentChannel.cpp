@@ -33,23 +33,22 @@ std::string messageReply(const std::string& text, const std::string& agent, int6
 
 AgentChannel::AgentChannel(std::string nodeName, const plugin::AgentSet& agents,
                            delegation::DelegationEngine& engine)
-    : nodeName_(std::move(nodeName)), agents_(agents), engine_(engine) {}
+    : nodeName_(std::move(nodeName)), agents_(agents), engine_(engine),
+      logger_(log::get("AgentChannel")) {}
 
 ChannelResponse AgentChannel::handle(const ChannelRequest& r) const {
   try {
     if (r.method == "GET" && r.path == "/api/mesh/ping")
       return ping(r);
-    auto logger = log::get("AgentChannel");
-    logger->debug("Request {} {} from peer.cn={}", r.method, r.path, r.peerCn);
+    logger_->debug("Request {} {} from peer.cn={}", r.method, r.path, r.peerCn);
     if (r.method == "POST" && r.path == "/api/message")
       return message(r);
     if (r.method == "GET" && r.path == "/api/agents")
       return agentList();
     return json(404, R"({"error":"Not found"})");
   } catch (const std::exception& e) {
-    log::get("AgentChannel")
-        ->error("Agent channel request failed {} {} peer.cn={}: {}", r.method, r.path, r.peerCn,
-                e.what());
+    logger_->error("Agent channel request failed {} {} peer.cn={}: {}", r.method, r.path, r.peerCn,
+                   e.what());
     return json(500, R"({"error":"Internal error"})");
   }
 }
@@ -93,9 +92,8 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r) const {
   if (target.empty())
     if (auto agent = agents_.defaultAgent())
       target = agent->id();
-  auto logger = log::get("AgentChannel");
-  logger->info("Received mesh delegation peer.cn={} from {} → {}: {}...", r.peerCn, m.fromAgent,
-               target, util::utf8Prefix(m.message, 100));
+  logger_->info("Received mesh delegation peer.cn={} from {} → {}: {}...", r.peerCn, m.fromAgent,
+                target, util::utf8Prefix(m.message, 100));
 
   delegation::TaskRequest task{m.fromAgent, m.task, m.toAgent, m.model, m.chainDepth, m.timeoutMs};
   delegation::Outcome out = engine_.handleInbound(task);
@@ -105,7 +103,7 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r) const {
     return {out.httpStatus, body + "}", out.retryAfterSeconds};
   }
   if (out.status != RIVET_TASK_COMPLETED && out.status != RIVET_TASK_REJECTED)
-    logger->error("Delegation from {} (peer.cn={}) failed: {}", m.fromAgent, r.peerCn, out.text);
+    logger_->error("Delegation from {} (peer.cn={}) failed: {}", m.fromAgent, r.peerCn, out.text);
   return json(200, messageReply(out.text, out.agent, out.durationMs, out.status));
 }
 

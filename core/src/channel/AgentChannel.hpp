@@ -5,6 +5,9 @@
 #include "delegation/DelegationEngine.hpp"
 #include "plugin/AgentSet.hpp"
 
+#include <spdlog/logger.h>
+
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -39,6 +42,7 @@ private:
   std::string nodeName_;
   const plugin::AgentSet& agents_;
   delegation::DelegationEngine& engine_;
+  std::shared_ptr<spdlog::logger> logger_; // looked up once: log::get() takes a lock
 };
 
 } // namespace rivet::channel

@@ -42,7 +42,8 @@ struct Pending {
 DelegationEngine::DelegationEngine(EngineSettings settings, const plugin::AgentSet& agents,
                                    MeshDirectory* directory, PeerCaller caller)
     : settings_(std::move(settings)), agents_(agents), directory_(directory),
-      caller_(std::move(caller)), workers_(settings_.agentWorkers) {}
+      caller_(std::move(caller)), workers_(settings_.agentWorkers),
+      logger_(log::get("MeshDelegation")) {}
 
 const char* DelegationEngine::statusName(rivet_task_status s) {
   switch (s) {
@@ -96,7 +97,7 @@ Outcome DelegationEngine::route(const TaskRequest& request, bool inbound) {
     return out;
   }
   if (local) {
-    log::get("MeshDelegation")->info("Delegating to {} locally", target);
+    logger_->info("Delegating to {} locally", target);
     out = runLocal(*local, request);
   } else {
     std::vector<RemoteNode> nodes =
@@ -182,9 +183,8 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
       lastReason = node.name + " skipped: its circuit is open after repeated failures";
       continue;
     }
-    log::get("MeshDelegation")
-        ->info("Delegating to {} remotely via {} ({}:{})", r.toAgent, node.name, node.host,
-               node.port);
+    logger_->info("Delegating to {} remotely via {} ({}:{})", r.toAgent, node.name, node.host,
+                  node.port);
     RemoteResult result = callRemote(caller_, node, r, settings_.remoteGraceMs);
     if (result.reachedAgent) {
       breaker_.recordSuccess(node.name);
@@ -199,7 +199,7 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
       return out;
     }
     breaker_.recordFailure(node.name, result.text);
-    log::get("MeshDelegation")->warn("{}; trying the next node", result.text);
+    logger_->warn("{}; trying the next node", result.text);
     lastReason = result.text;
   }
   out.status = RIVET_TASK_FAILED;

@@ -8,6 +8,8 @@
 #include "delegation/WorkerPool.hpp"
 #include "plugin/AgentSet.hpp"
 
+#include <spdlog/logger.h>
+
 #include <functional>
 #include <string>
 
@@ -67,6 +69,7 @@ private:
   PeerCaller caller_;
   WorkerPool workers_;
   CircuitBreaker breaker_;
+  std::shared_ptr<spdlog::logger> logger_;
 };
 
 } // namespace rivet::delegation
