@@ -7,6 +7,7 @@
 
 #include "rivet/sdk/abi.h"
 
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -32,6 +33,7 @@ exit status: 0 success, 1 the command failed, 2 usage error
 } // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN); // a server that hangs up must not kill rivetctl
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string configPath;
   if (args.size() >= 2 && (args[0] == "--config" || args[0] == "-c")) {

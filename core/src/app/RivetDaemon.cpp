@@ -19,6 +19,8 @@ namespace rivet::app {
 using Poco::Util::Option;
 
 void RivetDaemon::blockSignals() {
+  // A peer that hangs up must not kill the daemon: OpenSSL writes with plain write().
+  std::signal(SIGPIPE, SIG_IGN);
   sigset_t set;
   sigemptyset(&set);
   for (int s : {SIGINT, SIGTERM, SIGQUIT, SIGHUP})

@@ -1,0 +1,402 @@
+// The openai agent, driven by the SDK's fake host, against a real chat-completions server
+// running in the test process (ChatCompletionsServer): HTTP, HTTPS, errors and deadlines.
+#include "ChatCompletionsServer.hpp"
+#include "TestCertificate.hpp"
+
+#include <rivet/sdk/testing/fake_host.hpp>
+
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/ServerSocket.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+namespace {
+
+using rivet::sdk::testing::FakeHost;
+using rivet::sdk::testing::PluginHarness;
+using rivet::test::ChatCompletionsServer;
+using rivet::test::ScriptedAnswer;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Settings for an agent of `server`'s API, with `extra` JSON members appended.
+std::string settingsFor(const std::string& baseUrl, const std::string& extra = "") {
+  return R"({"base_url":")" + baseUrl + R"(","model":"llama3.1:8b")" +
+         (extra.empty() ? "" : "," + extra) + "}";
+}
+
+// One created and started openai agent.
+struct OpenAiAgent {
+  OpenAiAgent(const std::string& name, const std::string& settings)
+      : host(name, settings), agent(&rivet_plugin_entry, host) {
+    agent.create();
+    agent.start();
+  }
+  FakeHost host;
+  PluginHarness agent;
+};
+
+// The refusal message create() gives for `settings` (empty when it was accepted).
+std::string refusalFor(const std::string& settings) {
+  FakeHost host("opus", settings);
+  PluginHarness agent(&rivet_plugin_entry, host);
+  try {
+    agent.create();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A loopback port nobody listens on.
+int closedPort() {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  int port = socket.address().port();
+  socket.close();
+  return port;
+}
+
+TEST(OpenAiAgent, SendsModelMessagesTemperatureAndMaxTokens) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl(), R"("system_prompt":"Be brief.",)"
+                                                         R"("temperature":0.2,"max_tokens":256)"));
+  ASSERT_EQ(opus.agent.handle("What is a mesh?").status, RIVET_TASK_COMPLETED);
+
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].uri, "/v1/chat/completions");
+  EXPECT_EQ(requests[0].contentType, "application/json");
+  auto body = requests[0].json();
+  EXPECT_EQ(body->getValue<std::string>("model"), "llama3.1:8b");
+  auto messages = body->getArray("messages");
+  ASSERT_EQ(messages->size(), 2u);
+  EXPECT_EQ(messages->getObject(0)->getValue<std::string>("role"), "system");
+  EXPECT_EQ(messages->getObject(0)->getValue<std::string>("content"), "Be brief.");
+  EXPECT_EQ(messages->getObject(1)->getValue<std::string>("role"), "user");
+  EXPECT_EQ(messages->getObject(1)->getValue<std::string>("content"), "What is a mesh?");
+  EXPECT_DOUBLE_EQ(body->getValue<double>("temperature"), 0.2);
+  EXPECT_EQ(body->getValue<int>("max_tokens"), 256);
+  EXPECT_FALSE(body->getValue<bool>("stream"));
+}
+
+TEST(OpenAiAgent, LeavesOutWhatIsNotConfigured) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  ASSERT_EQ(opus.agent.handle("hi").status, RIVET_TASK_COMPLETED);
+
+  auto request = server.requests().at(0);
+  auto body = request.json();
+  ASSERT_EQ(body->getArray("messages")->size(), 1u);
+  EXPECT_EQ(body->getArray("messages")->getObject(0)->getValue<std::string>("role"), "user");
+  EXPECT_FALSE(body->has("temperature"));
+  EXPECT_FALSE(body->has("max_tokens"));
+  EXPECT_EQ(request.authorization, "");
+}
+
+TEST(OpenAiAgent, SendsTheKeyFromTheNamedEnvironmentVariableAsBearer) {
+  ::setenv("RIVET_OPENAI_TEST_KEY", "sk-test-123", 1);
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus",
+                   settingsFor(server.baseUrl(), R"("api_key_env":"RIVET_OPENAI_TEST_KEY")"));
+  ASSERT_EQ(opus.agent.handle("hi").status, RIVET_TASK_COMPLETED);
+  EXPECT_EQ(server.requests().at(0).authorization, "Bearer sk-test-123");
+  for (const auto& line : opus.host.logs)
+    EXPECT_FALSE(contains(line.message, "sk-test-123")) << line.message;
+}
+
+TEST(OpenAiAgent, AnswersWithTheAssistantMessageAsCompleted) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  auto reply = opus.agent.handle("délégation → ok");
+  EXPECT_EQ(reply.status, RIVET_TASK_COMPLETED);
+  EXPECT_EQ(reply.text, "[llama3.1:8b] délégation → ok");
+}
+
+TEST(OpenAiAgent, TaskModelOverridesTheConfiguredModel) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  auto reply = opus.agent.handle("hi", "tester", "qwen2.5:7b");
+  EXPECT_EQ(reply.text, "[qwen2.5:7b] hi");
+  EXPECT_EQ(server.requests().at(0).json()->getValue<std::string>("model"), "qwen2.5:7b");
+}
+
+TEST(OpenAiAgent, TwoInstancesOfOnePluginDescribeAndUseTheirOwnModel) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", R"({"base_url":")" + server.baseUrl() +
+                               R"(","model":"claude-opus","provider":"anthropic-proxy"})");
+  OpenAiAgent sonnet("sonnet",
+                     R"({"base_url":")" + server.baseUrl() + R"(","model":"claude-sonnet"})");
+  EXPECT_EQ(opus.agent.describe(), R"({"provider":"anthropic-proxy","model":"claude-opus"})");
+  EXPECT_EQ(sonnet.agent.describe(), R"({"provider":"openai","model":"claude-sonnet"})");
+  EXPECT_EQ(opus.agent.handle("hi").text, "[claude-opus] hi");
+  EXPECT_EQ(sonnet.agent.handle("hi").text, "[claude-sonnet] hi");
+}
+
+TEST(OpenAiAgent, AnswersConcurrentTasksEachWithItsOwnText) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  std::vector<std::string> replies(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < replies.size(); ++i)
+    threads.emplace_back(
+        [&, i] { replies[i] = opus.agent.handle("task " + std::to_string(i)).text; });
+  for (auto& t : threads)
+    t.join();
+  for (size_t i = 0; i < replies.size(); ++i)
+    EXPECT_EQ(replies[i], "[llama3.1:8b] task " + std::to_string(i));
+}
+
+TEST(OpenAiAgent, SurfacesTheProviderErrorMessageAsFailed) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  struct Case {
+    int status;
+    std::string message;
+  };
+  for (const Case& c : {Case{400, "model 'gpt-9' does not exist"},
+                        Case{401, "Incorrect API key provided: sk-wrong"},
+                        Case{500, "The server had an error while processing your request."}}) {
+    server.script({c.status, ChatCompletionsServer::errorBody(c.message, "invalid_request_error")});
+    auto reply = opus.agent.handle("hi");
+    EXPECT_EQ(reply.status, RIVET_TASK_FAILED);
+    EXPECT_EQ(reply.text, "provider " + server.baseUrl() + " answered HTTP " +
+                              std::to_string(c.status) + ": " + c.message);
+  }
+}
+
+TEST(OpenAiAgent, SurfacesStringErrorsAndPlainBodiesFromOtherServers) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  server.script({404, R"({"error":"model \"llama9\" not found, try pulling it first"})"});
+  EXPECT_TRUE(contains(opus.agent.handle("hi").text,
+                       "answered HTTP 404: model \"llama9\" not found, try pulling it first"));
+  server.script({502, "<html>\n  <body>Bad gateway</body>\n</html>", "text/html"});
+  EXPECT_TRUE(contains(opus.agent.handle("hi").text,
+                       "answered HTTP 502: <html> <body>Bad gateway</body> </html>"));
+  server.script({503, ""});
+  auto empty = opus.agent.handle("hi").text;
+  EXPECT_TRUE(contains(empty, "answered HTTP 503: Service Unavailable (empty body)")) << empty;
+}
+
+TEST(OpenAiAgent, FailsWhenASuccessfulAnswerHasNoChoices) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  server.script({200, R"({"id":"x","object":"chat.completion","choices":[]})"});
+  auto reply = opus.agent.handle("hi");
+  EXPECT_EQ(reply.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(
+      contains(reply.text, "provider " + server.baseUrl() + " answered HTTP 200 without choices"))
+      << reply.text;
+}
+
+TEST(OpenAiAgent, FailsOnAnAnswerThatIsNotJson) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  server.script({200, R"({"choices":[{"message":{"content":"cut off)"});
+  auto reply = opus.agent.handle("hi");
+  EXPECT_EQ(reply.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(contains(reply.text, "answered HTTP 200 with a body that is not a JSON object"))
+      << reply.text;
+}
+
+TEST(OpenAiAgent, ConnectionRefusedNamesTheUrl) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(closedPort()) + "/v1";
+  OpenAiAgent opus("opus", settingsFor(url));
+  auto reply = opus.agent.handle("hi");
+  EXPECT_EQ(reply.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(contains(reply.text, "could not reach " + url + "/chat/completions")) << reply.text;
+  EXPECT_TRUE(contains(reply.text, "Connection refused")) << reply.text;
+}
+
+TEST(OpenAiAgent, TimesOutAfterTimeoutMsNamingTheUrlAndTheLimit) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl(), R"("timeout_ms":300)"));
+  server.script({200, ChatCompletionsServer::completionBody("m", "late"), "application/json",
+                 milliseconds(5000)});
+  auto start = Clock::now();
+  auto reply = opus.agent.handle("hi");
+  EXPECT_LT(Clock::now() - start, milliseconds(2000));
+  EXPECT_EQ(reply.status, RIVET_TASK_TIMEOUT);
+  EXPECT_TRUE(contains(reply.text, server.baseUrl() + "/chat/completions")) << reply.text;
+  EXPECT_TRUE(contains(reply.text, "300 ms (timeout_ms)")) << reply.text;
+}
+
+TEST(OpenAiAgent, TimesOutAtTheTaskDeadlineWhenItIsShorter) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl(), R"("timeout_ms":60000)"));
+  server.script({200, ChatCompletionsServer::completionBody("m", "late"), "application/json",
+                 milliseconds(5000)});
+  auto start = Clock::now();
+  auto reply = opus.agent.handle("hi", "tester", "", 250);
+  EXPECT_LT(Clock::now() - start, milliseconds(2000));
+  EXPECT_EQ(reply.status, RIVET_TASK_TIMEOUT);
+  EXPECT_TRUE(contains(reply.text, "250 ms (task deadline)")) << reply.text;
+}
+
+TEST(OpenAiAgent, StopsWaitingWhenTheHostCancels) {
+  ChatCompletionsServer server;
+  FakeHost host("opus", settingsFor(server.baseUrl()));
+  const rivet_plugin_descriptor* d = rivet_plugin_entry(RIVET_ABI_MAJOR, RIVET_ABI_MINOR);
+  void* instance = nullptr;
+  ASSERT_EQ(d->create(host.api(), &instance, nullptr), RIVET_OK);
+  server.script({200, ChatCompletionsServer::completionBody("m", "late"), "application/json",
+                 milliseconds(5000)});
+
+  std::atomic<bool> cancelled{false};
+  const std::string message = "think hard";
+  rivet_task task{};
+  task.struct_size = sizeof task;
+  task.message = {message.data(), message.size()};
+  task.timeout_ms = 60000;
+  task.host_data = &cancelled;
+  task.is_cancelled = [](const rivet_task* t) -> int {
+    return static_cast<std::atomic<bool>*>(t->host_data)->load() ? 1 : 0;
+  };
+  std::thread host_gives_up([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    cancelled = true;
+  });
+  std::string text;
+  rivet_writer out{&text, [](void* ctx, const char* data, size_t len) {
+                     static_cast<std::string*>(ctx)->append(data, len);
+                   }};
+  auto start = Clock::now();
+  auto status = static_cast<const rivet_agent_ops*>(d->ops)->handle(instance, &task, &out);
+  auto elapsed = Clock::now() - start;
+  host_gives_up.join();
+  d->destroy(instance);
+
+  EXPECT_EQ(status, RIVET_TASK_FAILED);
+  EXPECT_LT(elapsed, milliseconds(1500));
+  EXPECT_TRUE(contains(text, "cancelled")) << text;
+}
+
+TEST(OpenAiAgent, DoesNotCallTheProviderForAnAlreadyCancelledTask) {
+  ChatCompletionsServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  const bool cancelled = true;
+  auto reply = opus.agent.handle("hi", "tester", "", 60000, &cancelled);
+  EXPECT_EQ(reply.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(server.requests().empty());
+}
+
+class OpenAiAgentHttps : public ::testing::Test {
+protected:
+  void SetUp() override { Poco::Net::initializeSSL(); }
+  void TearDown() override { Poco::Net::uninitializeSSL(); }
+};
+
+TEST_F(OpenAiAgentHttps, CompletesOverHttpsTrustingCaPath) {
+  rivet::test::TestCertificate cert;
+  ChatCompletionsServer server(cert.serverContext());
+  OpenAiAgent opus("opus",
+                   settingsFor(server.baseUrl(), R"("ca_path":")" + cert.certPath() + "\""));
+  auto reply = opus.agent.handle("over tls");
+  EXPECT_EQ(reply.status, RIVET_TASK_COMPLETED) << reply.text;
+  EXPECT_EQ(reply.text, "[llama3.1:8b] over tls");
+}
+
+TEST_F(OpenAiAgentHttps, RefusesAServerTheSystemCasDoNotTrust) {
+  rivet::test::TestCertificate cert;
+  ChatCompletionsServer server(cert.serverContext());
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  auto reply = opus.agent.handle("hi");
+  EXPECT_EQ(reply.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(contains(reply.text, "TLS with " + server.baseUrl() + "/chat/completions failed"))
+      << reply.text;
+  EXPECT_TRUE(contains(reply.text, "ca_path")) << reply.text;
+  EXPECT_TRUE(server.requests().empty());
+}
+
+TEST_F(OpenAiAgentHttps, TimesOutOverHttps) {
+  rivet::test::TestCertificate cert;
+  ChatCompletionsServer server(cert.serverContext());
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl(),
+                                       R"("timeout_ms":300,"ca_path":")" + cert.certPath() + "\""));
+  server.script({200, ChatCompletionsServer::completionBody("m", "late"), "application/json",
+                 milliseconds(5000)});
+  auto start = Clock::now();
+  auto reply = opus.agent.handle("hi");
+  EXPECT_LT(Clock::now() - start, milliseconds(2000));
+  EXPECT_EQ(reply.status, RIVET_TASK_TIMEOUT) << reply.text;
+}
+
+TEST(OpenAiAgentSettings, RefusesAMissingOrInvalidBaseUrl) {
+  EXPECT_TRUE(contains(refusalFor(R"({"model":"m"})"), "base_url is required"));
+  EXPECT_TRUE(contains(refusalFor(R"({"base_url":"","model":"m"})"), "base_url is required"));
+  EXPECT_TRUE(contains(refusalFor(R"({"base_url":"ftp://host/v1","model":"m"})"),
+                       "base_url 'ftp://host/v1' must start with http:// or https://"));
+  EXPECT_TRUE(contains(refusalFor(R"({"base_url":"127.0.0.1:11434/v1","model":"m"})"),
+                       "must start with http:// or https://"));
+  EXPECT_TRUE(contains(refusalFor(R"({"base_url":42,"model":"m"})"),
+                       "base_url must be an http:// or https:// URL, found the number 42"));
+}
+
+TEST(OpenAiAgentSettings, RefusesAMissingModel) {
+  EXPECT_TRUE(contains(refusalFor(R"({"base_url":"http://127.0.0.1:1/v1"})"), "model is required"));
+  EXPECT_TRUE(contains(refusalFor(R"({"base_url":"http://127.0.0.1:1/v1","model":["a"]})"),
+                       "model must be a model name, found a list"));
+}
+
+TEST(OpenAiAgentSettings, RefusesAnApiKeyEnvThatIsNotSet) {
+  ::unsetenv("RIVET_OPENAI_TEST_UNSET_KEY");
+  std::string refusal = refusalFor(
+      settingsFor("http://127.0.0.1:1/v1", R"("api_key_env":"RIVET_OPENAI_TEST_UNSET_KEY")"));
+  EXPECT_TRUE(contains(refusal, "api_key_env names RIVET_OPENAI_TEST_UNSET_KEY, but that "
+                                "environment variable is not set"))
+      << refusal;
+}
+
+TEST(OpenAiAgentSettings, RefusesValuesOfTheWrongTypeNamingTheKey) {
+  const std::string url = "http://127.0.0.1:1/v1";
+  EXPECT_TRUE(contains(refusalFor(settingsFor(url, R"("temperature":"warm")")),
+                       "temperature must be a number, at least 0 (e.g. 0.7), found the string "
+                       "\"warm\""));
+  EXPECT_TRUE(contains(refusalFor(settingsFor(url, R"("temperature":-1)")), "temperature must"));
+  EXPECT_TRUE(contains(refusalFor(settingsFor(url, R"("max_tokens":0)")),
+                       "max_tokens must be a whole number of tokens, at least 1, found the "
+                       "number 0"));
+  EXPECT_TRUE(contains(refusalFor(settingsFor(url, R"("max_tokens":1.5)")), "max_tokens must"));
+  EXPECT_TRUE(contains(refusalFor(settingsFor(url, R"("timeout_ms":true)")),
+                       "timeout_ms must be a whole number of milliseconds, at least 1, found "
+                       "true"));
+  EXPECT_TRUE(contains(refusalFor(settingsFor(url, R"("system_prompt":7)")),
+                       "system_prompt must be a string"));
+  EXPECT_TRUE(contains(refusalFor(settingsFor(url, R"("ca_path":"/nonexistent/ca.pem")")),
+                       "ca_path /nonexistent/ca.pem does not exist"));
+  EXPECT_TRUE(contains(refusalFor("[1,2]"), "the settings are not a map"));
+}
+
+TEST(OpenAiAgentSettings, AcceptsNullOptionalSettingsAsUnset) {
+  EXPECT_EQ(refusalFor(settingsFor("http://127.0.0.1:1/v1/",
+                                   R"("temperature":null,"max_tokens":null,"system_prompt":null)")),
+            "");
+}
+
+TEST(OpenAiAgentSettings, WarnsAboutUnknownSettingsNamingTheKey) {
+  OpenAiAgent opus("opus", settingsFor("http://127.0.0.1:1/v1", R"("temprature":0.5)"));
+  bool warned = false;
+  for (const auto& line : opus.host.logs)
+    warned |= line.level == RIVET_LOG_WARN && contains(line.message, "'temprature'");
+  EXPECT_TRUE(warned);
+}
+
+TEST(OpenAiAgentSettings, DescribesProviderAndModel) {
+  OpenAiAgent opus("opus", settingsFor("http://127.0.0.1:1/v1", R"("provider":"ollama")"));
+  EXPECT_EQ(opus.agent.describe(), R"({"provider":"ollama","model":"llama3.1:8b"})");
+  EXPECT_STREQ(opus.agent.descriptor().name, "openai");
+  auto ops = static_cast<const rivet_agent_ops*>(opus.agent.descriptor().ops);
+  EXPECT_FALSE(ops->flags & RIVET_AGENT_INLINE); // blocks: runs on the host's worker pool
+}
+
+} // namespace
