@@ -48,7 +48,8 @@ double positiveNumber(const std::string& flag, const std::string& v, bool zeroOk
       return d;
   } catch (const std::exception&) {
   }
-  throw BenchUsageError(flag + " '" + v + "': expected a " + (zeroOk ? "non-negative" : "positive") +
+  throw BenchUsageError(flag + " '" + v + "': expected a " +
+                        (zeroOk ? "non-negative" : "positive") +
                         " number of seconds, like 3 or 0.5");
 }
 
@@ -85,7 +86,8 @@ void parseUrl(const std::string& url, BenchOptions& o) {
     o.host = authority.substr(0, colon);
     o.port = colon == std::string::npos ? "443" : authority.substr(colon + 1);
   }
-  if (o.host.empty() || o.port.empty() || o.port.find_first_not_of("0123456789") != std::string::npos)
+  if (o.host.empty() || o.port.empty() ||
+      o.port.find_first_not_of("0123456789") != std::string::npos)
     throw BenchUsageError("--url '" + url + "': expected https://HOST[:PORT]/PATH");
 }
 

@@ -20,18 +20,18 @@ struct BenchOptions {
   std::string name;       // --name: SNI and the name the server certificate must carry
   std::string certFile, keyFile, caFile;
   std::string method = "GET";
-  std::string body;             // --body STRING or the contents of --body @FILE
-  unsigned concurrency = 1;     // connections, each with one request in flight
-  unsigned threads = 1;         // event loops sharing the connections
-  double durationSeconds = 0;   // 0: none (then --requests must bound the run)
-  std::uint64_t requests = 0;   // 0: no limit (then --duration bounds the run)
-  double warmupSeconds = 0;     // traffic before the measurement, not counted
-  double timeoutSeconds = 5;    // per request; with --wait-ready, the whole wait
-  bool newConnection = false;   // a new TCP + TLS connection for every request
-  bool resume = false;          // with --new-connection: resume the previous TLS session
-  bool json = false;            // one JSON object on stdout instead of the text report
-  bool waitReady = false;       // poll until one request succeeds, then report when
-  bool printResponse = false;   // copy the first response to stderr (for checking a server)
+  std::string body;           // --body STRING or the contents of --body @FILE
+  unsigned concurrency = 1;   // connections, each with one request in flight
+  unsigned threads = 1;       // event loops sharing the connections
+  double durationSeconds = 0; // 0: none (then --requests must bound the run)
+  std::uint64_t requests = 0; // 0: no limit (then --duration bounds the run)
+  double warmupSeconds = 0;   // traffic before the measurement, not counted
+  double timeoutSeconds = 5;  // per request; with --wait-ready, the whole wait
+  bool newConnection = false; // a new TCP + TLS connection for every request
+  bool resume = false;        // with --new-connection: resume the previous TLS session
+  bool json = false;          // one JSON object on stdout instead of the text report
+  bool waitReady = false;     // poll until one request succeeds, then report when
+  bool printResponse = false; // copy the first response to stderr (for checking a server)
 };
 
 // The usage text printed by `rivetctl bench --help` and after a usage error.

@@ -17,7 +17,8 @@ bool equalsNoCase(const std::string& a, const char* b) {
   if (a.size() != n)
     return false;
   for (std::size_t i = 0; i < n; ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   return true;
 }
@@ -29,7 +30,7 @@ bool containsTokenNoCase(std::string v, const char* token) {
 
 std::string trim(const std::string& s) {
   std::size_t b = s.find_first_not_of(" \t");
-  std::size_t e = s.find_last_not_of(" \t\r");
+  std::size_t e = s.find_last_not_of(" \t\r\n");
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
@@ -133,7 +134,8 @@ BenchResponseParser::Result BenchResponseParser::parseChunked() {
   }
   // ChunkSize: hex digits, optionally followed by ";extensions".
   std::string hex = trim(line.substr(0, line.find(';')));
-  if (hex.empty() || hex.size() > 15 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+  if (hex.empty() || hex.size() > 15 ||
+      hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
     return fail("bad chunk size line '" + line + "'");
   remaining_ = std::stoull(hex, nullptr, 16);
   state_ = remaining_ == 0 ? State::Trailers : State::ChunkData;
@@ -199,8 +201,9 @@ BenchResponseParser::Result BenchResponseParser::feedEof() {
   }
   if (state_ == State::Done)
     return Result::Done;
-  return fail(state_ == State::Head && buf_.empty() ? "connection closed before any response"
-                                                    : "connection closed in the middle of a response");
+  return fail(state_ == State::Head && buf_.empty()
+                  ? "connection closed before any response"
+                  : "connection closed in the middle of a response");
 }
 
 } // namespace rivet::ctl
