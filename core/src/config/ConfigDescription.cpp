@@ -3,6 +3,7 @@
 #include "config/ConfigLoader.hpp"
 
 #include "config/YamlJson.hpp"
+#include "util/JsonText.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -27,7 +28,7 @@ std::string scalar(const std::string& s) {
                  s.find_first_of("0123456789") != std::string::npos &&
                  std::count(s.begin(), s.end(), '.') <= 1;
   quote = quote || numeric;
-  return quote ? jsonString(s) : s;
+  return quote ? util::jsonString(s) : s;
 }
 
 const char* boolText(bool b) {

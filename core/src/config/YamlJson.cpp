@@ -2,6 +2,8 @@
 // (0.70 stays 0.70), so no precision is lost on the way to the plugin.
 #include "config/YamlJson.hpp"
 
+#include "util/JsonText.hpp"
+
 #include <cctype>
 #include <cstdio>
 
@@ -80,55 +82,17 @@ std::string plainScalar(const YAML::Node& node, const std::string& path, FieldRe
   std::string number;
   if (decimalNumber(s, number) || radixNumber(s, number))
     return number;
-  return jsonString(r.substitute(node, path));
+  return util::jsonString(r.substitute(node, path));
 }
 
 } // namespace
-
-std::string jsonString(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-        out += buf;
-      } else {
-        out += c;
-      }
-    }
-  }
-  return out + "\"";
-}
 
 std::string yamlEntriesToJson(const YamlEntries& entries, const std::string& path, FieldReader& r) {
   std::string out = "{";
   for (const auto& [key, value] : entries) {
     if (out.size() > 1)
       out += ",";
-    out += jsonString(key) + ":" + yamlToJson(value, path + "." + key, r);
+    out += util::jsonString(key) + ":" + yamlToJson(value, path + "." + key, r);
   }
   return out + "}";
 }
@@ -137,7 +101,8 @@ std::string yamlToJson(const YAML::Node& node, const std::string& path, FieldRea
   if (!node.IsDefined() || node.IsNull())
     return "null";
   if (node.IsScalar())
-    return node.Tag() == "?" ? plainScalar(node, path, r) : jsonString(r.substitute(node, path));
+    return node.Tag() == "?" ? plainScalar(node, path, r)
+                             : util::jsonString(r.substitute(node, path));
   if (node.IsSequence()) {
     std::string out = "[";
     for (size_t i = 0; i < node.size(); ++i)

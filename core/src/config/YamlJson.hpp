@@ -18,7 +18,5 @@ std::string yamlEntriesToJson(const YamlEntries& entries, const std::string& pat
                               FieldReader& reader);
 // Any YAML value as JSON text.
 std::string yamlToJson(const YAML::Node& node, const std::string& path, FieldReader& reader);
-// `text` as a JSON string literal, quotes included.
-std::string jsonString(const std::string& text);
 
 } // namespace rivet::config
