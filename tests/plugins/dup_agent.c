@@ -1,58 +1,9 @@
 /* dup-agent-a.so and dup-agent-b.so: two files built from this source, both a valid agent named
  * "dup-agent"; each loads alone, but a catalog must refuse the second naming both files. */
-#include "rivet/sdk/abi.h"
+#include "fixture_agent.h"
 
-static int instance_storage;
+static const rivet_plugin_descriptor descriptor = FIXTURE_DESCRIPTOR(
+    RIVET_PLUGIN_MAGIC, sizeof(rivet_plugin_descriptor), RIVET_ABI_MAJOR, RIVET_ABI_MINOR,
+    RIVET_KIND_AGENT, "dup-agent" /* the defect: the same name in two files */);
 
-static int create(const rivet_host_api* host, void** instance, rivet_writer* error) {
-  (void)host;
-  (void)error;
-  *instance = &instance_storage;
-  return RIVET_OK;
-}
-
-static int start(void* instance, rivet_writer* error) {
-  (void)instance;
-  (void)error;
-  return RIVET_OK;
-}
-
-static void stop(void* instance) {
-  (void)instance;
-}
-
-static void describe(void* instance, rivet_writer* out) {
-  static const char json[] = "{\"provider\":\"fixture\"}";
-  (void)instance;
-  out->write(out->ctx, json, sizeof json - 1);
-}
-
-static rivet_task_status handle(void* instance, const rivet_task* task, rivet_writer* out) {
-  (void)instance;
-  out->write(out->ctx, task->message.data, task->message.len);
-  return RIVET_TASK_COMPLETED;
-}
-
-static const rivet_agent_ops ops = {sizeof(rivet_agent_ops), 0, describe, handle};
-
-static const rivet_plugin_descriptor descriptor = {
-    .magic = RIVET_PLUGIN_MAGIC,
-    .struct_size = sizeof(rivet_plugin_descriptor),
-    .abi_major = RIVET_ABI_MAJOR,
-    .abi_minor = RIVET_ABI_MINOR,
-    .kind = RIVET_KIND_AGENT,
-    .name = "dup-agent", /* the defect: the same name in two files */
-    .version = "1.0.0",
-    .description = "test fixture",
-    .create = create,
-    .start = start,
-    .stop = stop,
-    .destroy = stop,
-    .ops = &ops};
-
-__attribute__((visibility("default"))) const rivet_plugin_descriptor*
-rivet_plugin_entry(uint16_t host_abi_major, uint16_t host_abi_minor) {
-  (void)host_abi_major;
-  (void)host_abi_minor;
-  return &descriptor;
-}
+FIXTURE_ENTRY(descriptor)
