@@ -7,6 +7,7 @@ packages=(
   g++ make cmake pkg-config clang-format
   libpoco-dev libssl-dev openssl libyaml-cpp-dev libspdlog-dev libfmt-dev
   libavahi-client-dev libgtest-dev libgmock-dev
+  rapidjson-dev
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include "TransportClient.hpp"
 #include "config/ConfigLoader.hpp"
 #include "log/Log.hpp"
+#include "registry/RegistryStore.hpp"
 
 #include <iostream>
 
@@ -72,12 +73,28 @@ int nodeCommand(const std::string& command, const std::string& configPath,
     t.verifyName = (name.empty() ? mesh.nodeName : name) + ".mesh";
   } else {
     auto colon = address.rfind(':');
-    if (colon == std::string::npos) {
-      std::cerr << "rivetctl: '" << address
-                << "' has no port: give HOST:PORT (node names resolve through the registry once "
-                   "it exists; use HOST:PORT --name NODE meanwhile)\n";
-      return 1;
+    if (colon == std::string::npos) { // a bare node name: its address comes from the registry
+      try {
+        registry::RegistryStore store(mesh.storageDir);
+        auto node = store.snapshot()->find(address);
+        if (!node) {
+          std::cerr << "rivetctl: node '" << address << "' is not in " << store.path()
+                    << "; see `rivetctl list`, or give HOST:PORT\n";
+          return 1;
+        }
+        t.host = node->host();
+        t.port = static_cast<int>(node->integer("port").value_or(3000));
+        t.verifyName = (name.empty() ? node->name() : name) + ".mesh";
+      } catch (const std::exception& e) {
+        std::cerr << "rivetctl: cannot read the registry to find '" << address << "': " << e.what()
+                  << "\n";
+        return 1;
+      }
+      address.clear();
     }
+  }
+  if (!address.empty()) {
+    auto colon = address.rfind(':');
     t.host = address.substr(0, colon);
     t.port = std::atoi(address.c_str() + colon + 1);
     if (t.port <= 0 || t.port > 65535) {

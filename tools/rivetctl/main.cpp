@@ -1,6 +1,7 @@
 // rivetctl: the operator's command line. Subcommands: plugin check.
 #include "BenchCommand.hpp"
 #include "CaCommand.hpp"
+#include "ListCommand.hpp"
 #include "NodeCommand.hpp"
 #include "PluginCommand.hpp"
 #include "SendCommand.hpp"
@@ -21,6 +22,8 @@ commands:
   ping [HOST:PORT] [--name NODE]    ping a node (default: the local node of --config)
   agents [HOST:PORT] [--name NODE]  list a node's agents
   send AGENT "task" [--timeout MS] [--model M]   run a task on AGENT anywhere in the mesh
+  list [--json]        the registry (mesh.json): status, name, address, agents, last seen
+  status [--json]      counts of online / offline / degraded nodes
   plugin check FILE    load FILE with rivetd's plugin loader and print its descriptor
   bench --url URL ...  HTTPS load generator with a client certificate (bench --help)
   ca COMMAND [args]    the mesh CA: init, issue, revoke, crl, show (see rivetctl ca --help)
@@ -51,6 +54,8 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "ping" || args[0] == "agents")
     return rivet::ctl::nodeCommand(args[0], configPath, {args.begin() + 1, args.end()});
+  if (args[0] == "list" || args[0] == "status")
+    return rivet::ctl::listCommand(args[0], configPath, {args.begin() + 1, args.end()});
   if (args[0] == "send")
     return rivet::ctl::sendCommand(configPath, {args.begin() + 1, args.end()});
   if (args[0] == "plugin")

@@ -102,6 +102,14 @@ void Node::start() {
   if (config_.mesh.enabled) {
     transport_ = startRequired("transport-" + config_.mesh.transport, RIVET_KIND_TRANSPORT,
                                "mesh.transport", "AgentChannel");
+    membership_ = std::make_unique<Membership>(config_.mesh, agents_);
+    try {
+      membership_->start();
+    } catch (const std::exception& e) {
+      throw StartupError(e.what());
+    }
+    engine_.setDirectory(membership_.get());
+    channel_.setRegistry(membership_.get());
     if (!config_.mesh.discovery.mode.empty())
       discovery_ = startRequired("discovery-" + config_.mesh.discovery.mode, RIVET_KIND_DISCOVERY,
                                  "mesh.discovery.mode", "Discovery");
@@ -125,13 +133,15 @@ void Node::stop() {
   auto logger = log::get("Node");
   logger->info("Stopping node {}", config_.mesh.nodeName);
   dropWatcher_.reset();
-  if (discovery_) {
-    discovery_->stop();
-    logger->info("Discovery stopped");
-  }
-  if (transport_) {
+  if (transport_) { // first: no new requests; those in progress finish
     transport_->stop();
     logger->info("Agent channel stopped");
+  }
+  if (membership_)
+    membership_->stop(); // marks this node offline
+  if (discovery_) {
+    discovery_->stop(); // withdraws mDNS
+    logger->info("Discovery stopped");
   }
   agents_.stopAll();
   logger->info("Agents stopped");
@@ -164,6 +174,8 @@ void Node::hotDrop(const std::string& path) {
   try {
     auto agent = plugin::createAgent(loaded, *this, loaded->name(), "{}");
     agents_.add(agent);
+    if (membership_)
+      membership_->agentsChanged(); // announced in the registry at once
     log::get("Agents")->info("Agent {} hot-loaded from {} (plugin {} {}, provider {}{}{})",
                              agent->id(), path, loaded->name(), loaded->version(),
                              agent->provider(), agent->model().empty() ? "" : ", model ",

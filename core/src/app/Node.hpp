@@ -2,6 +2,7 @@
 // order of ARCHITECTURE.md "Threads". Implements the host services plugins call.
 #pragma once
 
+#include "app/Membership.hpp"
 #include "channel/AgentChannel.hpp"
 #include "config/Config.hpp"
 #include "delegation/DelegationEngine.hpp"
@@ -63,6 +64,7 @@ private:
   std::unique_ptr<plugin::PluginInstance> transport_;
   std::unique_ptr<plugin::PluginInstance> discovery_;
   std::unique_ptr<plugin::DropWatcher> dropWatcher_;
+  std::unique_ptr<Membership> membership_;
   bool started_ = false;
 };
 

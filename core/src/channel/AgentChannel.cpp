@@ -45,6 +45,14 @@ ChannelResponse AgentChannel::handle(const ChannelRequest& r) const {
       return message(r);
     if (r.method == "GET" && r.path == "/api/agents")
       return agentList();
+    if (registry_ && r.method == "GET" && r.path == "/api/mesh") {
+      auto a = registry_->nodes();
+      return json(a.status, std::move(a.body));
+    }
+    if (registry_ && r.method == "POST" && r.path == "/api/mesh/join") {
+      auto a = registry_->join(r.body, r.peerCn);
+      return json(a.status, std::move(a.body));
+    }
     return json(404, R"({"error":"Not found"})");
   } catch (const std::exception& e) {
     logger_->error("Agent channel request failed {} {} peer.cn={}: {}", r.method, r.path, r.peerCn,

@@ -2,6 +2,7 @@
 // the caller's certificate CN in; status, headers and JSON body out. No sockets here.
 #pragma once
 
+#include "channel/RegistryEndpoints.hpp"
 #include "delegation/DelegationEngine.hpp"
 #include "plugin/AgentSet.hpp"
 
@@ -33,6 +34,8 @@ public:
                delegation::DelegationEngine& engine);
 
   ChannelResponse handle(const ChannelRequest& request) const;
+  // Serves /api/mesh and /api/mesh/join from `registry` (absent: those paths are 404).
+  void setRegistry(RegistryEndpoints* registry) { registry_ = registry; }
 
 private:
   ChannelResponse ping(const ChannelRequest& request) const;
@@ -42,6 +45,7 @@ private:
   std::string nodeName_;
   const plugin::AgentSet& agents_;
   delegation::DelegationEngine& engine_;
+  RegistryEndpoints* registry_ = nullptr;
   std::shared_ptr<spdlog::logger> logger_; // looked up once: log::get() takes a lock
 };
 

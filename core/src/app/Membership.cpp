@@ -1,0 +1,202 @@
+// Own registry entry, heartbeat timer, registry endpoints and the delegation directory.
+#include "app/Membership.hpp"
+
+#include "log/Log.hpp"
+#include "registry/JoinRequest.hpp"
+#include "registry/RegistryError.hpp"
+#include "util/JsonText.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+namespace rivet::app {
+namespace {
+
+std::string errorBody(const std::string& text) {
+  return "{\"error\":" + util::jsonString(text) + "}";
+}
+
+bool cnMatches(std::string_view cn, const std::string& name) {
+  return cn == name || cn == name + ".mesh";
+}
+
+} // namespace
+
+Membership::Membership(const config::Mesh& mesh, const plugin::AgentSet& agents)
+    : mesh_(mesh), agents_(agents), store_(mesh.storageDir) {}
+
+Membership::~Membership() {
+  stop();
+}
+
+registry::NodeRecord Membership::selfRecord() const {
+  registry::NodeFields f;
+  f.id = mesh_.nodeName;
+  f.name = mesh_.nodeName;
+  f.host = mesh_.advertiseHost;
+  f.port = mesh_.agentChannelPort;
+  f.version = RIVET_VERSION;
+  std::string details;
+  for (const auto& a : agents_.list()) {
+    f.agents.push_back(a->id());
+    if (std::find(f.providers.begin(), f.providers.end(), a->provider()) == f.providers.end())
+      f.providers.push_back(a->provider());
+    if (!a->model().empty())
+      f.models.push_back(a->model());
+    details += (details.empty() ? "" : ",") + util::jsonString(a->id()) +
+               ":{\"provider\":" + util::jsonString(a->provider()) +
+               (a->model().empty() ? "" : ",\"model\":" + util::jsonString(a->model())) + "}";
+  }
+  f.metadataJson = "{\"agentDetails\":{" + details + "}}";
+  return registry::NodeRecord::fromFields(f);
+}
+
+void Membership::start() {
+  std::error_code ec;
+  std::filesystem::create_directories(mesh_.storageDir, ec);
+  try {
+    store_.registerSelf(selfRecord());
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot register in " + store_.path() + ": " + e.what() +
+                             " (mesh.storage_dir)");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_ = true;
+  }
+  timer_ = std::thread([this] { loop(); });
+  log::get("Mesh")->info("Mesh started — heartbeat every {}ms", mesh_.heartbeatIntervalMs);
+}
+
+void Membership::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!running_)
+      return;
+    running_ = false;
+  }
+  wake_.notify_all();
+  if (timer_.joinable())
+    timer_.join();
+  try {
+    store_.markOffline(mesh_.nodeName); // logs "Node deregistered"
+
+  } catch (const std::exception& e) {
+    log::get("Mesh")->error("could not mark this node offline in {}: {}", store_.path(), e.what());
+  }
+  log::get("Mesh")->info("Mesh stopped");
+}
+
+void Membership::agentsChanged() {
+  try {
+    store_.heartbeat(selfRecord());
+  } catch (const std::exception& e) {
+    log::get("Mesh")->error("Mesh heartbeat failed: {}", e.what());
+  }
+}
+
+// The timer: heartbeat and prune in one locked write per tick; nothing else runs here.
+void Membership::loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  auto interval = std::chrono::milliseconds(mesh_.heartbeatIntervalMs);
+  auto next = std::chrono::steady_clock::now() + interval;
+  while (running_) {
+    if (wake_.wait_until(lock, next, [this] { return !running_; }))
+      break;
+    next += interval;
+    if (next < std::chrono::steady_clock::now())
+      next = std::chrono::steady_clock::now() + interval; // fell behind: do not burst
+    lock.unlock();
+    try {
+      store_.heartbeatAndPrune(selfRecord(), mesh_.staleThresholdMs);
+    } catch (const std::exception& e) {
+      log::get("Mesh")->error("Mesh heartbeat failed: {}", e.what());
+    }
+    lock.lock();
+  }
+}
+
+EndpointAnswer Membership::nodes() {
+  try {
+    return {200, store_.nodesJson()};
+  } catch (const std::exception& e) {
+    log::get("AgentChannel")->error("Agent channel request failed GET /api/mesh: {}", e.what());
+    return {500, R"({"error":"Internal error"})"};
+  }
+}
+
+EndpointAnswer Membership::join(std::string_view body, std::string_view peerCn) {
+  registry::JoinCheck check = registry::checkJoinBody(body);
+  if (!check.node)
+    return {400, errorBody(check.error)};
+  const registry::NodeRecord& node = *check.node;
+  if (!cnMatches(peerCn, node.name()))
+    return {403, errorBody("Certificate CN " + std::string(peerCn) + " may not register node " +
+                           node.name())};
+  try {
+    std::string nodes = store_.join(node);
+    log::get("AgentChannel")
+        ->info("Mesh join: {} ({}:{}) peer.cn={}", node.name(), node.host(),
+               node.integer("port").value_or(0), peerCn);
+    return {200, "{\"status\":\"ok\",\"nodes\":" + nodes + "}"};
+  } catch (const std::exception& e) {
+    log::get("AgentChannel")->error("Mesh join of {} failed: {}", node.name(), e.what());
+    return {500, R"({"error":"Internal error"})"};
+  }
+}
+
+std::shared_ptr<const registry::Registry> Membership::recent() {
+  std::lock_guard<std::mutex> lock(cacheMutex_);
+  auto now = std::chrono::steady_clock::now();
+  if (!cache_ || now - cachedAt_ > std::chrono::milliseconds(500)) {
+    cache_ = store_.snapshot();
+    cachedAt_ = now;
+  }
+  return cache_;
+}
+
+std::vector<delegation::RemoteNode> Membership::candidates(const std::string& agentId) {
+  std::vector<delegation::RemoteNode> out;
+  int64_t now = store_.now();
+  for (const auto& n : recent()->nodes()) {
+    if (n.id() == mesh_.nodeName || n.status() != "online" || !n.hostsAgent(agentId))
+      continue;
+    int64_t lastSeen = n.integer("lastSeen").value_or(0);
+    if (now - lastSeen > mesh_.staleThresholdMs)
+      continue;
+    out.push_back(
+        {n.name(), n.host(), static_cast<int>(n.integer("port").value_or(3000)), lastSeen});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.lastSeen > b.lastSeen; });
+  return out;
+}
+
+std::vector<std::string> Membership::unavailableHosts(const std::string& agentId) {
+  std::vector<std::string> out;
+  int64_t now = store_.now();
+  for (const auto& n : recent()->nodes()) {
+    if (n.id() == mesh_.nodeName || !n.hostsAgent(agentId))
+      continue;
+    bool fresh = now - n.integer("lastSeen").value_or(0) <= mesh_.staleThresholdMs;
+    if (n.status() != "online" || !fresh)
+      out.push_back(n.name());
+  }
+  return out;
+}
+
+std::vector<std::string> Membership::remoteAgents() {
+  std::set<std::string> ids;
+  int64_t now = store_.now();
+  for (const auto& n : recent()->nodes()) {
+    if (n.id() == mesh_.nodeName || n.status() != "online" ||
+        now - n.integer("lastSeen").value_or(0) > mesh_.staleThresholdMs)
+      continue;
+    for (const auto& a : n.agents())
+      ids.insert(a);
+  }
+  return {ids.begin(), ids.end()};
+}
+
+} // namespace rivet::app

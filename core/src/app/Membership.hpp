@@ -1,0 +1,63 @@
+// This node's membership of the mesh through mesh.json: its own entry (registered at start,
+// heartbeat and prune on a timer, offline at a clean stop), the registry endpoints' logic, and
+// the view of other nodes that delegation uses.
+#pragma once
+
+#include "channel/RegistryEndpoints.hpp"
+#include "config/Config.hpp"
+#include "delegation/MeshDirectory.hpp"
+#include "plugin/AgentSet.hpp"
+#include "registry/RegistryStore.hpp"
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace rivet::app {
+
+using channel::EndpointAnswer;
+
+class Membership : public delegation::MeshDirectory, public channel::RegistryEndpoints {
+public:
+  Membership(const config::Mesh& mesh, const plugin::AgentSet& agents);
+  ~Membership() override;
+
+  // Registers this node and starts the heartbeat timer. Throws std::runtime_error naming the
+  // file when mesh.json cannot be written (or is a legacy array).
+  void start();
+  // Stops the timer and marks this node offline.
+  void stop();
+  // The agent list changed (hot-drop): rewrite the own entry now.
+  void agentsChanged();
+
+  // GET /api/mesh and POST /api/mesh/join (PROTOCOL.md §3).
+  EndpointAnswer nodes() override;
+  EndpointAnswer join(std::string_view body, std::string_view peerCn) override;
+
+  // MeshDirectory
+  std::vector<delegation::RemoteNode> candidates(const std::string& agentId) override;
+  std::vector<std::string> unavailableHosts(const std::string& agentId) override;
+  std::vector<std::string> remoteAgents() override;
+
+  registry::RegistryStore& store() { return store_; }
+
+private:
+  registry::NodeRecord selfRecord() const;
+  std::shared_ptr<const registry::Registry> recent(); // at most 500 ms old
+  void loop();
+
+  const config::Mesh& mesh_;
+  const plugin::AgentSet& agents_;
+  registry::RegistryStore store_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool running_ = false;
+  std::thread timer_;
+  std::mutex cacheMutex_;
+  std::shared_ptr<const registry::Registry> cache_;
+  std::chrono::steady_clock::time_point cachedAt_;
+};
+
+} // namespace rivet::app

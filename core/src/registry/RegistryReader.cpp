@@ -1,0 +1,132 @@
+// A problem already reported is not retried or reported again, so a file that stays broken
+// costs one read per call and one WARN in total; the next good read says it recovered.
+#include "registry/RegistryReader.hpp"
+
+#include "log/Log.hpp"
+#include "registry/AtomicFile.hpp"
+#include "registry/RegistryError.hpp"
+#include "registry/RegistryFile.hpp"
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+namespace rivet::registry {
+namespace {
+
+constexpr int kRetries = 3; // RivetOS rewrites in place: a torn read usually heals in ms
+constexpr auto kRetryDelay = std::chrono::milliseconds(20);
+
+} // namespace
+
+struct RegistryReader::Attempt {
+  std::optional<Registry> registry; // set when readable (empty when the file is missing)
+  bool missing = false;
+  std::string problem; // otherwise: what is wrong, naming the file
+  RegistryError::Kind kind = RegistryError::Kind::Invalid;
+};
+
+RegistryReader::RegistryReader(std::string path) : path_(std::move(path)) {}
+
+RegistryReader::Attempt RegistryReader::load() {
+  Attempt a;
+  for (int i = 0;; ++i) {
+    try {
+      std::optional<std::string> text = AtomicFile::read(path_);
+      if (!text) {
+        a.registry.emplace();
+        a.missing = true;
+      } else {
+        a.registry.emplace(RegistryFile::parse(*text, path_));
+      }
+      return a;
+    } catch (const RegistryError& e) {
+      if (e.kind() == RegistryError::Kind::Legacy)
+        throw;
+      a.problem = e.what();
+      a.kind = e.kind();
+    }
+    bool reported;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      reported = a.problem == lastProblem_;
+    }
+    if (i == kRetries || reported)
+      return a;
+    std::this_thread::sleep_for(kRetryDelay);
+  }
+}
+
+std::shared_ptr<const Registry> RegistryReader::read() {
+  Attempt a = load();
+  if (a.registry) {
+    auto registry = std::make_shared<const Registry>(std::move(*a.registry));
+    noteGood(a.missing ? nullptr : registry);
+    return registry;
+  }
+  std::shared_ptr<const Registry> fallback;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fallback = lastGood_;
+  }
+  std::string use = fallback ? "; using this node's last good copy (" +
+                                   std::to_string(fallback->size()) + " nodes) meanwhile"
+                             : "; no good copy was read before, so it reads as empty meanwhile";
+  warnOnce(a.problem + use + ". If this lasts, restore the file or move it aside", a.problem);
+  return fallback ? fallback : std::make_shared<const Registry>();
+}
+
+RegistryReader::ForUpdate RegistryReader::readForUpdate() {
+  Attempt a = load();
+  if (a.registry) {
+    noteGood(nullptr);
+    return {std::move(*a.registry), false};
+  }
+  if (a.kind != RegistryError::Kind::Invalid)
+    throw RegistryError(a.kind, a.problem);
+  std::shared_ptr<const Registry> good;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    good = lastGood_;
+  }
+  if (!good)
+    throw RegistryError(RegistryError::Kind::NoGoodCopy,
+                        a.problem +
+                            "; not writing it: this node never read a good copy to rebuild it "
+                            "from, and writing only its own entry would drop every other node. "
+                            "Restore the file, or move it aside to start an empty registry");
+  log::get("Mesh")->warn("{}; rewriting it from this node's last good copy ({} nodes) so that no "
+                         "entry is lost",
+                         a.problem, good->size());
+  return {Registry(*good), true};
+}
+
+void RegistryReader::remember(Registry&& written) {
+  auto good = std::make_shared<const Registry>(std::move(written));
+  std::lock_guard<std::mutex> lock(mutex_);
+  lastGood_ = std::move(good);
+}
+
+void RegistryReader::noteGood(const std::shared_ptr<const Registry>& good) {
+  std::string recovered;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (good)
+      lastGood_ = good;
+    recovered.swap(lastProblem_);
+  }
+  if (!recovered.empty())
+    log::get("Mesh")->info("{} reads well again", path_);
+}
+
+void RegistryReader::warnOnce(const std::string& message, const std::string& problem) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (problem == lastProblem_)
+      return;
+    lastProblem_ = problem;
+  }
+  log::get("Mesh")->warn("{}", message);
+}
+
+} // namespace rivet::registry
