@@ -1,48 +1,19 @@
-// fcntl(F_SETLKW) rather than flock: it is the lock that NFSv4 honours across machines. The lock
-// file is never removed, so every writer locks the same inode.
+// util::FileLock with the registry's error and advice.
 #include "registry/RegistryLock.hpp"
 
 #include "registry/RegistryError.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
-
 namespace rivet::registry {
-namespace {
 
-std::mutex& processMutex() {
-  static std::mutex m;
-  return m;
-}
-
-} // namespace
-
-RegistryLock::RegistryLock(const std::string& lockPath) : threadLock_(processMutex()) {
-  fd_ = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd_ < 0)
+RegistryLock::RegistryLock(const std::string& lockPath) {
+  try {
+    lock_ = std::make_unique<util::FileLock>(lockPath, 0666);
+  } catch (const util::FileLockError& e) {
     throw RegistryError(RegistryError::Kind::Io,
-                        "cannot open the mesh registry lock file " + lockPath + ": " +
-                            std::strerror(errno) +
-                            "; check that mesh.storage_dir exists and this user may write there");
-  struct flock lk {};
-  lk.l_type = F_WRLCK;
-  lk.l_whence = SEEK_SET;
-  while (::fcntl(fd_, F_SETLKW, &lk) != 0) {
-    if (errno == EINTR)
-      continue;
-    int err = errno;
-    ::close(fd_);
-    throw RegistryError(RegistryError::Kind::Io,
-                        "cannot lock " + lockPath + ": " + std::strerror(err) +
-                            "; on NFS, check that the lock service (NFSv4 or rpc.statd) works");
+                        std::string("mesh registry: ") + e.what() +
+                            "; check that mesh.storage_dir exists and this user may write there "
+                            "(on NFS, that the lock service works)");
   }
-}
-
-RegistryLock::~RegistryLock() {
-  if (fd_ >= 0)
-    ::close(fd_);
 }
 
 } // namespace rivet::registry
