@@ -52,6 +52,10 @@ registry::NodeRecord Membership::selfRecord() const {
   return registry::NodeRecord::fromFields(f);
 }
 
+std::string Membership::selfJson() const {
+  return selfRecord().toJson(0);
+}
+
 void Membership::start() {
   std::error_code ec;
   std::filesystem::create_directories(mesh_.storageDir, ec);

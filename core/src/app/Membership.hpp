@@ -42,6 +42,8 @@ public:
   std::vector<std::string> remoteAgents() override;
 
   registry::RegistryStore& store() { return store_; }
+  // This node's own record as JSON (for discovery plugins that announce it).
+  std::string selfJson() const;
 
 private:
   registry::NodeRecord selfRecord() const;

@@ -68,7 +68,8 @@ void Node::loadPlugins() {
 
 std::unique_ptr<plugin::PluginInstance> Node::startRequired(const std::string& name,
                                                             rivet_kind kind, const std::string& key,
-                                                            const std::string& component) {
+                                                            const std::string& component,
+                                                            const std::string& settingsJson) {
   auto p = catalog_.find(name);
   if (!p)
     throw StartupError(key + " needs plugin '" + name +
@@ -77,7 +78,7 @@ std::unique_ptr<plugin::PluginInstance> Node::startRequired(const std::string& n
     throw StartupError(key + ": plugin '" + name + "' (" + p->path + ") is a " +
                        plugin::kindName(p->kind()) + " plugin, not a " + plugin::kindName(kind) +
                        " plugin");
-  auto instance = std::make_unique<plugin::PluginInstance>(p, *this, name, component, "{}");
+  auto instance = std::make_unique<plugin::PluginInstance>(p, *this, name, component, settingsJson);
   try {
     instance->create();
     instance->start();
@@ -111,8 +112,7 @@ void Node::start() {
     engine_.setDirectory(membership_.get());
     channel_.setRegistry(membership_.get());
     if (!config_.mesh.discovery.mode.empty())
-      discovery_ = startRequired("discovery-" + config_.mesh.discovery.mode, RIVET_KIND_DISCOVERY,
-                                 "mesh.discovery.mode", "Discovery");
+      startDiscovery();
   } else {
     logger->info("Mesh disabled (mesh.enabled: false): serving local agents only, no agent "
                  "channel");
@@ -143,6 +143,8 @@ void Node::stop() {
     discovery_->stop(); // withdraws mDNS
     logger->info("Discovery stopped");
   }
+  if (verifier_)
+    verifier_->stop();
   agents_.stopAll();
   logger->info("Agents stopped");
   discovery_.reset();
@@ -176,6 +178,7 @@ void Node::hotDrop(const std::string& path) {
     agents_.add(agent);
     if (membership_)
       membership_->agentsChanged(); // announced in the registry at once
+    announceSelf();
     log::get("Agents")->info("Agent {} hot-loaded from {} (plugin {} {}, provider {}{}{})",
                              agent->id(), path, loaded->name(), loaded->version(),
                              agent->provider(), agent->model().empty() ? "" : ", model ",
@@ -202,10 +205,52 @@ rivet_net_result Node::request(const rivet_peer_request& request, rivet_peer_res
 
 void Node::peersSeen(std::string_view peersJson) {
   log::get("Discovery")->debug("Peers reported: {}", peersJson);
+  if (verifier_)
+    verifier_->seen(peersJson);
 }
 
 void Node::peerLost(std::string_view name) {
   log::get("Discovery")->info("Peer lost: {}", name);
+  if (verifier_)
+    verifier_->lost(name);
+}
+
+void Node::startDiscovery() {
+  const auto& mesh = config_.mesh;
+  verifier_ = std::make_unique<discovery::PeerVerifier>(
+      discovery::VerifierSettings{mesh.nodeName, mesh.heartbeatIntervalMs, 3}, membership_->store(),
+      [this](const rivet_peer_request& req, rivet_peer_response& resp) {
+        return request(req, resp);
+      });
+  verifier_->start();
+  Poco::JSON::Object settings(Poco::JSON_PRESERVE_KEY_ORDER);
+  settings.set("mode", mesh.discovery.mode);
+  settings.set("node_name", mesh.nodeName);
+  settings.set("port", mesh.agentChannelPort);
+  settings.set("heartbeat_interval_ms", mesh.heartbeatIntervalMs);
+  settings.set("seed_host", mesh.discovery.seedHost);
+  settings.set("seed_port", mesh.discovery.seedPort);
+  settings.set("mdns_service", mesh.discovery.mdnsService);
+  Poco::JSON::Array peers;
+  for (const auto& p : mesh.peers) {
+    Poco::JSON::Object peer(Poco::JSON_PRESERVE_KEY_ORDER);
+    peer.set("name", p.name);
+    peer.set("host", p.host);
+    peer.set("port", p.port);
+    peers.add(peer);
+  }
+  settings.set("peers", peers);
+  discovery_ = startRequired("discovery-" + mesh.discovery.mode, RIVET_KIND_DISCOVERY,
+                             "mesh.discovery.mode", "Discovery", toJson(settings));
+  announceSelf();
+}
+
+void Node::announceSelf() {
+  if (!discovery_ || !membership_)
+    return;
+  std::string self = membership_->selfJson();
+  auto ops = static_cast<const rivet_discovery_ops*>(discovery_->plugin().ops());
+  ops->self_changed(discovery_->instance(), {self.data(), self.size()});
 }
 
 void Node::dispatch(const rivet_inbound_request& request, rivet_responder& responder) {

@@ -6,6 +6,7 @@
 #include "channel/AgentChannel.hpp"
 #include "config/Config.hpp"
 #include "delegation/DelegationEngine.hpp"
+#include "discovery/PeerVerifier.hpp"
 #include "plugin/AgentSet.hpp"
 #include "plugin/DropWatcher.hpp"
 #include "plugin/HostServices.hpp"
@@ -51,7 +52,11 @@ private:
   void hotDrop(const std::string& path);
   std::unique_ptr<plugin::PluginInstance> startRequired(const std::string& name, rivet_kind kind,
                                                         const std::string& key,
-                                                        const std::string& component);
+                                                        const std::string& component,
+                                                        const std::string& settingsJson = "{}");
+  void startDiscovery();
+  // Tells the discovery plugin this node's current record (announced over mDNS, joined to a seed).
+  void announceSelf();
 
   config::Config config_;
   std::string pluginDir_;
@@ -65,6 +70,7 @@ private:
   std::unique_ptr<plugin::PluginInstance> discovery_;
   std::unique_ptr<plugin::DropWatcher> dropWatcher_;
   std::unique_ptr<Membership> membership_;
+  std::unique_ptr<discovery::PeerVerifier> verifier_;
   bool started_ = false;
 };
 
