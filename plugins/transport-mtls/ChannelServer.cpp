@@ -41,15 +41,28 @@ void ChannelServer::start() {
   server_->start();
 }
 
-void ChannelServer::stop() {
+void ChannelServer::stop(std::chrono::milliseconds grace) {
   if (!server_)
     return;
   stopping_ = true;
   server_->stop(); // stops accepting (returns within the accept poll interval)
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    for (int fd : live_)
-      ::shutdown(fd, SHUT_RDWR); // wakes every connection thread blocked in poll()
+    for (const auto& [fd, busy] : live_)
+      if (!busy)
+        ::shutdown(fd, SHUT_RDWR); // wakes idle connections blocked in a read
+    auto busyLeft = [this] {
+      for (const auto& entry : live_)
+        if (entry.second)
+          return true;
+      return false;
+    };
+    if (busyLeft())
+      log(RIVET_LOG_INFO, "Waiting up to " + std::to_string(grace.count() / 1000) +
+                              " s for requests in progress to finish");
+    drained_.wait_for(lock, grace, [&] { return !busyLeft(); });
+    for (const auto& entry : live_)
+      ::shutdown(entry.first, SHUT_RDWR);
     drained_.wait_for(lock, std::chrono::seconds(5), [this] { return live_.empty(); });
   }
   server_.reset();
@@ -58,7 +71,7 @@ void ChannelServer::stop() {
 
 void ChannelServer::track(int fd) {
   std::lock_guard<std::mutex> lock(mutex_);
-  live_.insert(fd);
+  live_[fd] = false;
   if (stopping_)
     ::shutdown(fd, SHUT_RDWR);
 }
@@ -66,8 +79,23 @@ void ChannelServer::track(int fd) {
 void ChannelServer::untrack(int fd) {
   std::lock_guard<std::mutex> lock(mutex_);
   live_.erase(fd);
-  if (live_.empty())
-    drained_.notify_all();
+  drained_.notify_all();
+}
+
+bool ChannelServer::beginRequest(int fd) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stopping_)
+    return false;
+  live_[fd] = true;
+  return true;
+}
+
+void ChannelServer::endRequest(int fd) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  live_[fd] = false;
+  drained_.notify_all();
+  if (stopping_)
+    ::shutdown(fd, SHUT_RDWR);
 }
 
 } // namespace rivet::mtls

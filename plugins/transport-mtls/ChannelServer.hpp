@@ -10,11 +10,12 @@
 #include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 
 namespace rivet::mtls {
 
@@ -28,8 +29,9 @@ public:
 
   // Binds and starts accepting; throws std::runtime_error naming the address on failure.
   void start();
-  // Stops accepting, closes every connection, waits for the connection threads.
-  void stop();
+  // Stops accepting and closes idle connections at once; requests being served get up to
+  // `grace` to finish and answer, then every connection is closed and the threads joined.
+  void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
   // Used by connections.
   const rivet_host_api* host() const { return host_; }
@@ -39,6 +41,9 @@ public:
   bool stopping() const { return stopping_; }
   void track(int fd);
   void untrack(int fd);
+  // A request head arrived: false when the server is stopping (the connection should close).
+  bool beginRequest(int fd);
+  void endRequest(int fd);
 
 private:
   const rivet_host_api* host_;
@@ -49,7 +54,7 @@ private:
   std::unique_ptr<Poco::Net::TCPServer> server_;
   std::mutex mutex_;
   std::condition_variable drained_;
-  std::set<int> live_;
+  std::map<int, bool> live_; // fd -> serving a request
   std::atomic<bool> stopping_{false};
 };
 

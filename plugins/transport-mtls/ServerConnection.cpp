@@ -86,6 +86,13 @@ void ServerConnection::serve(TlsSocket& tls, const PeerIdentity& peer, const std
     }
     if (r != ReadResult::Ok)
       return; // idle timeout, client closed, or server stopping
+    if (!server_.beginRequest(tls.fd()))
+      return; // stopping: no new work on this connection
+    struct EndRequest {
+      ChannelServer& s;
+      int fd;
+      ~EndRequest() { s.endRequest(fd); }
+    } endRequest{server_, tls.fd()};
     if (head.hasLength && head.contentLength > s.maxBodyBytes) {
       sendError(tls, 413, R"({"error":"Request body exceeds 10 MB limit"})");
       return;

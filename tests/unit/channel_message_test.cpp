@@ -1,0 +1,234 @@
+// The agent channel without sockets: /api/message body validation with RivetOS's texts, the
+// delegation prefix, and AgentChannel's endpoints driving a real echo agent loaded from echo.so.
+#include "TestSupport.hpp"
+
+#include "channel/AgentChannel.hpp"
+#include "channel/MessageRequest.hpp"
+#include "delegation/DelegationEngine.hpp"
+#include "plugin/AgentFactory.hpp"
+#include "plugin/PluginLoader.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace rivet;
+using rivet::test::pluginDir;
+
+namespace {
+
+const char* kInvalidJson = R"({"error":"Invalid JSON body"})";
+const char* kMissingFields = R"({"error":"Missing fromAgent or message"})";
+
+// The node's side of the host API, reduced to what an agent needs to start.
+class StubHostServices : public plugin::HostServices {
+public:
+  std::string nodeInfoJson() const override { return R"({"node_name":"node-a"})"; }
+  rivet_net_result request(const rivet_peer_request&, rivet_peer_response&) override {
+    return RIVET_NET_UNAVAILABLE;
+  }
+  void peersSeen(std::string_view) override {}
+  void peerLost(std::string_view) override {}
+  void dispatch(const rivet_inbound_request&, rivet_responder& responder) override {
+    responder.respond(responder.ctx, 404, nullptr, 0, {"", 0});
+  }
+  rivet_task_status delegate(const rivet_task*, std::string_view, std::string& result) override {
+    result = R"({"status":"rejected","response":"no delegation in unit tests"})";
+    return RIVET_TASK_REJECTED;
+  }
+};
+
+channel::MessageRequest parsedOk(const std::string& body) {
+  auto parsed = channel::parseMessageRequest(body);
+  EXPECT_TRUE(parsed.request.has_value()) << body << " -> " << parsed.error;
+  return parsed.request.value_or(channel::MessageRequest{});
+}
+
+channel::MessageParse parsedError(const std::string& body) {
+  auto parsed = channel::parseMessageRequest(body);
+  EXPECT_FALSE(parsed.request.has_value()) << body << " was accepted";
+  EXPECT_EQ(parsed.status, 400) << body;
+  return parsed;
+}
+
+// A channel for node-a hosting one echo agent (or none), over a delegation engine that has no
+// mesh to forward to.
+class ChannelWithEcho : public ::testing::Test {
+protected:
+  void hostEcho() {
+    agents_.add(
+        plugin::createAgent(plugin::loadPlugin(pluginDir() + "/echo.so"), services_, "echo", "{}"));
+  }
+  channel::ChannelResponse handle(std::string_view method, std::string_view path,
+                                  std::string_view body = "") {
+    return channel_.handle({method, path, body, "node-b", "127.0.0.1:50000"});
+  }
+
+  StubHostServices services_;
+  plugin::AgentSet agents_;
+  delegation::DelegationEngine engine_{
+      {"node-a", 3, 4, 5000},
+      agents_,
+      nullptr,
+      [](const rivet_peer_request&, rivet_peer_response&) { return RIVET_NET_UNAVAILABLE; }};
+  channel::AgentChannel channel_{"node-a", agents_, engine_};
+};
+
+} // namespace
+
+// --- stripDelegationPrefix ----------------------------------------------------------------------
+
+TEST(ChannelMessagePrefix, StripsOneLeadingPrefixAndItsWhitespace) {
+  EXPECT_EQ(channel::stripDelegationPrefix("[Mesh delegation] review this"), "review this");
+  EXPECT_EQ(channel::stripDelegationPrefix("[Mesh delegation]\n\t  review"), "review");
+  EXPECT_EQ(channel::stripDelegationPrefix("[Mesh delegation]review"), "review");
+  EXPECT_EQ(channel::stripDelegationPrefix("[Mesh delegation] [Mesh delegation] twice"),
+            "[Mesh delegation] twice");
+}
+
+TEST(ChannelMessagePrefix, LeavesOtherMessagesUntouched) {
+  EXPECT_EQ(channel::stripDelegationPrefix("review [Mesh delegation] this"),
+            "review [Mesh delegation] this");
+  EXPECT_EQ(channel::stripDelegationPrefix(" [Mesh delegation] leading space"),
+            " [Mesh delegation] leading space");
+  EXPECT_EQ(channel::stripDelegationPrefix("[mesh delegation] lower case"),
+            "[mesh delegation] lower case");
+  EXPECT_EQ(channel::stripDelegationPrefix(""), "");
+  EXPECT_EQ(channel::stripDelegationPrefix("[Mesh delegation]"), "");
+}
+
+// --- parseMessageRequest ------------------------------------------------------------------------
+
+TEST(ChannelMessageParse, ReadsRivetOsBodyWithDefaults) {
+  auto m = parsedOk(R"({"fromAgent":"grok","message":"[Mesh delegation] review this diff"})");
+  EXPECT_EQ(m.fromAgent, "grok");
+  EXPECT_EQ(m.message, "[Mesh delegation] review this diff");
+  EXPECT_EQ(m.task, "review this diff");
+  EXPECT_EQ(m.toAgent, "");
+  EXPECT_EQ(m.model, "");
+  EXPECT_EQ(m.chainDepth, 0);
+  EXPECT_EQ(m.timeoutMs, 120000);
+}
+
+TEST(ChannelMessageParse, ReadsEveryOptionalField) {
+  auto m = parsedOk(R"({"fromAgent":"grok","message":"hi","waitForResponse":true,)"
+                    R"("chainDepth":2,"timeoutMs":60000,"model":"grok-4","toAgent":"echo"})");
+  EXPECT_EQ(m.chainDepth, 2);
+  EXPECT_EQ(m.timeoutMs, 60000);
+  EXPECT_EQ(m.model, "grok-4");
+  EXPECT_EQ(m.toAgent, "echo");
+}
+
+TEST(ChannelMessageParse, AcceptsChainDepthAsStringAsRivetOsPassesItThrough) {
+  EXPECT_EQ(parsedOk(R"({"fromAgent":"a","message":"m","chainDepth":"2"})").chainDepth, 2);
+}
+
+TEST(ChannelMessageParse, NullOptionalFieldsMeanAbsent) {
+  auto m =
+      parsedOk(R"({"fromAgent":"a","message":"m","toAgent":null,"model":null,"chainDepth":null})");
+  EXPECT_EQ(m.toAgent, "");
+  EXPECT_EQ(m.chainDepth, 0);
+}
+
+TEST(ChannelMessageParse, InvalidEmptyNullOrFalsyJsonIsInvalidJsonBody) {
+  for (const char* body : {"", " ", "{", "not json", "null", "false", "0", "\"\"", "{\"a\":1,}"})
+    EXPECT_EQ(parsedError(body).error, kInvalidJson) << body;
+}
+
+TEST(ChannelMessageParse, ArraysAndMissingOrNonStringFieldsAreMissingFromAgentOrMessage) {
+  for (const char* body :
+       {"[]", "[1]", "{}", R"({"fromAgent":"a"})", R"({"message":"m"})",
+        R"({"fromAgent":"a","message":1})", R"({"fromAgent":["a"],"message":"m"})",
+        R"({"fromAgent":"a","message":""})", R"({"fromAgent":"","message":"m"})",
+        R"({"fromAgent":"a","message":null})", R"({"fromAgent":"a","message":true})"})
+    EXPECT_EQ(parsedError(body).error, kMissingFields) << body;
+}
+
+TEST(ChannelMessageParse, WrongTypesOfOptionalFieldsAreRefusedNamingTheField) {
+  EXPECT_PRED2(test::contains, parsedError(R"({"fromAgent":"a","message":"m","toAgent":3})").error,
+               "toAgent");
+  EXPECT_PRED2(test::contains,
+               parsedError(R"({"fromAgent":"a","message":"m","chainDepth":-1})").error,
+               "chainDepth");
+  EXPECT_PRED2(test::contains,
+               parsedError(R"({"fromAgent":"a","message":"m","timeoutMs":0})").error, "timeoutMs");
+  EXPECT_PRED2(test::contains, parsedError(R"({"fromAgent":"a","message":"m","model":{}})").error,
+               "model");
+}
+
+// --- AgentChannel -------------------------------------------------------------------------------
+
+TEST_F(ChannelWithEcho, PingNamesTheNodeAndTheCaller) {
+  auto r = handle("GET", "/api/mesh/ping");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"ok":true,"status":"ok","tls":true,"node":"node-a","cn":"node-b"})");
+}
+
+TEST_F(ChannelWithEcho, MessageRunsTheDefaultAgentOnTheStrippedTask) {
+  hostEcho();
+  auto r = handle("POST", "/api/message",
+                  R"({"fromAgent":"grok","message":"[Mesh delegation] review this diff"})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_PRED2(test::contains, r.body,
+               R"({"response":"review this diff","agent":"echo","durationMs":)");
+  EXPECT_PRED2(test::contains, r.body, R"(,"status":"completed"})");
+}
+
+TEST_F(ChannelWithEcho, MessageToHostedAgentRunsIt) {
+  hostEcho();
+  auto r =
+      handle("POST", "/api/message", R"({"fromAgent":"grok","message":"hi","toAgent":"echo"})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_PRED2(test::contains, r.body, R"({"response":"hi","agent":"echo",)");
+}
+
+TEST_F(ChannelWithEcho, UnknownAgentIs404ListingTheDelegableAgents) {
+  hostEcho();
+  auto r = handle("POST", "/api/message", R"({"fromAgent":"grok","message":"hi","toAgent":"x"})");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body, R"({"error":"Agent \"x\" not found locally or in the mesh. )"
+                    R"(Agents you can delegate to: echo"})");
+}
+
+TEST_F(ChannelWithEcho, ChainDepthAtTheLimitIsA200Rejection) {
+  hostEcho();
+  auto r = handle("POST", "/api/message", R"({"fromAgent":"grok","message":"hi","chainDepth":3})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_PRED2(test::contains, r.body,
+               R"({"response":"Delegation chain depth limit reached (3). Chain: grok → echo at )"
+               R"(depth 3. Increase maxChainDepth in config if deeper chains are needed.",)"
+               R"("agent":"echo",)");
+  EXPECT_PRED2(test::contains, r.body, R"("status":"rejected"})");
+}
+
+TEST_F(ChannelWithEcho, InvalidBodiesAre400WithTheParserText) {
+  hostEcho();
+  EXPECT_EQ(handle("POST", "/api/message", "null").body, kInvalidJson);
+  EXPECT_EQ(handle("POST", "/api/message", "[]").body, kMissingFields);
+  EXPECT_EQ(handle("POST", "/api/message", "[]").status, 400);
+}
+
+TEST_F(ChannelWithEcho, NoAgentsIs503) {
+  auto r = handle("POST", "/api/message", R"({"fromAgent":"grok","message":"hi"})");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, R"({"error":"No agents available on this node"})");
+}
+
+TEST_F(ChannelWithEcho, AgentsListsIdNameAndProvider) {
+  EXPECT_EQ(handle("GET", "/api/agents").body, R"({"agents":[]})");
+  hostEcho();
+  auto r = handle("GET", "/api/agents");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"agents":[{"id":"echo","name":"echo","provider":"echo"}]})");
+}
+
+TEST_F(ChannelWithEcho, OnlyExactPathsAndMethodsAreRouted) {
+  hostEcho();
+  const std::pair<const char*, const char*> requests[] = {
+      {"GET", "/api/mesh/ping?x=1"}, {"GET", "/api/mesh/ping/"}, {"HEAD", "/api/mesh/ping"},
+      {"POST", "/api/mesh/ping"},    {"GET", "/api/message"},    {"POST", "/api/agents"},
+      {"GET", "/api/agents/"},       {"get", "/api/agents"},     {"GET", ""}};
+  for (const auto& [method, path] : requests) {
+    auto r = handle(method, path, "{}");
+    EXPECT_EQ(r.status, 404) << method << " " << path;
+    EXPECT_EQ(r.body, R"({"error":"Not found"})") << method << " " << path;
+  }
+}
