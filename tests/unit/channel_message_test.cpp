@@ -232,3 +232,12 @@ TEST_F(ChannelWithEcho, OnlyExactPathsAndMethodsAreRouted) {
     EXPECT_EQ(r.body, R"({"error":"Not found"})") << method << " " << path;
   }
 }
+
+TEST(ChannelMessageScalars, TruthyScalarIsMissingFieldsAndFalsyScalarIsInvalidJson) {
+  using rivet::channel::parseMessageRequest;
+  for (const char* truthy : {"42", "\"text\"", "true", "[1]"})
+    EXPECT_EQ(parseMessageRequest(truthy).error, R"({"error":"Missing fromAgent or message"})")
+        << truthy;
+  for (const char* falsy : {"0", "\"\"", "false", "null", "", "{", "1 2"})
+    EXPECT_EQ(parseMessageRequest(falsy).error, R"({"error":"Invalid JSON body"})") << falsy;
+}

@@ -59,7 +59,18 @@ MessageParse parseMessageRequest(std::string_view body) {
   try {
     parsed = Poco::JSON::Parser().parse(std::string(body));
   } catch (const Poco::Exception&) {
-    return error(R"({"error":"Invalid JSON body"})");
+    // Poco refuses a top-level scalar (42, "text", true), which is valid JSON: judge it as
+    // RivetOS does, by its truthiness.
+    try {
+      auto wrapped = Poco::JSON::Parser()
+                         .parse("[" + std::string(body) + "]")
+                         .extract<Poco::JSON::Array::Ptr>();
+      if (wrapped->size() != 1)
+        return error(R"({"error":"Invalid JSON body"})");
+      parsed = wrapped->get(0);
+    } catch (const Poco::Exception&) {
+      return error(R"({"error":"Invalid JSON body"})");
+    }
   }
   if (!truthy(parsed))
     return error(R"({"error":"Invalid JSON body"})");
