@@ -75,7 +75,7 @@ TEST(ConfigFiles, DiscoveryExamplesEnableTheMeshWithTheirMode) {
     EXPECT_TRUE(c.mesh.enabled);
     EXPECT_TRUE(c.mesh.tlsConfigured);
     EXPECT_EQ(c.mesh.discovery.mode, mode);
-    EXPECT_EQ(c.mesh.tls.caPath.rfind(shipped("var/certs/"), 0), 0u) << c.mesh.tls.caPath;
+    EXPECT_EQ(c.mesh.tls.caPath, shipped("var/ca/intermediate/ca-chain.pem"));
     ASSERT_FALSE(c.agents.empty());
     EXPECT_EQ(c.agents[0].plugin, "echo");
   }
