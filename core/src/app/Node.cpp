@@ -137,6 +137,8 @@ void Node::stop() {
     transport_->stop();
     logger->info("Agent channel stopped");
   }
+  if (!engine_.shutdown(std::chrono::seconds(5)))
+    logger->warn("an agent was still running 5 s after it was cancelled; stopping anyway");
   if (membership_)
     membership_->stop(); // marks this node offline
   if (discovery_) {

@@ -28,8 +28,10 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
+} // namespace
+
 // What a worker and the waiting caller share; outlives whichever finishes first.
-struct Pending {
+struct DelegationEngine::Pending {
   std::mutex mutex;
   std::condition_variable done;
   bool finished = false;
@@ -37,7 +39,15 @@ struct Pending {
   std::atomic<bool> cancelled{false};
 };
 
-} // namespace
+bool DelegationEngine::shutdown(std::chrono::milliseconds grace) {
+  {
+    std::lock_guard<std::mutex> lock(pendingMutex_);
+    for (auto& weak : pending_)
+      if (auto p = weak.lock())
+        p->cancelled = true;
+  }
+  return workers_.drain(grace);
+}
 
 DelegationEngine::DelegationEngine(EngineSettings settings, const plugin::AgentSet& agents,
                                    MeshDirectory* directory, PeerCaller caller)
@@ -147,6 +157,13 @@ Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const Tas
     return out;
   }
   auto pending = std::make_shared<Pending>();
+  {
+    std::lock_guard<std::mutex> lock(pendingMutex_);
+    pending_.erase(
+        std::remove_if(pending_.begin(), pending_.end(), [](const auto& w) { return w.expired(); }),
+        pending_.end());
+    pending_.push_back(pending);
+  }
   auto shared = agents_.find(agent.id()); // keeps the agent alive while a worker runs it
   bool started = workers_.trySubmit([pending, shared, in] {
     plugin::TaskOutput o = shared->handle(in, pending->cancelled);

@@ -10,8 +10,12 @@
 
 #include <spdlog/logger.h>
 
+#include <chrono>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace rivet::delegation {
 
@@ -55,6 +59,9 @@ public:
   Outcome delegate(const TaskRequest& request);
 
   void setDirectory(MeshDirectory* directory) { directory_ = directory; }
+  // Shutdown: refuses new local work, tells running agents they are cancelled and waits up to
+  // `grace` for them. False when some agent is still running after it.
+  bool shutdown(std::chrono::milliseconds grace);
   static const char* statusName(rivet_task_status s);
 
 private:
@@ -69,6 +76,9 @@ private:
   PeerCaller caller_;
   WorkerPool workers_;
   CircuitBreaker breaker_;
+  struct Pending;
+  std::mutex pendingMutex_;
+  std::vector<std::weak_ptr<Pending>> pending_; // tasks on workers, for cancellation at shutdown
   std::shared_ptr<spdlog::logger> logger_;
 };
 

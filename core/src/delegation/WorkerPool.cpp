@@ -1,60 +1,72 @@
-// Hand-off to idle workers; growth up to the configured size; refusal beyond it.
+// Hand-off to idle workers; growth up to the configured size; refusal beyond it. Threads are
+// detached and share the pool's state, so a stuck agent can never block the daemon's exit.
 #include "delegation/WorkerPool.hpp"
+
+#include <thread>
 
 namespace rivet::delegation {
 
-WorkerPool::WorkerPool(int size) : size_(size < 1 ? 1 : size) {}
+WorkerPool::WorkerPool(int size) : size_(size < 1 ? 1 : size), state_(std::make_shared<State>()) {}
 
 WorkerPool::~WorkerPool() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  ready_.notify_all();
-  for (auto& t : threads_)
-    t.join();
+  drain(std::chrono::seconds(5));
 }
 
 int WorkerPool::busy() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return busy_;
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->busy;
+}
+
+bool WorkerPool::drain(std::chrono::milliseconds limit) {
+  std::unique_lock<std::mutex> lock(state_->mutex);
+  state_->stopping = true;
+  state_->ready.notify_all();
+  return state_->finished.wait_for(lock, limit, [this] { return state_->threads == 0; });
 }
 
 bool WorkerPool::trySubmit(std::function<void()> task) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (stopping_)
+  State& s = *state_;
+  std::unique_lock<std::mutex> lock(s.mutex);
+  if (s.stopping)
     return false;
-  if (idle_ > static_cast<int>(handoff_.size())) {
-    handoff_.push_back(std::move(task));
-    ++busy_;
+  if (s.idle > static_cast<int>(s.handoff.size())) {
+    s.handoff.push_back(std::move(task));
+    ++s.busy;
     lock.unlock();
-    ready_.notify_one();
+    s.ready.notify_one();
     return true;
   }
-  if (static_cast<int>(threads_.size()) >= size_)
+  if (s.threads >= size_)
     return false;
-  handoff_.push_back(std::move(task));
-  ++busy_;
-  ++idle_; // the new thread counts as idle until it takes the task
-  threads_.emplace_back([this] { run(); });
+  s.handoff.push_back(std::move(task));
+  ++s.busy;
+  ++s.idle; // the new thread counts as idle until it takes the task
+  ++s.threads;
+  std::thread(&WorkerPool::run, state_).detach();
   return true;
 }
 
-void WorkerPool::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
+void WorkerPool::run(std::shared_ptr<State> state) {
+  State& s = *state;
+  std::unique_lock<std::mutex> lock(s.mutex);
   for (;;) {
-    ready_.wait(lock, [this] { return stopping_ || !handoff_.empty(); });
-    if (handoff_.empty())
-      return; // stopping and nothing left
-    auto task = std::move(handoff_.front());
-    handoff_.pop_front();
-    --idle_;
+    s.ready.wait(lock, [&] { return s.stopping || !s.handoff.empty(); });
+    if (s.handoff.empty())
+      break; // stopping and nothing left
+    auto task = std::move(s.handoff.front());
+    s.handoff.pop_front();
+    --s.idle;
     lock.unlock();
     task();
+    task = nullptr; // release what the task held before reporting it finished
     lock.lock();
-    --busy_;
-    ++idle_;
+    --s.busy;
+    ++s.idle;
+    s.finished.notify_all();
   }
+  --s.idle;
+  --s.threads;
+  s.finished.notify_all();
 }
 
 } // namespace rivet::delegation

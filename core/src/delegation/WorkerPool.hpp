@@ -2,19 +2,21 @@
 // worker at once or is refused, so a busy node answers 503 instead of piling up work.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
-#include <thread>
-#include <vector>
 
 namespace rivet::delegation {
 
 class WorkerPool {
 public:
   explicit WorkerPool(int size);
-  ~WorkerPool(); // waits for running tasks
+  // Waits up to the drain time for running tasks; workers still busy after it are left to
+  // finish on their own (they keep the state they use alive).
+  ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
@@ -23,18 +25,24 @@ public:
   bool trySubmit(std::function<void()> task);
   int size() const { return size_; }
   int busy() const;
+  // Refuses new tasks and waits up to `limit` for running ones; true when none is left.
+  bool drain(std::chrono::milliseconds limit);
 
 private:
-  void run();
+  struct State {
+    std::mutex mutex;
+    std::condition_variable ready;    // work handed over, or stopping
+    std::condition_variable finished; // a task or a thread ended
+    std::deque<std::function<void()>> handoff;
+    int threads = 0;
+    int idle = 0;
+    int busy = 0;
+    bool stopping = false;
+  };
+  static void run(std::shared_ptr<State> state);
 
   const int size_;
-  mutable std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> handoff_; // at most the number of idle workers
-  std::vector<std::thread> threads_;
-  int idle_ = 0;
-  int busy_ = 0;
-  bool stopping_ = false;
+  std::shared_ptr<State> state_;
 };
 
 } // namespace rivet::delegation
