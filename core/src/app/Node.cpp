@@ -7,6 +7,7 @@
 #include "plugin/PluginPaths.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <sstream>
 
 #include <Poco/JSON/Object.h>
@@ -52,13 +53,47 @@ Node::~Node() {
   stop();
 }
 
+// With an `agents:` section the configuration names every plugin it needs: those are loaded by
+// their conventional file names (<name>.so) and nothing else, which keeps start-up quick and
+// memory small. Anything not found that way falls back to scanning the folders, since plugins
+// are identified by their descriptor's name, not their file name.
+bool Node::loadNamedPlugins() {
+  std::vector<std::string> names;
+  for (const auto& a : config_.agents)
+    names.push_back(a.plugin);
+  if (config_.mesh.enabled) {
+    names.push_back("transport-" + config_.mesh.transport);
+    if (!config_.mesh.discovery.mode.empty())
+      names.push_back("discovery-" + config_.mesh.discovery.mode);
+  }
+  for (const auto& name : names) {
+    if (catalog_.find(name))
+      continue;
+    for (const std::string& dir : {agentsDir_, pluginDir_}) {
+      std::string path = dir + "/" + name + ".so";
+      if (catalog_.find(name) || catalog_.hasPath(path) || !std::filesystem::exists(path))
+        continue;
+      try {
+        catalog_.add(path, dir == agentsDir_ && agentsDir_ != pluginDir_);
+      } catch (const plugin::LoadError&) {
+        return false; // the scan reports it
+      }
+    }
+    if (!catalog_.find(name))
+      return false;
+  }
+  return true;
+}
+
 void Node::loadPlugins() {
   auto logger = log::get("Plugins");
   logger->info("Loading plugins from {}", pluginDir_);
-  catalog_.scan(pluginDir_, false);
-  if (agentsDir_ != pluginDir_) {
-    logger->info("Loading agent plugins from {}", agentsDir_);
-    catalog_.scan(agentsDir_, true);
+  if (!config_.agentsSectionPresent || !loadNamedPlugins()) {
+    catalog_.scan(pluginDir_, false);
+    if (agentsDir_ != pluginDir_) {
+      logger->info("Loading agent plugins from {}", agentsDir_);
+      catalog_.scan(agentsDir_, true);
+    }
   }
   for (auto kind : {RIVET_KIND_TRANSPORT, RIVET_KIND_DISCOVERY, RIVET_KIND_AGENT})
     for (const auto& p : catalog_.ofKind(kind))
