@@ -103,13 +103,16 @@ void PeerVerifier::seen(std::string_view peersJson) {
       continue;
     std::ostringstream json;
     hint->stringify(json);
+    bool known = peers_.count(name) > 0;
     Peer& p = peers_[name];
-    bool changed = p.host != host || p.port != port;
+    bool moved = p.host != host || p.port != port;
     p.name = name;
     p.host = host;
     p.port = port;
     p.hintJson = json.str();
-    if (changed || !p.verified) { // new, moved, or not verified yet: try now
+    // New or moved: try now. A peer reported again unchanged (a seed repeats its whole list every
+    // interval, dead nodes included) keeps its schedule and its backoff.
+    if (!known || moved) {
       p.due = Clock::now();
       p.failures = 0;
     }
