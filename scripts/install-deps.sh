@@ -8,6 +8,7 @@ packages=(
   libpoco-dev libssl-dev openssl libyaml-cpp-dev libspdlog-dev libfmt-dev
   libavahi-client-dev libgtest-dev libgmock-dev
   rapidjson-dev
+  avahi-daemon avahi-utils dbus iproute2
 )
 
 missing=()

@@ -140,9 +140,10 @@ rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_res
     return fail(resp, RIVET_NET_TIMEOUT,
                 "no answer from " + where + " within " + std::to_string(req.timeout_ms) + " ms");
   if (r != ReadResult::Ok) {
-    // With TLS 1.3 a server refuses our certificate after our handshake completed: the alert
-    // arrives on the first read, and the request was never processed.
-    if (fresh && conn->tls->tlsFailure())
+    // With TLS 1.3 a server refuses our certificate after our handshake completed: its alert
+    // arrives on the first read, and the request was never processed. Anything else after
+    // sending (a reset, an EOF) may have been processed.
+    if (fresh && conn->tls->peerAlert())
       return fail(resp, RIVET_NET_NOT_DELIVERED,
                   "TLS handshake with " + where + " failed: " + conn->tls->error());
     return fail(resp, RIVET_NET_DELIVERED_FAILED,

@@ -211,22 +211,33 @@ IoStatus TlsSocket::wait(int sslResult, const Deadline& d, const char* what) {
 
 void TlsSocket::recordFailure(int sslError, const char* what) {
   unsigned long code = ERR_peek_last_error();
+  int reasonCode = ERR_GET_REASON(code);
+  peerAlert_ = false;
   if (!verifyError_.empty()) {
     error_ = verifyError_;
     tlsFailure_ = true;
+  } else if (sslError == SSL_ERROR_SSL && reasonCode == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+    // The peer closed without close_notify: a lost connection, not a refusal.
+    error_ = std::string(what) == "handshake"
+                 ? "unexpected eof while reading: the peer closed the connection during the "
+                   "handshake"
+                 : "connection closed by peer";
+    tlsFailure_ = false;
   } else if (sslError == SSL_ERROR_SSL && code != 0) {
     const char* reason = ERR_reason_error_string(code);
     std::string text = reason ? reason : "TLS error";
+    // Alerts received from the peer have reason codes SSL_AD_REASON_OFFSET + alert number.
+    bool peerAlert = reasonCode >= SSL_AD_REASON_OFFSET && reasonCode < SSL_AD_REASON_OFFSET + 256;
     if (text == "http request")
       text = "http request: plain HTTP was sent to the TLS port; use https with a client "
              "certificate";
     else if (text == "unsupported protocol" || text == "wrong version number")
       text += ": the peer offered a TLS version below 1.2";
-    else if (text.rfind("tlsv1", 0) == 0 || text.rfind("sslv3", 0) == 0 ||
-             text.rfind("tlsv13", 0) == 0)
+    else if (peerAlert)
       text += " (alert sent by the peer: it refused our certificate or handshake)";
     error_ = text;
     tlsFailure_ = true;
+    peerAlert_ = peerAlert;
   } else {
     int e = errno;
     error_ = std::string(what) == "handshake" && e == 0

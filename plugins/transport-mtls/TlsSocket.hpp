@@ -38,6 +38,8 @@ public:
   const std::string& error() const { return error_; }
   // True when the last failure was a TLS alert or verification error (not plain I/O).
   bool tlsFailure() const { return tlsFailure_; }
+  // True when the last failure was a TLS alert the peer sent (it refused us).
+  bool peerAlert() const { return peerAlert_; }
   SSL* ssl() const { return ssl_; }
   int fd() const { return fd_; }
 
@@ -55,6 +57,7 @@ private:
   std::string verifyError_; // written by the verify callback during the handshake
   std::string error_;
   bool tlsFailure_ = false;
+  bool peerAlert_ = false;
 };
 
 } // namespace rivet::mtls

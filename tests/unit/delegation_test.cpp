@@ -173,3 +173,23 @@ TEST(DelegationEngine, RemoteAnswerCarriesItsStatusAndTheRivetOsBody) {
                       R"("waitForResponse":true,"chainDepth":2,"timeoutMs":1000,"model":"m1",)"
                       R"("toAgent":"opus"})");
 }
+
+TEST(DelegationEngine, TaskAnAgentDelegatesCountsItsHopOnce) {
+  rivet::plugin::AgentSet none;
+  FakeDirectory dir;
+  dir.online = {{"node-b", "10.0.0.2", 3000, 2}};
+  std::string sentBody;
+  DelegationEngine engine({"n", 3, 4, 5000}, none, &dir,
+                          [&](const rivet_peer_request& req, rivet_peer_response& resp) {
+                            sentBody.assign(req.body.data, req.body.len);
+                            static const std::string ok = R"({"response":"done"})";
+                            resp.status = 200;
+                            resp.body.write(resp.body.ctx, ok.data(), ok.size());
+                            return RIVET_NET_OK;
+                          });
+  // An agent running at depth 0 delegates: the new task has depth 1 (Node::delegate adds it),
+  // and that is what the receiver sees, as RivetOS senders send depth + 1.
+  auto out = engine.delegate({"opus", "sub-task", "opus", "", 1, 1000});
+  EXPECT_EQ(out.status, RIVET_TASK_COMPLETED);
+  EXPECT_NE(sentBody.find(R"("chainDepth":1,)"), std::string::npos) << sentBody;
+}

@@ -94,7 +94,7 @@ void Membership::stop() {
 
 void Membership::agentsChanged() {
   try {
-    store_.heartbeat(selfRecord());
+    store_.updateSelf(selfRecord());
   } catch (const std::exception& e) {
     log::get("Mesh")->error("Mesh heartbeat failed: {}", e.what());
   }

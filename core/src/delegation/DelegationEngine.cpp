@@ -134,6 +134,10 @@ Outcome DelegationEngine::route(const TaskRequest& request, bool inbound) {
     }
     TaskRequest forwarded = request;
     forwarded.toAgent = target;
+    // A task that arrived here and goes on to another node makes one more hop; a task an agent
+    // delegates already counts its hop (Node::delegate).
+    if (inbound)
+      forwarded.chainDepth += 1;
     out = runRemote(nodes, forwarded);
   }
   out.agent = target;

@@ -24,7 +24,8 @@ struct TaskRequest {
   std::string task;    // without the "[Mesh delegation]" prefix
   std::string toAgent; // empty: the default agent
   std::string model;
-  int64_t chainDepth = 0;
+  int64_t chainDepth =
+      0; // the depth the task has here (as received, or the delegating agent's + 1)
   int64_t timeoutMs = 120000;
 };
 

@@ -32,7 +32,7 @@ std::string requestBody(const TaskRequest& r) {
   util::appendJsonString(body, r.fromAgent);
   body += ",\"message\":";
   util::appendJsonString(body, "[Mesh delegation] " + r.task);
-  body += ",\"waitForResponse\":true,\"chainDepth\":" + std::to_string(r.chainDepth + 1);
+  body += ",\"waitForResponse\":true,\"chainDepth\":" + std::to_string(r.chainDepth);
   body += ",\"timeoutMs\":" + std::to_string(r.timeoutMs);
   if (!r.model.empty()) {
     body += ",\"model\":";

@@ -13,6 +13,7 @@ struct RemoteResult {
   std::string text;
 };
 
+// `r.chainDepth` is sent as it is: the caller has already counted the hop.
 RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node, const TaskRequest& r,
                         int64_t graceMs);
 

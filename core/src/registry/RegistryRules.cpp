@@ -82,6 +82,15 @@ void applyRegistration(Registry& r, const NodeRecord& self, int64_t now) {
   r.put(merged);
 }
 
+void applySelfUpdate(Registry& r, const NodeRecord& self, int64_t now) {
+  std::optional<int64_t> registeredAt;
+  if (auto existing = r.find(self.id()))
+    registeredAt = existing->integer("registeredAt");
+  NodeRecord merged = mergedEntry(r.entry(self.id()), self);
+  merged.setStatus("online").setLastSeen(now).setRegisteredAt(registeredAt.value_or(now));
+  r.put(merged);
+}
+
 bool applyStatus(Registry& r, std::string_view id, std::string_view status) {
   rapidjson::Value* entry = r.entry(id);
   if (!entry || json::string(*entry, "status") == status)

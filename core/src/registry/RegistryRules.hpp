@@ -33,6 +33,10 @@ std::vector<StaleNode> applyPrune(Registry& r, std::string_view selfId, int64_t 
 // lastSeen = registeredAt = now (RivetOS also restamps registeredAt at every start).
 void applyRegistration(Registry& r, const NodeRecord& self, int64_t now);
 
+// A change of the node's own runtime fields while it runs (an agent was added): as
+// applyRegistration, but registeredAt keeps the value the entry has.
+void applySelfUpdate(Registry& r, const NodeRecord& self, int64_t now);
+
 // Sets the entry's status; false when the entry is absent or already has it.
 bool applyStatus(Registry& r, std::string_view id, std::string_view status);
 

@@ -70,6 +70,14 @@ void RegistryStore::registerSelf(const NodeRecord& self) {
                          self.port());
 }
 
+void RegistryStore::updateSelf(const NodeRecord& self) {
+  update([&](Registry& r) {
+    applySelfUpdate(r, self, now());
+    return true;
+  });
+  log::get("Mesh")->info("Node updated: {} ({})", self.name(), self.id());
+}
+
 bool RegistryStore::heartbeat(const NodeRecord& self) {
   return beat(self, std::nullopt).reregistered;
 }

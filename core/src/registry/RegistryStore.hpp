@@ -36,6 +36,9 @@ public:
   // Start-up: own entry from `self` (hand-added fields kept), online, lastSeen = registeredAt
   // = now. Logs "Node registered: <name> (<id>) at <host>:<port>".
   void registerSelf(const NodeRecord& self);
+  // The own entry's runtime fields changed (agents): rewritten from `self`, registeredAt kept.
+  // Logs "Node updated: <name> (<id>)".
+  void updateSelf(const NodeRecord& self);
   // Own lastSeen = now, status online. Re-adds a vanished entry and logs that it did; true then.
   bool heartbeat(const NodeRecord& self);
   // PROTOCOL §4 prune; logs "Node stale: ..." for each and returns their names.

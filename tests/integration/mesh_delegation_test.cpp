@@ -1,0 +1,538 @@
+// Delegation across real rivetd processes sharing one mesh.json (PROTOCOL.md §3, §5): forwarding,
+// offline and stale hosts, failover without double delivery, chain depth, deadlines, busy pool.
+#include "MeshTestKit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+using namespace rivet::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using JsonObject = Poco::JSON::Object::Ptr;
+
+// Heartbeats fast enough that a peer is stale about 1.5 s after it died.
+const char* const kFastHeartbeat = "  heartbeat_interval_ms: 250\n  stale_threshold_ms: 1500\n";
+
+// One rivetd of a test mesh: its own config folder, the registry folder it shares with its peers
+// and a node certificate from the suite's CA; `agents` is the `agents:` section verbatim, `mesh`
+// and `plugins` extra keys of those sections (indented by two spaces). MeshTestKit's NodeProcess
+// keeps the registry in a folder of its own, so nodes started with it never see each other.
+class MeshNode {
+public:
+  MeshNode(TestPki& pki, const std::string& storage, std::string name, const std::string& agents,
+           const std::string& mesh = kFastHeartbeat, const std::string& plugins = "")
+      : name_(std::move(name)), port_(freePort()) {
+    const std::string issued = pki.file("ca/issued/" + name_);
+    if (!std::filesystem::exists(issued + ".crt"))
+      pki.issueNode(name_);
+    writeFile(configPath(), "mesh:\n  enabled: true\n  node_name: " + name_ +
+                                "\n  advertise_host: 127.0.0.1\n  listen_host: 127.0.0.1\n"
+                                "  agent_channel_port: " +
+                                std::to_string(port_) + "\n  storage_dir: " + storage + "\n" +
+                                mesh + "  tls:\n    ca_path: " + pki.chainPath() +
+                                "\n    cert_path: " + issued + ".crt\n    key_path: " + issued +
+                                ".key\nplugins:\n  dir: " + pluginDir() + "\n" + plugins + agents);
+  }
+  ~MeshNode() {
+    if (process_)
+      process_->stop(5s);
+  }
+
+  // Starts rivetd; true once it is registered in mesh.json, which it does after it listens.
+  bool start() {
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{binPath("rivetd"), "--config", configPath()});
+    return process_->waitForOutput("Node registered: " + name_ + " (", 10s);
+  }
+  // SIGKILL: the node gets no chance to mark itself offline.
+  void kill() {
+    ::kill(process_->pid(), SIGKILL);
+    process_->wait(5s);
+  }
+
+  const std::string& name() const { return name_; }
+  int port() const { return port_; }
+  std::string configPath() const { return dir_.file("rivet.yaml"); }
+  Process& process() { return *process_; }
+  std::string output() const { return process_ ? process_->output() : ""; }
+  size_t mark() const { return output().size(); }
+  std::string outputSince(size_t mark) const {
+    std::string out = output();
+    return mark < out.size() ? out.substr(mark) : "";
+  }
+
+private:
+  TempDir dir_;
+  std::string name_;
+  int port_;
+  std::unique_ptr<Process> process_;
+};
+
+template <class Condition> bool eventually(Condition condition, std::chrono::milliseconds timeout) {
+  const auto until = Clock::now() + timeout;
+  for (;;) {
+    if (condition())
+      return true;
+    if (Clock::now() >= until)
+      return false;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+// True when `log` has a line at `level` (INFO, WARN, ...) that contains `text`; how wide the
+// formatter pads the level column is its own business.
+bool logged(const std::string& log, const std::string& level, const std::string& text) {
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string time, lineLevel;
+    if (words >> time >> lineLevel && lineLevel == level && contains(line, text))
+      return true;
+  }
+  return false;
+}
+
+int64_t msSince(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+JsonObject parseObject(const std::string& text) {
+  try {
+    return Poco::JSON::Parser().parse(text).extract<JsonObject>();
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+// The entry `id` of <storage>/mesh.json as any JSON reader sees it; null when absent.
+JsonObject registryEntry(const std::string& storage, const std::string& id) {
+  JsonObject root = parseObject(readFile(storage + "/mesh.json"));
+  JsonObject nodes = root ? root->getObject("nodes") : nullptr;
+  return nodes ? nodes->getObject(id) : nullptr;
+}
+
+std::string statusIn(const std::string& storage, const std::string& id) {
+  JsonObject e = registryEntry(storage, id);
+  return e ? e->optValue<std::string>("status", "") : "";
+}
+
+int64_t lastSeenIn(const std::string& storage, const std::string& id) {
+  JsonObject e = registryEntry(storage, id);
+  return e ? e->optValue<int64_t>("lastSeen", 0) : 0;
+}
+
+RunResult rivetctl(const MeshNode& via, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {binPath("rivetctl"), "--config", via.configPath()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, {}, 30s);
+}
+
+// POST /api/message to `node` over mTLS, presenting the node's own certificate.
+HttpResponse postMessage(const TestPki& pki, const MeshNode& node, const std::string& body) {
+  TlsClientOptions o = clientOptions(pki, node.name(), node.name() + ".mesh");
+  o.timeout = 15s;
+  TestTlsClient client(o);
+  HttpResponse response;
+  if (!client.connect(node.port()) || !client.request("POST", "/api/message", body, response))
+    ADD_FAILURE() << "POST /api/message to " << node.name() << ": " << client.error();
+  return response;
+}
+
+std::string messageBody(const std::string& toAgent, const std::string& extra = "") {
+  return R"({"fromAgent":"tester","message":"the task","toAgent":")" + toAgent + "\"" + extra + "}";
+}
+
+std::string field(const HttpResponse& r, const std::string& name) {
+  JsonObject o = parseObject(r.body);
+  return o ? o->optValue<std::string>(name, "") : "";
+}
+
+// A process that no longer runs: gone, or a zombie nobody reaped yet.
+bool processGone(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line))
+    return true;
+  size_t close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
+// --- three nodes: echo on node-a, alpha (echo) on node-b, beta and depth (command) on node-c --
+
+class MeshDelegation : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    pki_ = std::make_unique<TestPki>();
+    storage_ = std::make_unique<TempDir>();
+    a_ = std::make_unique<MeshNode>(*pki_, storage_->path(), "node-a",
+                                    "agents:\n  echo:\n    plugin: echo\n");
+    b_ = std::make_unique<MeshNode>(*pki_, storage_->path(), "node-b",
+                                    "agents:\n  alpha:\n    plugin: echo\n");
+    c_ = std::make_unique<MeshNode>(
+        *pki_, storage_->path(), "node-c",
+        "agents:\n"
+        "  beta:\n    plugin: command\n"
+        "    argv: ['/bin/sh', '-c', 'read x; echo \"beta:$x\"']\n"
+        "  depth:\n    plugin: command\n"
+        "    argv: ['/bin/sh', '-c', 'echo \"depth=$RIVET_CHAIN_DEPTH\"']\n");
+    started_ = a_->start() && b_->start() && c_->start();
+  }
+  static void TearDownTestSuite() {
+    a_.reset();
+    b_.reset();
+    c_.reset();
+    storage_.reset();
+    pki_.reset();
+  }
+  void SetUp() override {
+    ASSERT_TRUE(started_) << a_->output() << b_->output() << c_->output();
+    for (MeshNode* n : {a_.get(), b_.get(), c_.get()})
+      ASSERT_TRUE(n->process().running()) << n->name() << " is not running:\n" << n->output();
+  }
+
+  static std::unique_ptr<TestPki> pki_;
+  static std::unique_ptr<TempDir> storage_;
+  static std::unique_ptr<MeshNode> a_, b_, c_;
+  static bool started_;
+};
+
+std::unique_ptr<TestPki> MeshDelegation::pki_;
+std::unique_ptr<TempDir> MeshDelegation::storage_;
+std::unique_ptr<MeshNode> MeshDelegation::a_, MeshDelegation::b_, MeshDelegation::c_;
+bool MeshDelegation::started_ = false;
+
+TEST_F(MeshDelegation, SendThroughOneNodeRunsTheAgentHostedOnAnother) {
+  size_t markA = a_->mark(), markB = b_->mark();
+  RunResult r = rivetctl(*a_, {"send", "alpha", "hi"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, "hi\n");
+  EXPECT_TRUE(logged(a_->outputSince(markA), "INFO",
+                     "[MeshDelegation] Delegating to alpha remotely via node-b (127.0.0.1:" +
+                         std::to_string(b_->port()) + ")"))
+      << a_->outputSince(markA);
+  EXPECT_TRUE(logged(b_->outputSince(markB), "INFO",
+                     "[AgentChannel] Received mesh delegation peer.cn=node-a from rivetctl → "
+                     "alpha: [Mesh delegation] hi"))
+      << b_->outputSince(markB);
+}
+
+TEST_F(MeshDelegation, SendReachesACommandAgentOnAThirdNode) {
+  RunResult r = rivetctl(*a_, {"send", "beta", "hi"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, "beta:hi\n");
+}
+
+TEST_F(MeshDelegation, UnknownAgentIs404NamingEveryAgentYouCanDelegateTo) {
+  HttpResponse r = postMessage(*pki_, *a_, messageBody("gamma"));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body, R"({"error":"Agent \"gamma\" not found locally or in the mesh. )"
+                    R"(Agents you can delegate to: alpha, beta, depth, echo"})");
+}
+
+TEST_F(MeshDelegation, ChainDepthAtTheLimitIsRejectedWithRivetOsText) {
+  HttpResponse r = postMessage(*pki_, *a_, messageBody("echo", R"(,"chainDepth":3)"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(field(r, "status"), "rejected");
+  EXPECT_EQ(field(r, "agent"), "echo");
+  EXPECT_EQ(field(r, "response"),
+            "Delegation chain depth limit reached (3). Chain: tester → echo at depth 3. Increase "
+            "maxChainDepth in config if deeper chains are needed.");
+}
+
+TEST_F(MeshDelegation, ForwardedTaskCarriesChainDepthPlusOne) {
+  HttpResponse r = postMessage(*pki_, *a_, messageBody("depth", R"(,"chainDepth":1)"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(field(r, "status"), "completed") << r.body;
+  EXPECT_EQ(field(r, "response"), "depth=2");
+}
+
+TEST_F(MeshDelegation, ForwardAtDepthTwoIsRejectedByTheReceiverAtDepthThree) {
+  size_t markB = b_->mark();
+  HttpResponse r = postMessage(*pki_, *a_, messageBody("alpha", R"(,"chainDepth":2)"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(field(r, "status"), "rejected") << r.body;
+  EXPECT_EQ(field(r, "response"),
+            "Delegation chain depth limit reached (3). Chain: tester → alpha at depth 3. Increase "
+            "maxChainDepth in config if deeper chains are needed.");
+  EXPECT_PRED2(contains, b_->outputSince(markB),
+               "Received mesh delegation peer.cn=node-a from tester → alpha");
+}
+
+TEST_F(MeshDelegation, KilledNodeGoesOfflineAfterTheStaleThresholdAndServesAgainOnceRestarted) {
+  const std::string storage = storage_->path();
+  size_t markA = a_->mark(), markC = c_->mark();
+  auto killed = Clock::now();
+  b_->kill();
+
+  ASSERT_TRUE(eventually([&] { return statusIn(storage, "node-b") == "offline"; }, 4s))
+      << readFile(storage + "/mesh.json");
+  EXPECT_GE(msSince(killed), 1000) << "marked offline before the 1500 ms stale threshold";
+  EXPECT_TRUE(eventually(
+      [&] {
+        return logged(a_->outputSince(markA) + c_->outputSince(markC), "WARN",
+                      "[Mesh] Node stale: node-b (node-b) — last seen ");
+      },
+      1s));
+  EXPECT_EQ(statusIn(storage, "node-a"), "online");
+  EXPECT_EQ(statusIn(storage, "node-c"), "online");
+
+  RunResult refused = rivetctl(*a_, {"send", "alpha", "hi"});
+  EXPECT_EQ(refused.exitCode, 1);
+  EXPECT_EQ(refused.out, "");
+  EXPECT_PRED2(contains, refused.err,
+               "answered HTTP 503: Agent \"alpha\" is hosted only on nodes that are offline: "
+               "node-b\n");
+
+  ASSERT_TRUE(b_->start()) << b_->output();
+  EXPECT_EQ(statusIn(storage, "node-b"), "online");
+  RunResult again;
+  EXPECT_TRUE(eventually(
+      [&] {
+        again = rivetctl(*a_, {"send", "alpha", "again"});
+        return again.exitCode == 0;
+      },
+      3s))
+      << again.err;
+  EXPECT_EQ(again.out, "again\n");
+}
+
+// --- failover: alpha on node-f2 and node-f3, asked through node-f1 -----------------------------
+
+class MeshFailover : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() { pki_ = std::make_unique<TestPki>(); }
+  static void TearDownTestSuite() { pki_.reset(); }
+  void TearDown() override {
+    f1_.reset();
+    f2_.reset();
+    f3_.reset();
+    for (const char* node : {"node-f2", "node-f3"}) { // alpha runs a killed node left behind
+      std::string pid = readFile(work_.file(std::string(node) + ".pid"));
+      if (!pid.empty() && std::stoi(pid) > 1)
+        ::kill(-std::stoi(pid), SIGKILL);
+    }
+  }
+
+  // Starts the three nodes; alpha records every run in `deliveries`, waits `pauseSeconds`, then
+  // answers with its node's name. node-f2 heartbeats every 100 ms, node-f3 every 1000 ms.
+  bool startMesh(int pauseSeconds) {
+    writeFile(work_.file("alpha.sh"),
+              "read x\n"
+              "echo \"$ALPHA_NODE:$x\" >> " +
+                  deliveries() + "\necho $$ > " + work_.path() + "/$ALPHA_NODE.pid\nsleep " +
+                  std::to_string(pauseSeconds) + "\necho \"served by $ALPHA_NODE\"\n");
+    auto alpha = [&](const std::string& node) {
+      return "agents:\n  alpha:\n    plugin: command\n    argv: ['/bin/sh', '" +
+             work_.file("alpha.sh") + "']\n    env: { ALPHA_NODE: " + node + " }\n";
+    };
+    const std::string storage = work_.file("shared");
+    f1_ = std::make_unique<MeshNode>(*pki_, storage, "node-f1",
+                                     "agents:\n  echo:\n    plugin: echo\n",
+                                     "  heartbeat_interval_ms: 250\n  stale_threshold_ms: 3000\n");
+    f2_ = std::make_unique<MeshNode>(*pki_, storage, "node-f2", alpha("node-f2"),
+                                     "  heartbeat_interval_ms: 100\n  stale_threshold_ms: 3000\n");
+    f3_ = std::make_unique<MeshNode>(*pki_, storage, "node-f3", alpha("node-f3"),
+                                     "  heartbeat_interval_ms: 1000\n  stale_threshold_ms: 3000\n");
+    return f1_->start() && f2_->start() && f3_->start();
+  }
+
+  // Waits for node-f3's heartbeat, then for node-f2's next one: for the next ~800 ms node-f2 is
+  // the most recently seen host of alpha, so it is the first candidate.
+  bool makeNodeF2TheFirstCandidate() {
+    const std::string storage = work_.file("shared");
+    int64_t before = lastSeenIn(storage, "node-f3");
+    if (!eventually([&] { return lastSeenIn(storage, "node-f3") != before; }, 2s))
+      return false;
+    int64_t f3 = lastSeenIn(storage, "node-f3");
+    return eventually([&] { return lastSeenIn(storage, "node-f2") > f3; }, 1s);
+  }
+
+  std::string deliveries() const { return work_.file("deliveries.txt"); }
+
+  static std::unique_ptr<TestPki> pki_;
+  TempDir work_;
+  std::unique_ptr<MeshNode> f1_, f2_, f3_;
+};
+
+std::unique_ptr<TestPki> MeshFailover::pki_;
+
+TEST_F(MeshFailover, UnreachableFirstCandidateIsSkippedAndTheTaskRunsOnceOnTheNext) {
+  ASSERT_TRUE(startMesh(0)) << f1_->output() << f2_->output() << f3_->output();
+  ASSERT_TRUE(makeNodeF2TheFirstCandidate()) << readFile(work_.file("shared/mesh.json"));
+  f2_->kill(); // its registry entry is still fresh
+  size_t mark = f1_->mark();
+
+  RunResult r = rivetctl(*f1_, {"send", "alpha", "task-1"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, "served by node-f3\n");
+  std::string log = f1_->outputSince(mark);
+  size_t first = log.find("Delegating to alpha remotely via node-f2");
+  size_t warn = log.find("[MeshDelegation] Remote delegation to alpha on node-f2 failed: ");
+  size_t second = log.find("Delegating to alpha remotely via node-f3");
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_NE(warn, std::string::npos) << log;
+  EXPECT_TRUE(
+      logged(log, "WARN",
+             "on node-f2 failed: cannot connect to 127.0.0.1:" + std::to_string(f2_->port()) +
+                 ": Connection refused; trying the next node"))
+      << log;
+  ASSERT_NE(second, std::string::npos) << log;
+  EXPECT_LT(first, warn);
+  EXPECT_LT(warn, second);
+  EXPECT_EQ(readFile(deliveries()), "node-f3:task-1\n");
+}
+
+TEST_F(MeshFailover, TaskDeliveredToANodeThatDiesIsNeverResentToAnother) {
+  ASSERT_TRUE(startMesh(2)) << f1_->output() << f2_->output() << f3_->output();
+  ASSERT_TRUE(makeNodeF2TheFirstCandidate()) << readFile(work_.file("shared/mesh.json"));
+  size_t mark = f1_->mark();
+  auto sent = std::async(std::launch::async, [&] {
+    return rivetctl(*f1_, {"send", "alpha", "t"});
+  });
+  ASSERT_TRUE(eventually([&] { return contains(readFile(deliveries()), "node-f2:t"); }, 3s))
+      << f1_->outputSince(mark);
+  f2_->kill(); // mid-task: the request was delivered, its answer never comes
+
+  RunResult r = sent.get();
+  EXPECT_EQ(r.exitCode, 1) << r.out;
+  EXPECT_PRED2(contains, r.err, "rivetctl: alpha failed: Remote delegation to alpha on node-f2");
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(readFile(deliveries()), "node-f2:t\n");
+  EXPECT_FALSE(contains(f1_->outputSince(mark), "via node-f3")) << f1_->outputSince(mark);
+}
+
+// --- deadlines and the worker pool on one node --------------------------------------------------
+
+class MeshReceiverTimeout : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    pki_ = std::make_unique<TestPki>();
+    work_ = std::make_unique<TempDir>();
+    // Ignores SIGTERM, and so does the sleep it leaves in the background; records both pids.
+    writeFile(work_->file("stubborn.sh"), "trap '' TERM\nsleep 30 &\necho \"$$ $!\" > " +
+                                              work_->file("stubborn.pids") + "\nwait\n");
+    node_ = std::make_unique<MeshNode>(
+        *pki_, work_->file("shared"), "node-t",
+        "agents:\n"
+        "  sleeper:\n    plugin: command\n    argv: ['/bin/sleep', '5']\n"
+        "  stubborn:\n    plugin: command\n    argv: ['/bin/sh', '" +
+            work_->file("stubborn.sh") + "']\n    kill_grace_ms: 300\n");
+    started_ = node_->start();
+  }
+  static void TearDownTestSuite() {
+    node_.reset();
+    work_.reset();
+    pki_.reset();
+  }
+  void SetUp() override { ASSERT_TRUE(started_) << node_->output(); }
+
+  static std::unique_ptr<TestPki> pki_;
+  static std::unique_ptr<TempDir> work_;
+  static std::unique_ptr<MeshNode> node_;
+  static bool started_;
+};
+
+std::unique_ptr<TestPki> MeshReceiverTimeout::pki_;
+std::unique_ptr<TempDir> MeshReceiverTimeout::work_;
+std::unique_ptr<MeshNode> MeshReceiverTimeout::node_;
+bool MeshReceiverTimeout::started_ = false;
+
+TEST_F(MeshReceiverTimeout, SlowAgentTimesOutAtTheRequestsDeadline) {
+  auto started = Clock::now();
+  HttpResponse r = postMessage(*pki_, *node_, messageBody("sleeper", R"(,"timeoutMs":500)"));
+  int64_t elapsed = msSince(started);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(field(r, "status"), "timeout") << r.body;
+  EXPECT_EQ(field(r, "agent"), "sleeper");
+  // The engine's deadline starts first; the command's own (same length) may only win a close race.
+  const std::string text = field(r, "response");
+  EXPECT_TRUE(text == "Delegation to sleeper timed out after 500ms" ||
+              text == "command /bin/sleep did not finish within 500 ms; killed its process group")
+      << text;
+  EXPECT_GE(elapsed, 450);
+  EXPECT_LT(elapsed, 1200);
+}
+
+TEST_F(MeshReceiverTimeout, AgentIgnoringSigtermIsKilledWithItsWholeProcessGroup) {
+  auto started = Clock::now();
+  HttpResponse r = postMessage(*pki_, *node_, messageBody("stubborn", R"(,"timeoutMs":400)"));
+  EXPECT_LT(msSince(started), 1200);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(field(r, "status"), "timeout") << r.body;
+
+  std::istringstream pids(readFile(work_->file("stubborn.pids")));
+  int shell = 0, sleeper = 0;
+  ASSERT_TRUE(pids >> shell >> sleeper) << "the script wrote no pids";
+  EXPECT_FALSE(processGone(shell)) << "SIGTERM alone ended it: the test proves nothing";
+  EXPECT_TRUE(eventually([&] { return processGone(shell) && processGone(sleeper); }, 2s))
+      << "pids " << shell << " and " << sleeper << " outlived the deadline and the kill grace";
+  if (!processGone(sleeper))
+    ::kill(-shell, SIGKILL);
+}
+
+class MeshWorkerPool : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    pki_ = std::make_unique<TestPki>();
+    work_ = std::make_unique<TempDir>();
+    writeFile(work_->file("slow.sh"),
+              "touch " + work_->file("slow.started") + "\nsleep 1\necho slow-done\n");
+    node_ = std::make_unique<MeshNode>(
+        *pki_, work_->file("shared"), "node-w",
+        "agents:\n  slow:\n    plugin: command\n    argv: ['/bin/sh', '" + work_->file("slow.sh") +
+            "']\n",
+        std::string(kFastHeartbeat) + "  agent_workers: 1\n");
+    started_ = node_->start();
+  }
+  static void TearDownTestSuite() {
+    node_.reset();
+    work_.reset();
+    pki_.reset();
+  }
+  void SetUp() override { ASSERT_TRUE(started_) << node_->output(); }
+
+  static std::unique_ptr<TestPki> pki_;
+  static std::unique_ptr<TempDir> work_;
+  static std::unique_ptr<MeshNode> node_;
+  static bool started_;
+};
+
+std::unique_ptr<TestPki> MeshWorkerPool::pki_;
+std::unique_ptr<TempDir> MeshWorkerPool::work_;
+std::unique_ptr<MeshNode> MeshWorkerPool::node_;
+bool MeshWorkerPool::started_ = false;
+
+TEST_F(MeshWorkerPool, RequestBeyondTheLastWorkerIs503BusyWithRetryAfterAtOnce) {
+  auto first = std::async(std::launch::async,
+                          [&] { return postMessage(*pki_, *node_, messageBody("slow")); });
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(work_->file("slow.started")); }, 3s))
+      << node_->output();
+
+  auto started = Clock::now();
+  HttpResponse busy = postMessage(*pki_, *node_, messageBody("slow"));
+  EXPECT_LT(msSince(started), 500) << "a full pool must refuse at once, not queue";
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.body, R"({"error":"Node busy: all 1 agent workers are in use"})");
+  EXPECT_FALSE(busy.header("retry-after").empty());
+  EXPECT_GT(std::atoi(busy.header("retry-after").c_str()), 0);
+
+  HttpResponse done = first.get();
+  EXPECT_EQ(done.status, 200);
+  EXPECT_EQ(field(done, "status"), "completed") << done.body;
+  EXPECT_EQ(field(done, "response"), "slow-done");
+}
+
+} // namespace
