@@ -98,7 +98,7 @@ TEST_F(DiscoverySeed, JoinersStartedBeforeTheSeedServeTheirOwnAgentsAndJoinOnceI
   ASSERT_TRUE(c().start()) << c().output();
   for (DiscoveryNode* n : {&b(), &c()}) {
     EXPECT_TRUE(eventually(
-        [&] { return logged(n->output(), "WARN", {"Seed sync failed (" + seed() + ")"}); }, 5s))
+        [&] { return loggedAll(n->output(), "WARN", {"Seed sync failed (" + seed() + ")"}); }, 5s))
         << n->output();
     RunResult r = n->send(n->agent(), "while the seed is down");
     EXPECT_EQ(r.exitCode, 0) << n->name() << ": " << r.err;
@@ -110,14 +110,14 @@ TEST_F(DiscoverySeed, JoinersStartedBeforeTheSeedServeTheirOwnAgentsAndJoinOnceI
   ASSERT_TRUE(a().start()) << a().output();
   ASSERT_TRUE(eventually([&] { return allKnowEachOther(); }, kConverge)) << outputs();
   for (DiscoveryNode* n : {&b(), &c()}) {
-    EXPECT_TRUE(logged(n->output(), "INFO", {"Joined seed " + seed() + " as " + n->name()}))
+    EXPECT_TRUE(loggedAll(n->output(), "INFO", {"Joined seed " + seed() + " as " + n->name()}))
         << n->output();
-    EXPECT_TRUE(logged(a().output(), "INFO", {"Mesh join: " + n->name()})) << a().output();
+    EXPECT_TRUE(loggedAll(a().output(), "INFO", {"Mesh join: " + n->name()})) << a().output();
   }
   // node-b met node-c only through the seed, and trusted it only after it proved its name.
-  EXPECT_TRUE(logged(b().output(), "INFO", {"Peer verified: node-c", "(agents: gamma)"}))
+  EXPECT_TRUE(loggedAll(b().output(), "INFO", {"Peer verified: node-c", "(agents: gamma)"}))
       << b().output();
-  EXPECT_TRUE(logged(c().output(), "INFO", {"Peer verified: node-b", "(agents: beta)"}))
+  EXPECT_TRUE(loggedAll(c().output(), "INFO", {"Peer verified: node-b", "(agents: beta)"}))
       << c().output();
 
   expectEveryNodeDelegatesToEveryOther();
@@ -132,16 +132,16 @@ TEST_F(DiscoverySeed, RestartedSeedLearnsTheJoinersAgainAndTheyResync) {
       [&] { return b().statusOf("node-a") == "offline" && c().statusOf("node-a") == "offline"; },
       kConverge))
       << outputs();
-  EXPECT_TRUE(logged(b().output().substr(bMark), "WARN", {"Seed sync failed (" + seed() + ")"}))
+  EXPECT_TRUE(loggedAll(b().output().substr(bMark), "WARN", {"Seed sync failed (" + seed() + ")"}))
       << b().output();
 
   // Same port, same storage folder: the seed's own mesh.json still lists the joiners.
   const int64_t restartedAt = epochMs();
   ASSERT_TRUE(a().start()) << a().output();
   ASSERT_TRUE(eventually([&] { return allKnowEachOther(restartedAt); }, kConverge)) << outputs();
-  EXPECT_TRUE(logged(b().output().substr(bMark), "INFO", {"Synced", "from seed " + seed()}))
+  EXPECT_TRUE(loggedAll(b().output().substr(bMark), "INFO", {"Synced", "from seed " + seed()}))
       << b().output();
-  EXPECT_TRUE(logged(c().output().substr(cMark), "INFO", {"Synced", "from seed " + seed()}))
+  EXPECT_TRUE(loggedAll(c().output().substr(cMark), "INFO", {"Synced", "from seed " + seed()}))
       << c().output();
 
   expectEveryNodeDelegatesToEveryOther();

@@ -83,9 +83,10 @@ TEST_F(DiscoveryStatic, ListedPeersLearnEachOthersAgentsAndDelegateWithoutShared
   // node-c is listed but down: it is tried, not trusted, and nothing can be delegated to it.
   std::this_thread::sleep_for(2s);
   for (DiscoveryNode* n : {&a(), &b()}) {
-    EXPECT_TRUE(logged(n->output(), "WARN",
-                       {"Peer node-c at 127.0.0.1:" + std::to_string(c().port()) + " not verified",
-                        "it is not used for delegation until it proves its name"}))
+    EXPECT_TRUE(
+        loggedAll(n->output(), "WARN",
+                  {"Peer node-c at 127.0.0.1:" + std::to_string(c().port()) + " not verified",
+                   "it is not used for delegation until it proves its name"}))
         << n->output();
     EXPECT_EQ(n->statusOf("node-c"), "") << n->name() << " lists node-c before it ever answered";
     EXPECT_NE(n->send("gamma", "too early").exitCode, 0);
@@ -100,7 +101,7 @@ TEST_F(DiscoveryStatic, ListedPeersLearnEachOthersAgentsAndDelegateWithoutShared
       kConverge))
       << a().output() << b().output() << c().output();
   for (DiscoveryNode* n : {&a(), &b()})
-    EXPECT_TRUE(logged(
+    EXPECT_TRUE(loggedAll(
         n->output(), "INFO",
         {"Peer verified: node-c at 127.0.0.1:" + std::to_string(c().port()), "(agents: gamma)"}))
         << n->output();
@@ -121,7 +122,7 @@ TEST_F(DiscoveryStatic, StoppedPeerGoesOfflineOnTheOthersAndIsOnlineAgainWhenRes
       kConverge))
       << a().output() << c().output();
   for (DiscoveryNode* n : {&a(), &c()}) {
-    EXPECT_TRUE(logged(n->output(), "WARN", {"Node stale: node-b"})) << n->output();
+    EXPECT_TRUE(loggedAll(n->output(), "WARN", {"Node stale: node-b"})) << n->output();
     EXPECT_NE(n->send("beta", "while node-b is down").exitCode, 0);
   }
 
@@ -148,9 +149,9 @@ TEST_F(DiscoveryStatic, PeerWhoseCertificateDoesNotCarryTheListedNameIsNeverVeri
 
   ASSERT_TRUE(eventually(
       [&] {
-        return logged(a.output(), "WARN",
-                      {"Peer node-x at 127.0.0.1:" + std::to_string(b.port()) + " not verified",
-                       "name mismatch"});
+        return loggedAll(a.output(), "WARN",
+                         {"Peer node-x at 127.0.0.1:" + std::to_string(b.port()) + " not verified",
+                          "name mismatch"});
       },
       kConverge))
       << a.output();

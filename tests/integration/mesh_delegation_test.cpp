@@ -1,6 +1,6 @@
 // Delegation across real rivetd processes sharing one mesh.json (PROTOCOL.md §3, §5): forwarding,
 // offline and stale hosts, failover without double delivery, chain depth, deadlines, busy pool.
-#include "MeshTestKit.hpp"
+#include "MeshNode.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,121 +23,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using JsonObject = Poco::JSON::Object::Ptr;
 
-// Heartbeats fast enough that a peer is stale about 1.5 s after it died.
-const char* const kFastHeartbeat = "  heartbeat_interval_ms: 250\n  stale_threshold_ms: 1500\n";
-
-// One rivetd of a test mesh: its own config folder, the registry folder it shares with its peers
-// and a node certificate from the suite's CA; `agents` is the `agents:` section verbatim, `mesh`
-// and `plugins` extra keys of those sections (indented by two spaces). MeshTestKit's NodeProcess
-// keeps the registry in a folder of its own, so nodes started with it never see each other.
-class MeshNode {
-public:
-  MeshNode(TestPki& pki, const std::string& storage, std::string name, const std::string& agents,
-           const std::string& mesh = kFastHeartbeat, const std::string& plugins = "")
-      : name_(std::move(name)), port_(freePort()) {
-    const std::string issued = pki.file("ca/issued/" + name_);
-    if (!std::filesystem::exists(issued + ".crt"))
-      pki.issueNode(name_);
-    writeFile(configPath(), "mesh:\n  enabled: true\n  node_name: " + name_ +
-                                "\n  advertise_host: 127.0.0.1\n  listen_host: 127.0.0.1\n"
-                                "  agent_channel_port: " +
-                                std::to_string(port_) + "\n  storage_dir: " + storage + "\n" +
-                                mesh + "  tls:\n    ca_path: " + pki.chainPath() +
-                                "\n    cert_path: " + issued + ".crt\n    key_path: " + issued +
-                                ".key\nplugins:\n  dir: " + pluginDir() + "\n" + plugins + agents);
-  }
-  ~MeshNode() {
-    if (process_)
-      process_->stop(5s);
-  }
-
-  // Starts rivetd; true once it is registered in mesh.json, which it does after it listens.
-  bool start() {
-    process_ = std::make_unique<Process>(
-        std::vector<std::string>{binPath("rivetd"), "--config", configPath()});
-    return process_->waitForOutput("Node registered: " + name_ + " (", 10s);
-  }
-  // SIGKILL: the node gets no chance to mark itself offline.
-  void kill() {
-    ::kill(process_->pid(), SIGKILL);
-    process_->wait(5s);
-  }
-
-  const std::string& name() const { return name_; }
-  int port() const { return port_; }
-  std::string configPath() const { return dir_.file("rivet.yaml"); }
-  Process& process() { return *process_; }
-  std::string output() const { return process_ ? process_->output() : ""; }
-  size_t mark() const { return output().size(); }
-  std::string outputSince(size_t mark) const {
-    std::string out = output();
-    return mark < out.size() ? out.substr(mark) : "";
-  }
-
-private:
-  TempDir dir_;
-  std::string name_;
-  int port_;
-  std::unique_ptr<Process> process_;
-};
-
-template <class Condition> bool eventually(Condition condition, std::chrono::milliseconds timeout) {
-  const auto until = Clock::now() + timeout;
-  for (;;) {
-    if (condition())
-      return true;
-    if (Clock::now() >= until)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
-// True when `log` has a line at `level` (INFO, WARN, ...) that contains `text`; how wide the
-// formatter pads the level column is its own business.
-bool logged(const std::string& log, const std::string& level, const std::string& text) {
-  std::istringstream lines(log);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream words(line);
-    std::string time, lineLevel;
-    if (words >> time >> lineLevel && lineLevel == level && contains(line, text))
-      return true;
-  }
-  return false;
-}
-
 int64_t msSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
-JsonObject parseObject(const std::string& text) {
-  try {
-    return Poco::JSON::Parser().parse(text).extract<JsonObject>();
-  } catch (const std::exception&) {
-    return nullptr;
-  }
-}
-
-// The entry `id` of <storage>/mesh.json as any JSON reader sees it; null when absent.
-JsonObject registryEntry(const std::string& storage, const std::string& id) {
-  JsonObject root = parseObject(readFile(storage + "/mesh.json"));
-  JsonObject nodes = root ? root->getObject("nodes") : nullptr;
-  return nodes ? nodes->getObject(id) : nullptr;
-}
-
-std::string statusIn(const std::string& storage, const std::string& id) {
-  JsonObject e = registryEntry(storage, id);
-  return e ? e->optValue<std::string>("status", "") : "";
-}
-
-int64_t lastSeenIn(const std::string& storage, const std::string& id) {
-  JsonObject e = registryEntry(storage, id);
-  return e ? e->optValue<int64_t>("lastSeen", 0) : 0;
-}
-
-RunResult rivetctl(const MeshNode& via, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {binPath("rivetctl"), "--config", via.configPath()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv, {}, 30s);
 }
 
 // POST /api/message to `node` over mTLS, presenting the node's own certificate.
@@ -429,7 +316,7 @@ protected:
         "agents:\n"
         "  sleeper:\n    plugin: command\n    argv: ['/bin/sleep', '5']\n"
         "  stubborn:\n    plugin: command\n    argv: ['/bin/sh', '" +
-            work_->file("stubborn.sh") + "']\n    kill_grace_ms: 300\n");
+            work_->file("stubborn.sh") + "']\n    kill_grace_ms: 1500\n");
     started_ = node_->start();
   }
   static void TearDownTestSuite() {
@@ -477,7 +364,8 @@ TEST_F(MeshReceiverTimeout, AgentIgnoringSigtermIsKilledWithItsWholeProcessGroup
   int shell = 0, sleeper = 0;
   ASSERT_TRUE(pids >> shell >> sleeper) << "the script wrote no pids";
   EXPECT_FALSE(processGone(shell)) << "SIGTERM alone ended it: the test proves nothing";
-  EXPECT_TRUE(eventually([&] { return processGone(shell) && processGone(sleeper); }, 2s))
+  // SIGTERM at the 400 ms deadline is ignored; SIGKILL follows after the 1.5 s kill grace.
+  EXPECT_TRUE(eventually([&] { return processGone(shell) && processGone(sleeper); }, 4s))
       << "pids " << shell << " and " << sleeper << " outlived the deadline and the kill grace";
   if (!processGone(sleeper))
     ::kill(-shell, SIGKILL);

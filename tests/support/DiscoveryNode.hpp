@@ -2,7 +2,7 @@
 // outlives restarts, a fixed port, one echo agent; plus polling and log-matching helpers.
 #pragma once
 
-#include "MeshTestKit.hpp"
+#include "MeshNode.hpp"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -37,20 +37,9 @@ inline int64_t epochMs() {
       .count();
 }
 
-template <class Condition> bool eventually(Condition condition, std::chrono::milliseconds timeout) {
-  const auto until = Clock::now() + timeout;
-  for (;;) {
-    if (condition())
-      return true;
-    if (Clock::now() >= until)
-      return false;
-    std::this_thread::sleep_for(100ms);
-  }
-}
-
 // True when `log` has a line at `level` (INFO, WARN, ...) containing every one of `texts`.
-inline bool logged(const std::string& log, const std::string& level,
-                   const std::vector<std::string>& texts) {
+inline bool loggedAll(const std::string& log, const std::string& level,
+                      const std::vector<std::string>& texts) {
   std::istringstream lines(log);
   for (std::string line; std::getline(lines, line);) {
     std::istringstream words(line);
