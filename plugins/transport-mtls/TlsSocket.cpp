@@ -73,6 +73,8 @@ TlsSocket::TlsSocket(SSL_CTX* ctx, int fd)
   SSL_set_fd(ssl_, fd);
   SSL_set_ex_data(ssl_, verifyIndex(), &verifyError_);
   SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // One read() per arrival instead of one for each record header and one for its body.
+  SSL_set_read_ahead(ssl_, 1);
 }
 
 TlsSocket::~TlsSocket() {
@@ -115,7 +117,7 @@ IoStatus TlsSocket::handshake(bool server, const Deadline& d) {
 }
 
 IoStatus TlsSocket::read(char* buf, size_t n, size_t& got, const Deadline& d) {
-  if (blocking_ && d.passed() && SSL_pending(ssl_) == 0) {
+  if (blocking_ && d.passed() && !SSL_has_pending(ssl_)) {
     error_ = "read timed out";
     tlsFailure_ = false;
     return IoStatus::Timeout;
@@ -152,7 +154,7 @@ IoStatus TlsSocket::writeAll(const char* data, size_t n, const Deadline& d) {
 }
 
 bool TlsSocket::peerClosedOrBusy() const {
-  if (SSL_pending(ssl_) > 0)
+  if (SSL_has_pending(ssl_))
     return true;
   pollfd p{fd_, POLLIN, 0};
   return ::poll(&p, 1, 0) != 0;

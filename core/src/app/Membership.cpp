@@ -3,6 +3,7 @@
 
 #include "log/Log.hpp"
 #include "registry/JoinRequest.hpp"
+#include "registry/JsonMembers.hpp"
 #include "registry/RegistryError.hpp"
 #include "util/JsonText.hpp"
 
@@ -150,28 +151,37 @@ EndpointAnswer Membership::join(std::string_view body, std::string_view peerCn) 
   }
 }
 
-std::shared_ptr<const registry::Registry> Membership::recent() {
-  std::lock_guard<std::mutex> lock(cacheMutex_);
-  auto now = std::chrono::steady_clock::now();
-  if (!cache_ || now - cachedAt_ > std::chrono::milliseconds(500)) {
-    cache_ = store_.snapshot();
-    cachedAt_ = now;
+// Every other node of the registry, read in place (a copy per node would cost more than the
+// delegation it serves in a large mesh). The store re-reads the file only when it changed.
+template <class F> void Membership::forEachOther(F&& visit) {
+  auto snapshot = store_.snapshot();
+  const rapidjson::Value& nodes = snapshot->nodesObject();
+  if (!nodes.IsObject())
+    return;
+  for (auto it = nodes.MemberBegin(); it != nodes.MemberEnd(); ++it) {
+    const rapidjson::Value& n = it->value;
+    if (!n.IsObject() ||
+        std::string_view(it->name.GetString(), it->name.GetStringLength()) == mesh_.nodeName)
+      continue;
+    visit(n);
   }
-  return cache_;
+}
+
+bool Membership::fresh(const rapidjson::Value& node, int64_t now) const {
+  return registry::json::string(node, "status") == "online" &&
+         now - registry::json::integer(node, "lastSeen").value_or(0) <= mesh_.staleThresholdMs;
 }
 
 std::vector<delegation::RemoteNode> Membership::candidates(const std::string& agentId) {
   std::vector<delegation::RemoteNode> out;
   int64_t now = store_.now();
-  for (const auto& n : recent()->nodes()) {
-    if (n.id() == mesh_.nodeName || n.status() != "online" || !n.hostsAgent(agentId))
-      continue;
-    int64_t lastSeen = n.integer("lastSeen").value_or(0);
-    if (now - lastSeen > mesh_.staleThresholdMs)
-      continue;
-    out.push_back(
-        {n.name(), n.host(), static_cast<int>(n.integer("port").value_or(3000)), lastSeen});
-  }
+  forEachOther([&](const rapidjson::Value& n) {
+    if (!fresh(n, now) || !registry::NodeRecord::hostsAgent(n, agentId))
+      return;
+    out.push_back({registry::json::string(n, "name"), registry::json::string(n, "host"),
+                   static_cast<int>(registry::json::integer(n, "port").value_or(3000)),
+                   registry::json::integer(n, "lastSeen").value_or(0)});
+  });
   std::stable_sort(out.begin(), out.end(),
                    [](const auto& a, const auto& b) { return a.lastSeen > b.lastSeen; });
   return out;
@@ -180,26 +190,24 @@ std::vector<delegation::RemoteNode> Membership::candidates(const std::string& ag
 std::vector<std::string> Membership::unavailableHosts(const std::string& agentId) {
   std::vector<std::string> out;
   int64_t now = store_.now();
-  for (const auto& n : recent()->nodes()) {
-    if (n.id() == mesh_.nodeName || !n.hostsAgent(agentId))
-      continue;
-    bool fresh = now - n.integer("lastSeen").value_or(0) <= mesh_.staleThresholdMs;
-    if (n.status() != "online" || !fresh)
-      out.push_back(n.name());
-  }
+  forEachOther([&](const rapidjson::Value& n) {
+    if (registry::NodeRecord::hostsAgent(n, agentId) && !fresh(n, now))
+      out.push_back(registry::json::string(n, "name"));
+  });
   return out;
 }
 
 std::vector<std::string> Membership::remoteAgents() {
   std::set<std::string> ids;
   int64_t now = store_.now();
-  for (const auto& n : recent()->nodes()) {
-    if (n.id() == mesh_.nodeName || n.status() != "online" ||
-        now - n.integer("lastSeen").value_or(0) > mesh_.staleThresholdMs)
-      continue;
-    for (const auto& a : n.agents())
-      ids.insert(a);
-  }
+  forEachOther([&](const rapidjson::Value& n) {
+    const rapidjson::Value* agents = registry::json::member(n, "agents");
+    if (!fresh(n, now) || !agents || !agents->IsArray())
+      return;
+    for (const auto& a : agents->GetArray())
+      if (a.IsString())
+        ids.insert(a.GetString());
+  });
   return {ids.begin(), ids.end()};
 }
 

@@ -47,7 +47,9 @@ public:
 
 private:
   registry::NodeRecord selfRecord() const;
-  std::shared_ptr<const registry::Registry> recent(); // at most 500 ms old
+  template <class F> void forEachOther(F&& visit);
+  // Online and not stale.
+  bool fresh(const rapidjson::Value& node, int64_t now) const;
   void loop();
 
   const config::Mesh& mesh_;
@@ -57,9 +59,6 @@ private:
   std::condition_variable wake_;
   bool running_ = false;
   std::thread timer_;
-  std::mutex cacheMutex_;
-  std::shared_ptr<const registry::Registry> cache_;
-  std::chrono::steady_clock::time_point cachedAt_;
 };
 
 } // namespace rivet::app

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <optional>
+#include <sys/stat.h>
 #include <thread>
 
 namespace rivet::registry {
@@ -16,6 +17,15 @@ namespace {
 
 constexpr int kRetries = 3; // RivetOS rewrites in place: a torn read usually heals in ms
 constexpr auto kRetryDelay = std::chrono::milliseconds(20);
+
+// "inode:size:mtime" of the file, or "" when it cannot be stat'ed.
+std::string fileIdentity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return "";
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
 
 } // namespace
 
@@ -58,10 +68,23 @@ RegistryReader::Attempt RegistryReader::load() {
 }
 
 std::shared_ptr<const Registry> RegistryReader::read() {
+  // A file rewritten in place within one timestamp tick with the same size would look
+  // unchanged, so a cached copy is also never older than a second.
+  const std::string identity = fileIdentity(path_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (cached_ && !identity.empty() && identity == cachedIdentity_ &&
+        std::chrono::steady_clock::now() - cachedAt_ < std::chrono::seconds(1))
+      return cached_;
+  }
   Attempt a = load();
   if (a.registry) {
     auto registry = std::make_shared<const Registry>(std::move(*a.registry));
     noteGood(a.missing ? nullptr : registry);
+    std::lock_guard<std::mutex> lock(mutex_);
+    cached_ = a.missing ? nullptr : registry;
+    cachedIdentity_ = identity; // taken before the read: a change meanwhile reads again
+    cachedAt_ = std::chrono::steady_clock::now();
     return registry;
   }
   std::shared_ptr<const Registry> fallback;

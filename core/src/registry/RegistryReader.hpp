@@ -4,6 +4,7 @@
 
 #include "registry/Registry.hpp"
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +41,11 @@ private:
   std::mutex mutex_; // guards the two fields below
   std::shared_ptr<const Registry> lastGood_;
   std::string lastProblem_; // reported already; cleared when the file reads well again
+  // The last good read and the file identity (inode, size, mtime) it was read at: an unchanged
+  // file is not read and parsed again (delegation looks at the registry on every request).
+  std::shared_ptr<const Registry> cached_;
+  std::string cachedIdentity_;
+  std::chrono::steady_clock::time_point cachedAt_;
 };
 
 } // namespace rivet::registry
