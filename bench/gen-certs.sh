@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Mints the benchmark's certificates into OUTDIR: ECDSA P-256 root -> intermediate -> leaves
-# "bench" (the servers) and "client" (the load generator), SAN DNS:<name>.mesh + IP:127.0.0.1.
-# Usage: bench/gen-certs.sh OUTDIR. Writes chain.pem (intermediate + root) and, per leaf,
-# <name>.key, <name>.crt and <name>.fullchain.pem (leaf + intermediate, what a node presents).
+# Mints the benchmark's certificates into OUTDIR: ECDSA P-256 root -> intermediate -> one leaf
+# per NAME (default: "bench" for the servers and "client" for the load generator), CN <name>,
+# SAN DNS:<name>.mesh + IP:127.0.0.1. Usage: bench/gen-certs.sh OUTDIR [NAME...]. Writes
+# chain.pem (intermediate + root) and, per leaf, <name>.key, <name>.crt and <name>.fullchain.pem
+# (leaf + intermediate, what a node presents).
 set -euo pipefail
-out=${1:?usage: gen-certs.sh OUTDIR}
+out=${1:?usage: gen-certs.sh OUTDIR [NAME...]}
+shift
+leaves=("$@")
+[[ ${#leaves[@]} -gt 0 ]] || leaves=(bench client)
 mkdir -p "$out"
 cd "$out"
 days=30
@@ -43,12 +47,12 @@ key inter.key
 openssl req -new -key inter.key -subj "/CN=Bench Intermediate CA" -out inter.csr
 sign inter.csr root.pem root.key inter.ext inter.pem
 cat inter.pem root.pem >chain.pem
-for n in bench client; do
-  key $n.key
-  openssl req -new -key $n.key -subj "/CN=$n" -out $n.csr
-  leaf_ext $n >$n.ext
-  sign $n.csr inter.pem inter.key $n.ext $n.crt
-  cat $n.crt inter.pem >$n.fullchain.pem
+for n in "${leaves[@]}"; do
+  key "$n.key"
+  openssl req -new -key "$n.key" -subj "/CN=$n" -out "$n.csr"
+  leaf_ext "$n" >"$n.ext"
+  sign "$n.csr" inter.pem inter.key "$n.ext" "$n.crt"
+  cat "$n.crt" inter.pem >"$n.fullchain.pem"
 done
 rm -f ./*.csr ./*.srl ./*.ext
-openssl verify -CAfile chain.pem bench.crt client.crt >/dev/null
+for n in "${leaves[@]}"; do openssl verify -CAfile chain.pem "$n.crt" >/dev/null; done

@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # One-command benchmark of rivetd's agent channel side by side with nginx (mutual TLS, tiny
-# JSON answers): requests/s, latency, server CPU per request, RSS, start-up time. See README.md.
+# JSON answers): requests/s, latency, server CPU per request, RSS, start-up time; then the mesh:
+# delegation over two hops, a heartbeat write with 1000 nodes, discovery times. See README.md.
 set -euo pipefail
 export LC_ALL=C
 
 usage() {
   cat <<'TXT'
-usage: bench/run-bench.sh [--quick] [--seconds S] [--build DIR] [--no-rivetd] [--out FILE] [--keep]
+usage: bench/run-bench.sh [--quick] [--only channel|mesh] [--seconds S] [--build DIR]
+                          [--no-rivetd] [--mesh-runs N] [--heartbeat-ms MS] [--out FILE] [--keep]
 
-  --quick          1 s per cell and 2,000 handshakes for the memory check (about 1.5 minutes)
+  --quick          1 s per cell, 2,000 handshakes for the memory check, 3 discovery runs per mode
+                   (about 2 minutes; the default run takes about 5)
+  --only channel   only the agent channel beside nginx (about 3 minutes)
+  --only mesh      only the mesh sections: two-hop delegation, heartbeat write with 1000 nodes,
+                   discovery times (about 2 minutes; with --quick about 1.5)
   --seconds S      measured seconds per cell (default 3)
-  --build DIR      build tree with bin/rivetctl and bin/rivetd (default: <repo>/build)
-  --no-rivetd      measure nginx only
+  --build DIR      build tree with bin/rivetctl, bin/rivetd, bin/registry_heartbeat_bench
+                   (default: <repo>/build)
+  --no-rivetd      channel section: measure nginx only
+  --mesh-runs N    discovery runs per mode; the report gives the median (default 5)
+  --heartbeat-ms M mesh.heartbeat_interval_ms of the mesh sections' nodes (default 1000)
   --message-body J JSON body for POST /api/message
                    (default {"fromAgent":"bench","toAgent":"echo","message":"hello"})
   --out FILE       also write the report (Markdown) to FILE
@@ -30,9 +39,20 @@ OUT=""
 KEEP=0
 MESSAGE_BODY='{"fromAgent":"bench","toAgent":"echo","message":"hello"}'
 READY_TIMEOUT=5
+ONLY=""
+MESH_RUNS=5
+MESH_HB_MS=1000
+MESH_HB_NODES=1000
+MESH_HB_BEATS=200
 while [[ $# -gt 0 ]]; do
   case $1 in
-  --quick) CELL=1 WARM=0.2 HANDSHAKES=2000 HS_CAP=15 ;;
+  --quick) CELL=1 WARM=0.2 HANDSHAKES=2000 HS_CAP=15 MESH_RUNS=3 ;;
+  --only)
+    ONLY=${2:?--only needs channel or mesh} && shift
+    [[ $ONLY == channel || $ONLY == mesh ]] || { echo "run-bench: --only channel or --only mesh" >&2 && exit 2; }
+    ;;
+  --mesh-runs) MESH_RUNS=${2:?--mesh-runs needs a number} && shift ;;
+  --heartbeat-ms) MESH_HB_MS=${2:?--heartbeat-ms needs milliseconds} && shift ;;
   --seconds) CELL=${2:?--seconds needs a number} && shift ;;
   --build) BUILD=$(cd "${2:?--build needs a folder}" && pwd) && shift ;;
   --no-rivetd) WITH_RIVETD=0 ;;
@@ -45,12 +65,19 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
+[[ $MESH_RUNS =~ ^[1-9][0-9]*$ && $MESH_HB_MS =~ ^[1-9][0-9]*$ ]] || {
+  echo "run-bench: --mesh-runs and --heartbeat-ms need positive whole numbers" >&2
+  exit 2
+}
+CHANNEL=1 MESH=1
+[[ $ONLY != mesh ]] || CHANNEL=0
+[[ $ONLY != channel ]] || MESH=0
 [[ -x $BUILD/bin/rivetctl ]] || {
   echo "run-bench: $BUILD/bin/rivetctl not found; build it: cmake -S . -B build && cmake --build build" >&2
   exit 2
 }
-command -v nginx >/dev/null || {
-  echo "run-bench: nginx not found; install it with scripts/install-bench-deps.sh" >&2
+[[ $CHANNEL == 0 ]] || command -v nginx >/dev/null || {
+  echo "run-bench: nginx not found; install it with scripts/install-bench-deps.sh (or run --only mesh)" >&2
   exit 2
 }
 command -v ss >/dev/null || {
@@ -60,13 +87,16 @@ command -v ss >/dev/null || {
 
 # shellcheck source=bench/bench-lib.sh
 source "$TOP/bench/bench-lib.sh"
+# shellcheck source=bench/mesh-lib.sh
+source "$TOP/bench/mesh-lib.sh"
 
 RUN=$(mktemp -d /tmp/rivet-bench.XXXXXX)
 BG_PID="" # the one load generator or poller running in the background, if any
 declare -A SRV_PID=() STARTUP_MS=() STARTUP_ALL=() PORT=() IDLE_RSS=() LOAD_RSS=() HS_RSS=()
 cleanup() {
   local p
-  for p in "${SRV_PID[@]}" $BG_PID; do stop_pid "$p"; done
+  for p in "${SRV_PID[@]}" "${MESH_PID[@]}" $BG_PID; do stop_pid "$p"; done
+  mdns_down # the mDNS runs' namespaces, D-Bus and avahi-daemons, if still up
   if [[ $KEEP == 1 ]]; then echo "run-bench: kept $RUN"; else rm -rf "$RUN"; fi
 }
 trap cleanup EXIT
@@ -84,162 +114,186 @@ if [[ -x $BUILD/bin/rivetd ]]; then
   cp "$BUILD/bin/rivetd" "$RUN/bin/"
   [[ ! -d $BUILD/lib/rivet ]] || cp -r "$BUILD/lib/rivet" "$RUN/lib/"
 fi
+[[ ! -x $BUILD/bin/registry_heartbeat_bench ]] || cp "$BUILD/bin/registry_heartbeat_bench" "$RUN/bin/"
 read -r LOAD_BEFORE _ </proc/loadavg
-"$TOP/bench/gen-certs.sh" "$RUN/certs"
+"$TOP/bench/gen-certs.sh" "$RUN/certs" bench client node-a node-b
 CERTS=$RUN/certs
 TLS_ARGS=(--cert "$CERTS/client.fullchain.pem" --key "$CERTS/client.key" --ca "$CERTS/chain.pem"
   --name bench.mesh)
 SERVERS=()
 
-# --- nginx -----------------------------------------------------------------------------------
-PORT[nginx]=$(free_port)
-mkdir -p "$RUN/nginx-tmp"
-sed -e "s|@RUN@|$RUN|g; s|@CERTS@|$CERTS|g; s|@PORT@|${PORT[nginx]}|g" \
-  "$TOP/bench/nginx.conf.template" >"$RUN/nginx.conf"
-say "starting nginx on 127.0.0.1:${PORT[nginx]}"
-if ! start_server nginx "${PORT[nginx]}" nginx -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/nginx-error.log"; then
-  say "nginx did not answer GET /api/mesh/ping within ${READY_TIMEOUT} s: $(cat "$RUN/nginx-ready.json")"
-  tail -5 "$RUN/nginx.log" "$RUN/nginx-error.log" >&2 || true
-  exit 1
-fi
-SERVERS+=(nginx)
+# The agent channel beside nginx: start-up, memory across handshakes, the matrix. Fills
+# cells.tsv and servers.tsv; bench/report.awk reads them.
+channel_sections() {
+  # --- nginx -----------------------------------------------------------------------------------
+  PORT[nginx]=$(free_port)
+  mkdir -p "$RUN/nginx-tmp"
+  sed -e "s|@RUN@|$RUN|g; s|@CERTS@|$CERTS|g; s|@PORT@|${PORT[nginx]}|g" \
+    "$TOP/bench/nginx.conf.template" >"$RUN/nginx.conf"
+  say "starting nginx on 127.0.0.1:${PORT[nginx]}"
+  if ! start_server nginx "${PORT[nginx]}" nginx -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/nginx-error.log"; then
+    say "nginx did not answer GET /api/mesh/ping within ${READY_TIMEOUT} s: $(cat "$RUN/nginx-ready.json")"
+    tail -5 "$RUN/nginx.log" "$RUN/nginx-error.log" >&2 || true
+    exit 1
+  fi
+  SERVERS+=(nginx)
 
-# --- rivetd ----------------------------------------------------------------------------------
-RIVETD_NOTE=""
-if [[ $WITH_RIVETD == 1 && -x $RIVETD ]]; then
-  PORT[rivetd]=$(free_port)
-  mkdir -p "$RUN/rivetd-storage"
-  sed -e "s|@RUN@|$RUN|g; s|@CERTS@|$CERTS|g; s|@PORT@|${PORT[rivetd]}|g" \
-    "$TOP/bench/rivetd.yaml.template" >"$RUN/rivetd.yaml"
-  say "starting rivetd on 127.0.0.1:${PORT[rivetd]}"
-  if start_server rivetd "${PORT[rivetd]}" "$RIVETD" --config "$RUN/rivetd.yaml"; then
-    SERVERS+=(rivetd)
-    grep -q "Agent channel listening on" "$RUN/rivetd.log" ||
-      say "note: rivetd answers but did not log 'Agent channel listening on' (log level warn?)"
-  else
-    if kill -0 "${SRV_PID[rivetd]}" 2>/dev/null; then
-      why="no answer to GET /api/mesh/ping within ${READY_TIMEOUT} s"
-      grep -q "Agent channel listening on" "$RUN/rivetd.log" && why="$why (it logged 'Agent channel listening on')"
+  # --- rivetd ----------------------------------------------------------------------------------
+  RIVETD_NOTE=""
+  if [[ $WITH_RIVETD == 1 && -x $RIVETD ]]; then
+    PORT[rivetd]=$(free_port)
+    mkdir -p "$RUN/rivetd-storage"
+    sed -e "s|@RUN@|$RUN|g; s|@CERTS@|$CERTS|g; s|@PORT@|${PORT[rivetd]}|g" \
+      "$TOP/bench/rivetd.yaml.template" >"$RUN/rivetd.yaml"
+    say "starting rivetd on 127.0.0.1:${PORT[rivetd]}"
+    if start_server rivetd "${PORT[rivetd]}" "$RIVETD" --config "$RUN/rivetd.yaml"; then
+      SERVERS+=(rivetd)
+      grep -q "Agent channel listening on" "$RUN/rivetd.log" ||
+        say "note: rivetd answers but did not log 'Agent channel listening on' (log level warn?)"
     else
-      wait "${SRV_PID[rivetd]}" && rc=0 || rc=$?
-      why="it exited with status $rc"
+      if kill -0 "${SRV_PID[rivetd]}" 2>/dev/null; then
+        why="no answer to GET /api/mesh/ping within ${READY_TIMEOUT} s"
+        grep -q "Agent channel listening on" "$RUN/rivetd.log" && why="$why (it logged 'Agent channel listening on')"
+      else
+        wait "${SRV_PID[rivetd]}" && rc=0 || rc=$?
+        why="it exited with status $rc"
+      fi
+      json_load "$RUN/rivetd-ready.json"
+      json_get last_error
+      RIVETD_NOTE="rivetd: not available ($why; last error: ${REPLY:-none})"
+      echo "$RIVETD_NOTE"
+      tail -3 "$RUN/rivetd.log" | sed 's/^/  rivetd log: /' >&2 || true
+      stop_pid "${SRV_PID[rivetd]}"
+      unset 'SRV_PID[rivetd]'
     fi
-    json_load "$RUN/rivetd-ready.json"
-    json_get last_error
-    RIVETD_NOTE="rivetd: not available ($why; last error: ${REPLY:-none})"
+  elif [[ $WITH_RIVETD == 1 ]]; then
+    RIVETD_NOTE="rivetd: not available ($BUILD/bin/rivetd not built)"
     echo "$RIVETD_NOTE"
-    tail -3 "$RUN/rivetd.log" | sed 's/^/  rivetd log: /' >&2 || true
-    stop_pid "${SRV_PID[rivetd]}"
-    unset 'SRV_PID[rivetd]'
+  else
+    RIVETD_NOTE="rivetd: not measured (--no-rivetd)"
   fi
-elif [[ $WITH_RIVETD == 1 ]]; then
-  RIVETD_NOTE="rivetd: not available ($BUILD/bin/rivetd not built)"
-  echo "$RIVETD_NOTE"
-else
-  RIVETD_NOTE="rivetd: not measured (--no-rivetd)"
-fi
 
-sleep 1
-for s in "${SERVERS[@]}"; do
-  rss_kb "${SRV_PID[$s]}"
-  IDLE_RSS[$s]=$REPLY
-done
-
-# --- memory across handshakes: RSS after each half of HANDSHAKES (each capped at HS_CAP s) --
-for s in "${SERVERS[@]}"; do
-  say "$s: $HANDSHAKES full handshakes for the memory check"
-  HS_RSS[$s]=""
-  for half in 1 2; do
-    "$RIVETCTL" bench --url "https://127.0.0.1:${PORT[$s]}/api/mesh/ping" "${TLS_ARGS[@]}" \
-      --new-connection --concurrency 8 --requests $((HANDSHAKES / 2)) --duration $HS_CAP --json \
-      >"$RUN/$s-handshakes-$half.json" || true
+  sleep 1
+  for s in "${SERVERS[@]}"; do
     rss_kb "${SRV_PID[$s]}"
-    HS_RSS[$s]="${HS_RSS[$s]} $REPLY"
+    IDLE_RSS[$s]=$REPLY
   done
-done
 
-# --- the matrix: endpoints x modes x concurrency, servers taking turns ------------------------
-TICK=$(getconf CLK_TCK)
-printf 'server\tendpoint\tmode\tc\trps\tp50\tp99\terrors\tconns\taccepted\tanswered\tticks\thandshakes\tresumed\tunfinished\toldest_ms\tfirst_error\n' >"$RUN/cells.tsv"
-HALF_CELL=$(awk -v w="$WARM" -v c="$CELL" 'BEGIN { print w + c / 2 }')
-run_cell() { # server endpoint mode concurrency; appends one row to cells.tsv
-  local s=$1 ep=$2 mode=$3 c=$4 out="$RUN/$1-$2-$3-$4.json" args cpu0 po0 bp vm anon lvm lanon k row T=$'\t'
-  args=(--url "https://127.0.0.1:${PORT[$s]}" "${TLS_ARGS[@]}" --concurrency "$c"
-    --duration "$CELL" --warmup "$WARM" --json)
-  if [[ $ep == ping ]]; then args[1]+=/api/mesh/ping; else
-    args[1]+=/api/message
-    args+=(--method POST --body "$MESSAGE_BODY")
-  fi
-  case $mode in new) args+=(--new-connection) ;; resume) args+=(--new-connection --resume) ;; esac
-  cpu_ticks "${SRV_PID[$s]}"
-  cpu0=$REPLY
-  passive_opens
-  po0=$REPLY
-  "$RIVETCTL" bench "${args[@]}" >"$out" 2>"$out.err" &
-  bp=$!
-  BG_PID=$bp
-  sleep "$HALF_CELL"
-  rss_kb "${SRV_PID[$s]}"
-  read -r vm anon <<<"$REPLY"
-  wait "$bp" || true
-  BG_PID=""
-  read -r lvm lanon <<<"${LOAD_RSS[$s]:-0 0}"
-  LOAD_RSS[$s]="$((vm > lvm ? vm : lvm)) $((anon > lanon ? anon : lanon))"
-  [[ -s $out ]] || echo '{"first_error":"rivetctl bench printed nothing; see its .err"}' >"$out"
-  json_load "$out"
-  row="$s$T$ep$T$mode$T$c"
-  for k in rps p50_us p99_us errors connections; do
-    json_get $k
-    row+="$T$REPLY"
-  done
-  passive_opens
-  row+="$T$((REPLY - po0))"
-  json_get answered_total
-  row+="$T$REPLY"
-  cpu_ticks "${SRV_PID[$s]}"
-  row+="$T$((REPLY - cpu0))"
-  for k in handshakes resumed unfinished oldest_unfinished_ms first_error; do
-    json_get $k
-    row+="$T$REPLY"
-  done
-  echo "$row" >>"$RUN/cells.tsv"
-}
-for ep in ping message; do
-  for mode in keepalive new resume; do
-    for c in 1 8 32; do
-      say "cell: $ep $mode c=$c (${SERVERS[*]})"
-      for s in "${SERVERS[@]}"; do run_cell "$s" "$ep" "$mode" "$c"; done
+  # --- memory across handshakes: RSS after each half of HANDSHAKES (each capped at HS_CAP s) --
+  for s in "${SERVERS[@]}"; do
+    say "$s: $HANDSHAKES full handshakes for the memory check"
+    HS_RSS[$s]=""
+    for half in 1 2; do
+      "$RIVETCTL" bench --url "https://127.0.0.1:${PORT[$s]}/api/mesh/ping" "${TLS_ARGS[@]}" \
+        --new-connection --concurrency 8 --requests $((HANDSHAKES / 2)) --duration $HS_CAP --json \
+        >"$RUN/$s-handshakes-$half.json" || true
+      rss_kb "${SRV_PID[$s]}"
+      HS_RSS[$s]="${HS_RSS[$s]} $REPLY"
     done
   done
-done
+
+  # --- the matrix: endpoints x modes x concurrency, servers taking turns ------------------------
+  TICK=$(getconf CLK_TCK)
+  printf 'server\tendpoint\tmode\tc\trps\tp50\tp99\terrors\tconns\taccepted\tanswered\tticks\thandshakes\tresumed\tunfinished\toldest_ms\tfirst_error\n' >"$RUN/cells.tsv"
+  HALF_CELL=$(awk -v w="$WARM" -v c="$CELL" 'BEGIN { print w + c / 2 }')
+  run_cell() { # server endpoint mode concurrency; appends one row to cells.tsv
+    local s=$1 ep=$2 mode=$3 c=$4 out="$RUN/$1-$2-$3-$4.json" args cpu0 po0 bp vm anon lvm lanon k row T=$'\t'
+    args=(--url "https://127.0.0.1:${PORT[$s]}" "${TLS_ARGS[@]}" --concurrency "$c"
+      --duration "$CELL" --warmup "$WARM" --json)
+    if [[ $ep == ping ]]; then args[1]+=/api/mesh/ping; else
+      args[1]+=/api/message
+      args+=(--method POST --body "$MESSAGE_BODY")
+    fi
+    case $mode in new) args+=(--new-connection) ;; resume) args+=(--new-connection --resume) ;; esac
+    cpu_ticks "${SRV_PID[$s]}"
+    cpu0=$REPLY
+    passive_opens
+    po0=$REPLY
+    "$RIVETCTL" bench "${args[@]}" >"$out" 2>"$out.err" &
+    bp=$!
+    BG_PID=$bp
+    sleep "$HALF_CELL"
+    rss_kb "${SRV_PID[$s]}"
+    read -r vm anon <<<"$REPLY"
+    wait "$bp" || true
+    BG_PID=""
+    read -r lvm lanon <<<"${LOAD_RSS[$s]:-0 0}"
+    LOAD_RSS[$s]="$((vm > lvm ? vm : lvm)) $((anon > lanon ? anon : lanon))"
+    [[ -s $out ]] || echo '{"first_error":"rivetctl bench printed nothing; see its .err"}' >"$out"
+    json_load "$out"
+    row="$s$T$ep$T$mode$T$c"
+    for k in rps p50_us p99_us errors connections; do
+      json_get $k
+      row+="$T$REPLY"
+    done
+    passive_opens
+    row+="$T$((REPLY - po0))"
+    json_get answered_total
+    row+="$T$REPLY"
+    cpu_ticks "${SRV_PID[$s]}"
+    row+="$T$((REPLY - cpu0))"
+    for k in handshakes resumed unfinished oldest_unfinished_ms first_error; do
+      json_get $k
+      row+="$T$REPLY"
+    done
+    echo "$row" >>"$RUN/cells.tsv"
+  }
+  for ep in ping message; do
+    for mode in keepalive new resume; do
+      for c in 1 8 32; do
+        say "cell: $ep $mode c=$c (${SERVERS[*]})"
+        for s in "${SERVERS[@]}"; do run_cell "$s" "$ep" "$mode" "$c"; done
+      done
+    done
+  done
+
+  # the servers are done: stop them so that the mesh sections have the CPUs to themselves
+  printf 'server\tstartup_ms\tstartup_all\tidle_vm\tidle_anon\tload_vm\tload_anon\ths1_vm\ths1_anon\ths2_vm\ths2_anon\ths_rps\ths1_n\ths2_n\n' >"$RUN/servers.tsv"
+  for s in "${SERVERS[@]}"; do
+    read -r hv1 ha1 hv2 ha2 <<<"${HS_RSS[$s]}"
+    json_load "$RUN/$s-handshakes-1.json"
+    json_get handshakes
+    hn1=$REPLY
+    json_load "$RUN/$s-handshakes-2.json"
+    json_get handshakes
+    hn2=$((hn1 + REPLY))
+    json_get rps
+    # shellcheck disable=SC2086 # IDLE_RSS and LOAD_RSS hold two fields each: VmRSS RssAnon
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "${STARTUP_MS[$s]}" \
+      "${STARTUP_ALL[$s]}" ${IDLE_RSS[$s]} ${LOAD_RSS[$s]} "$hv1" "$ha1" "$hv2" "$ha2" "$REPLY" \
+      "$hn1" "$hn2" >>"$RUN/servers.tsv"
+  done
+  for s in "${SERVERS[@]}"; do
+    stop_pid "${SRV_PID[$s]}"
+    unset "SRV_PID[$s]"
+  done
+}
 
 # --- report ------------------------------------------------------------------------------------
-printf 'server\tstartup_ms\tstartup_all\tidle_vm\tidle_anon\tload_vm\tload_anon\ths1_vm\ths1_anon\ths2_vm\ths2_anon\ths_rps\ths1_n\ths2_n\n' >"$RUN/servers.tsv"
-for s in "${SERVERS[@]}"; do
-  read -r hv1 ha1 hv2 ha2 <<<"${HS_RSS[$s]}"
-  json_load "$RUN/$s-handshakes-1.json"
-  json_get handshakes
-  hn1=$REPLY
-  json_load "$RUN/$s-handshakes-2.json"
-  json_get handshakes
-  hn2=$((hn1 + REPLY))
-  json_get rps
-  # shellcheck disable=SC2086 # IDLE_RSS and LOAD_RSS hold two fields each: VmRSS RssAnon
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "${STARTUP_MS[$s]}" \
-    "${STARTUP_ALL[$s]}" ${IDLE_RSS[$s]} ${LOAD_RSS[$s]} "$hv1" "$ha1" "$hv2" "$ha2" "$REPLY" \
-    "$hn1" "$hn2" >>"$RUN/servers.tsv"
-done
+RIVETD_NOTE=""
+[[ $CHANNEL == 0 ]] || channel_sections
+[[ $MESH == 0 ]] || mesh_sections
 {
   echo "## Run of $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
-  echo "- nginx $(nginx -v 2>&1 | cut -d/ -f2) (2 workers), $(openssl version | cut -d' ' -f1-2); ECDSA P-256 chain, client certificate required"
+  if [[ $CHANNEL == 1 ]]; then
+    echo "- nginx $(nginx -v 2>&1 | cut -d/ -f2) (2 workers), $(openssl version | cut -d' ' -f1-2); ECDSA P-256 chain, client certificate required"
+  else
+    echo "- $(openssl version | cut -d' ' -f1-2); ECDSA P-256 chain, client certificate required"
+  fi
   echo "- ${CELL} s measured per cell after ${WARM} s warm-up; \`rivetctl bench\` (one epoll thread) on the same CPUs"
-  echo "- 1-minute load average before the run: $LOAD_BEFORE (near 0 on an otherwise idle machine; other work on the CPUs skews every figure)"
+  echo "- 1-minute load average before the run: $LOAD_BEFORE, after it: $(cut -d' ' -f1 /proc/loadavg) (near 0 on an otherwise idle machine; other work on the CPUs skews every figure)"
   [[ -z $RIVETD_NOTE ]] || echo "- $RIVETD_NOTE"
-  echo
-  awk -F'\t' -v tick="$TICK" -v planned="$HANDSHAKES" -f "$TOP/bench/report.awk" \
-    "$RUN/cells.tsv" "$RUN/servers.tsv"
+  if [[ $CHANNEL == 1 ]]; then
+    echo
+    awk -F'\t' -v tick="$TICK" -v planned="$HANDSHAKES" -f "$TOP/bench/report.awk" \
+      "$RUN/cells.tsv" "$RUN/servers.tsv"
+  fi
+  if [[ $MESH == 1 ]]; then
+    echo
+    cat "$RUN/mesh/report.md"
+  fi
 } >"$RUN/report.md"
 cat "$RUN/report.md"
 [[ -z $OUT ]] || cp "$RUN/report.md" "$OUT"
