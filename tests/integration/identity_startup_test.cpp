@@ -102,3 +102,33 @@ TEST_F(IdentityStartup, ExpiredCertificateExits78NamingThePath) {
   s.keyPath = files.keyPath;
   expectRefusal(start(s), {s.certPath, "expired on"});
 }
+
+// RivetOS's own CA tool issues CN=<name>.mesh; PROTOCOL.md §2 accepts it as <name>. Our CA
+// refuses to issue such a name, so this certificate is signed with the openssl command line.
+TEST_F(IdentityStartup, AcceptsCommonNameWithMeshSuffix) {
+  const std::string key = dir_.file("rivetos.key"), csr = dir_.file("rivetos.csr"),
+                    crt = dir_.file("rivetos.crt"), ext = dir_.file("rivetos.ext");
+  writeFile(ext, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                 "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:node-m.mesh\n");
+  ASSERT_EQ(run({"/usr/bin/openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                 "ec_paramgen_curve:P-256", "-out", key})
+                .exitCode,
+            0);
+  ASSERT_EQ(run({"/usr/bin/openssl", "req", "-new", "-key", key, "-subj",
+                 "/O=Rivet Collective/CN=node-m.mesh", "-out", csr})
+                .exitCode,
+            0);
+  RunResult sign = run({"/usr/bin/openssl", "x509", "-req", "-in", csr, "-CA",
+                        pki_->file("ca/intermediate/intermediate.crt"), "-CAkey",
+                        pki_->file("ca/intermediate/private/intermediate.key"), "-CAcreateserial",
+                        "-days", "30", "-sha256", "-extfile", ext, "-out", crt});
+  ASSERT_EQ(sign.exitCode, 0) << sign.err;
+
+  NodeSettings s = nodeSettings(*pki_, "node-a");
+  s.name = "node-m";
+  s.certPath = crt;
+  s.keyPath = key;
+  NodeProcess node(s);
+  ASSERT_TRUE(node.ready()) << node.output();
+  EXPECT_EQ(node.process().stop(), 0) << node.output();
+}
