@@ -130,8 +130,9 @@ void Node::start() {
   logger->info("Starting node {} (config {})", config_.mesh.nodeName, config_.sourcePath);
   loadPlugins();
   try {
-    plugin::createConfiguredAgents(config_, catalog_, pluginDir_ + " and " + agentsDir_, *this,
-                                   agents_);
+    plugin::createConfiguredAgents(
+        config_, catalog_,
+        agentsDir_ == pluginDir_ ? pluginDir_ : pluginDir_ + " and " + agentsDir_, *this, agents_);
   } catch (const plugin::InstanceError& e) {
     throw StartupError(e.what());
   }
