@@ -128,6 +128,11 @@ std::unique_ptr<plugin::PluginInstance> Node::startRequired(const std::string& n
 void Node::start() {
   auto logger = log::get("Node");
   logger->info("Starting node {} (config {})", config_.mesh.nodeName, config_.sourcePath);
+  // What the agents folder holds now is loaded (or not) by start-up; anything copied in from
+  // here on is a hot-drop, even while the node is still starting.
+  dropWatcher_ = std::make_unique<plugin::DropWatcher>(
+      agentsDir_, [this](const std::string& path) { hotDrop(path); });
+  dropWatcher_->snapshot();
   loadPlugins();
   try {
     plugin::createConfiguredAgents(
@@ -153,8 +158,6 @@ void Node::start() {
     logger->info("Mesh disabled (mesh.enabled: false): serving local agents only, no agent "
                  "channel");
   }
-  dropWatcher_ = std::make_unique<plugin::DropWatcher>(
-      agentsDir_, [this](const std::string& path) { hotDrop(path); });
   dropWatcher_->start();
   started_ = true;
   auto ids = agents_.ids();

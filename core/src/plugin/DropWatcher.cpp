@@ -31,10 +31,16 @@ std::map<std::string, std::string> DropWatcher::scan() const {
   return files;
 }
 
-void DropWatcher::start() {
+void DropWatcher::snapshot() {
   auto now = std::chrono::steady_clock::now();
   for (const auto& [path, sig] : scan())
     seen_[path] = {sig, now, true};
+  snapshotTaken_ = true;
+}
+
+void DropWatcher::start() {
+  if (!snapshotTaken_)
+    snapshot();
   thread_ = std::thread([this] { loop(); });
 }
 

@@ -22,7 +22,10 @@ public:
   DropWatcher(const DropWatcher&) = delete;
   DropWatcher& operator=(const DropWatcher&) = delete;
 
-  // Remembers the folder's current files as already handled, then starts watching.
+  // Remembers the folder's current files as already handled (call it before the plugins are
+  // loaded, so that nothing copied in while the node starts is missed).
+  void snapshot();
+  // Starts watching (takes the snapshot first if none was taken).
   void start();
   void stop();
 
@@ -40,6 +43,7 @@ private:
   std::chrono::milliseconds settle_;
   std::chrono::milliseconds interval_;
   std::map<std::string, Seen> seen_;
+  bool snapshotTaken_ = false;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
