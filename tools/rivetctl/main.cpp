@@ -1,4 +1,4 @@
-// rivetctl: the operator's command line. Subcommands: plugin check.
+// rivetctl: the operator's command line: the CA, node calls, the registry, plugins, benchmarks.
 #include "BenchCommand.hpp"
 #include "CaCommand.hpp"
 #include "ListCommand.hpp"
@@ -19,8 +19,9 @@ namespace {
 const char* kUsage = R"(usage: rivetctl [--config FILE] <command> [args]
 
 commands:
-  ping [HOST:PORT] [--name NODE]    ping a node (default: the local node of --config)
-  agents [HOST:PORT] [--name NODE]  list a node's agents
+  ping [HOST:PORT|NODE] [--name NODE]    ping a node (default: the local node of --config;
+                                         a bare NODE is looked up in mesh.json)
+  agents [HOST:PORT|NODE] [--name NODE]  list a node's agents
   send AGENT "task" [--timeout MS] [--model M]   run a task on AGENT anywhere in the mesh
   list [--json]        the registry (mesh.json): status, name, address, agents, last seen
   status [--json]      counts of online / offline / degraded nodes

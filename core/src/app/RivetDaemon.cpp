@@ -61,7 +61,7 @@ void RivetDaemon::handleOption(const std::string& name, const std::string& value
     help.setUsage("[--config FILE] [--check-config] [--daemon] [--pidfile FILE]");
     help.setHeader("rivet-mesh node daemon: hosts agents and delegates tasks over mutual TLS.");
     help.setFooter("Exit codes: 0 clean stop, 78 configuration error, 70 internal error. "
-                   "Signals: SIGINT/SIGTERM stop cleanly.");
+                   "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the TLS certificates.");
     help.format(std::cout);
     done_ = true;
     stopOptionsProcessing();
