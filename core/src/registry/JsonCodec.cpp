@@ -2,6 +2,8 @@
 // JSON.stringify and Number::toString rules, so a RivetOS file round-trips unchanged.
 #include "registry/JsonCodec.hpp"
 
+#include "util/JsonText.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -38,43 +40,7 @@ int nestingDepth(std::string_view text, int limit) {
 }
 
 void appendString(std::string& out, const char* s, size_t n) {
-  static const char* hex = "0123456789abcdef";
-  out += '"';
-  for (size_t i = 0; i < n; ++i) {
-    char c = s[i];
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        out += "\\u00";
-        out += hex[(c >> 4) & 0xf];
-        out += hex[c & 0xf];
-      } else {
-        out += c;
-      }
-    }
-  }
-  out += '"';
+  util::appendJsonString(out, std::string_view(s, n));
 }
 
 template <typename T> void appendInteger(std::string& out, T v) {

@@ -24,6 +24,12 @@ void appendJsonString(std::string& out, std::string_view s) {
     case '\t':
       out += "\\t";
       break;
+    case '\b':
+      out += "\\b";
+      break;
+    case '\f':
+      out += "\\f";
+      break;
     default:
       if (static_cast<unsigned char>(c) < 0x20) {
         out += "\\u00";

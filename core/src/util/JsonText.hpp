@@ -6,7 +6,8 @@
 
 namespace rivet::util {
 
-// Appends `s` as a JSON string literal (with quotes) to `out`.
+// Appends `s` as a JSON string literal (with quotes) to `out`, escaped as JavaScript's
+// JSON.stringify escapes it (so files we share with RivetOS read the same).
 void appendJsonString(std::string& out, std::string_view s);
 std::string jsonString(std::string_view s);
 
