@@ -1,5 +1,10 @@
 /* rivet-mesh plugin ABI: the C boundary between rivetd and every plugin.
  *
+ * VERSIONS (each minor only appends; a plugin built for an older minor keeps loading)
+ *   1.0  descriptor, host API, agent/transport/discovery operation tables.
+ *   1.1  rivet_task gains path_json, deadline_ms and from_node; the host API gains roster()
+ *        and task_credential(). The host reads `struct_size` of every struct a plugin passes in.
+ *
  * COMPATIBILITY POLICY
  *   - A plugin exports exactly one symbol, `rivet_plugin_entry`, returning a static descriptor.
  *   - The host loads a plugin only if its ABI major equals the host's and its ABI minor is not
@@ -16,8 +21,9 @@
  *   - Pointers passed into a call are valid only for the duration of that call unless stated.
  *
  * THREADING
- *   - `rivet_plugin_entry`, `create`, `start`, `stop` and `destroy` are called from rivetd's main
- *     thread, in that order, never concurrently for one instance.
+ *   - `rivet_plugin_entry`, `create`, `start`, `stop` and `destroy` are called from one host
+ *     control thread at a time (the main thread at start-up and shutdown; the thread that
+ *     loads a hot-dropped agent), in that order, never concurrently for one instance.
  *   - Kind-specific operations may be called from any host thread, concurrently, between `start`
  *     returning and `stop` being called. Host API functions may be called from any thread.
  */
@@ -32,7 +38,7 @@ extern "C" {
 #endif
 
 #define RIVET_ABI_MAJOR 1
-#define RIVET_ABI_MINOR 0
+#define RIVET_ABI_MINOR 1
 #define RIVET_PLUGIN_MAGIC 0x52564D48u /* "RVMH" */
 #define RIVET_ENTRY_SYMBOL "rivet_plugin_entry"
 
@@ -89,7 +95,13 @@ typedef struct rivet_task {
   /* Non-zero once the host has given up on this task (deadline, shutdown). Poll it in long
    * loops; any thread may call it while `handle` runs. */
   int (*is_cancelled)(const struct rivet_task* self);
-  void* host_data; /* for is_cancelled only */
+  void* host_data; /* the host's own; do not touch */
+  /* --- ABI 1.1 --- (check struct_size before reading) */
+  /* The agents this task passed through, as a JSON array of "agent@node", the asker last;
+   * "[]" for a task a user sent. The host refuses a delegation to an agent already on it. */
+  rivet_str path_json;
+  int64_t deadline_ms; /* wall-clock epoch ms at which the host gives up on this task */
+  rivet_str from_node; /* the node of `from_agent`, empty when not known */
 } rivet_task;
 
 /* ------------------------------------------------------------------------------------------
@@ -184,9 +196,24 @@ typedef struct rivet_host_api {
   /* Agents: delegate a task to another agent, local or remote. `request_json` is
    * {"toAgent","message",["model"],["timeoutMs"]}; the result JSON written to `out` is
    * {"status":"completed|failed|timeout|rejected","response","agent","durationMs"}.
-   * `task` is the task being handled (for chain depth), or NULL. */
+   * `task` is the task being handled, exactly as `handle` received it (its depth, path and
+   * deadline carry over; a copy or an ended task is refused), or NULL outside any task.
+   * Blocks until the delegate answers, the deadline passes or `task` is cancelled. */
   rivet_task_status (*delegate)(void* host, const rivet_task* task, rivet_str request_json,
                                 rivet_writer* out);
+  /* --- ABI 1.1 --- (check struct_size before calling) */
+  /* Agents: who `task` (or NULL: a new task of this agent) may delegate to right now, as
+   * {"chainDepth":N,"maxChainDepth":M,"canDelegate":bool,"refusal":"why not, when not",
+   *  "agents":[{"id","node","provider","model","local":bool}]}. Lists local agents and agents
+   * of nodes that are online, not stale and not shut out by the circuit breaker; never the
+   * calling agent, nor an agent already on the task's path. Cheap: it reads no file unless
+   * mesh.json changed. Any thread. */
+  void (*roster)(void* host, const rivet_task* task, rivet_writer* out);
+  /* Agents that run other programs: a credential with which such a program may delegate as
+   * part of `task`: {"socket":"<unix socket path>","token":"<secret>"}. Valid until `handle`
+   * returns; reaches only this node. RIVET_ERROR (with the reason in `out`) when the node has
+   * no delegation socket. */
+  int (*task_credential)(void* host, const rivet_task* task, rivet_writer* out);
 } rivet_host_api;
 
 /* ------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 #include "rivet/sdk/abi.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -53,16 +54,42 @@ public:
   /// Node identity, listen address and TLS paths as JSON (see abi.h).
   std::string nodeInfoJson() const { return collect(api_->node_info); }
 
-  /// Delegate a task to another agent; returns the result JSON (see abi.h).
+  /// Delegate a task to another agent; returns the result JSON (see abi.h). Pass the task
+  /// being handled (as handle() received it) so that depth, path and deadline carry over.
   rivet_task_status delegate(const rivet_task* current, std::string_view requestJson,
                              std::string& resultJson) const {
     rivet_writer out = stringWriter(resultJson);
     return api_->delegate(api_->host, current, str(requestJson), &out);
   }
 
+  /// Who `current` may delegate to now, as JSON (see abi.h, roster). Any thread; cheap enough
+  /// for every model turn. A host without roster() (never a host that loaded this plugin)
+  /// answers that delegation is unavailable.
+  std::string rosterJson(const rivet_task* current) const {
+    if (!hasHostCall(offsetof(rivet_host_api, roster)) || !api_->roster)
+      return R"({"chainDepth":0,"maxChainDepth":0,"canDelegate":false,)"
+             R"("refusal":"this rivetd offers no roster","agents":[]})";
+    std::string json;
+    rivet_writer out = stringWriter(json);
+    api_->roster(api_->host, current, &out);
+    return json;
+  }
+
+  /// A credential with which a program this agent runs may delegate as part of `current`:
+  /// true and {"socket","token"} in `json`, or false and the reason in `json`.
+  bool taskCredential(const rivet_task* current, std::string& json) const {
+    if (!hasHostCall(offsetof(rivet_host_api, task_credential)) || !api_->task_credential) {
+      json = "this rivetd offers no task credentials";
+      return false;
+    }
+    rivet_writer out = stringWriter(json);
+    return api_->task_credential(api_->host, current, &out) == RIVET_OK;
+  }
+
   const rivet_host_api* raw() const { return api_; }
 
 private:
+  bool hasHostCall(size_t offset) const { return api_->struct_size >= offset + sizeof(void*); }
   std::string collect(void (*fn)(void*, rivet_writer*)) const {
     std::string s;
     rivet_writer w = stringWriter(s);
@@ -102,6 +129,22 @@ struct Task {
   uint32_t chainDepth() const { return raw->chain_depth; }
   int64_t timeoutMs() const { return raw->timeout_ms; }
   bool cancelled() const { return raw->is_cancelled && raw->is_cancelled(raw) != 0; }
+  /// ABI 1.1: the agents the task passed through, JSON array of "agent@node" ("[]": a user's).
+  std::string_view pathJson() const {
+    return has(offsetof(rivet_task, path_json), sizeof raw->path_json) ? view(raw->path_json)
+                                                                       : "[]";
+  }
+  /// ABI 1.1: epoch ms at which the host gives up on this task; 0 when not known.
+  int64_t deadlineMs() const {
+    return has(offsetof(rivet_task, deadline_ms), sizeof raw->deadline_ms) ? raw->deadline_ms : 0;
+  }
+  /// ABI 1.1: the node of fromAgent(); empty when not known.
+  std::string_view fromNode() const {
+    return has(offsetof(rivet_task, from_node), sizeof raw->from_node) ? view(raw->from_node) : "";
+  }
+
+private:
+  bool has(size_t offset, size_t size) const { return raw->struct_size >= offset + size; }
 };
 
 struct TaskResult {

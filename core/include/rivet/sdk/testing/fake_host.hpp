@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,6 +20,12 @@ struct LogLine {
   std::string message;
 };
 
+/// What the fake host's delegate() answers: the status and the result JSON (see abi.h).
+struct FakeDelegation {
+  rivet_task_status status = RIVET_TASK_COMPLETED;
+  std::string resultJson;
+};
+
 struct FakeReply {
   rivet_net_result result = RIVET_NET_OK;
   int status = 200;
@@ -27,7 +34,8 @@ struct FakeReply {
 };
 
 /// The host side. Set the public fields before create(); read logs and calls afterwards.
-/// Thread-compatible, not thread-safe: drive it from one thread.
+/// Drive it from one thread, except delegate() and roster(), which an agent may call from
+/// several threads at once (parallel tool calls): `onDelegate` must then be thread-safe.
 class FakeHost {
 public:
   explicit FakeHost(std::string instanceName = "test", std::string configJson = "{}")
@@ -60,9 +68,26 @@ public:
     };
     api_.delegate = [](void* h, const rivet_task*, rivet_str json,
                        rivet_writer* out) -> rivet_task_status {
-      self(h).delegated.push_back(text(json));
-      write(out, self(h).delegateResultJson);
-      return self(h).delegateStatus;
+      FakeHost& fake = self(h);
+      std::function<FakeDelegation(const std::string&)> script;
+      {
+        std::lock_guard<std::mutex> lock(fake.mutex_);
+        fake.delegated.push_back(text(json));
+        script = fake.onDelegate;
+      }
+      FakeDelegation d = script ? script(text(json))
+                                : FakeDelegation{fake.delegateStatus, fake.delegateResultJson};
+      write(out, d.resultJson);
+      return d.status;
+    };
+    api_.roster = [](void* h, const rivet_task*, rivet_writer* out) {
+      std::lock_guard<std::mutex> lock(self(h).mutex_);
+      ++self(h).rosterCalls;
+      write(out, self(h).rosterJson);
+    };
+    api_.task_credential = [](void* h, const rivet_task*, rivet_writer* out) -> int {
+      write(out, self(h).credentialJson);
+      return self(h).credentialOk ? RIVET_OK : RIVET_ERROR;
     };
   }
   FakeHost(const FakeHost&) = delete;
@@ -79,6 +104,15 @@ public:
   std::function<FakeReply(const rivet_peer_request&)> onRequest;
   rivet_task_status delegateStatus = RIVET_TASK_COMPLETED;
   std::string delegateResultJson = "{\"status\":\"completed\",\"response\":\"\"}";
+  /// When set, answers each delegate() call from its request JSON (any thread).
+  std::function<FakeDelegation(const std::string& requestJson)> onDelegate;
+  /// What roster() answers (see abi.h).
+  std::string rosterJson = "{\"chainDepth\":0,\"maxChainDepth\":3,\"canDelegate\":true,"
+                           "\"refusal\":\"\",\"agents\":[]}";
+  int rosterCalls = 0;
+  /// What task_credential() answers.
+  bool credentialOk = false;
+  std::string credentialJson = "this fake host has no delegation socket";
 
   std::vector<LogLine> logs;
   std::vector<std::string> peersSeen;
@@ -87,13 +121,33 @@ public:
 
   static std::string text(rivet_str s) { return std::string(s.data ? s.data : "", s.len); }
 
+  /// delegate() requests so far (safe while an agent still runs).
+  std::vector<std::string> delegatedSoFar() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return delegated;
+  }
+
 private:
+  mutable std::mutex mutex_;
   static FakeHost& self(void* h) { return *static_cast<FakeHost*>(h); }
   static void write(rivet_writer* out, const std::string& s) {
     if (out && out->write && !s.empty())
       out->write(out->ctx, s.data(), s.size());
   }
   rivet_host_api api_{};
+};
+
+/// One task for PluginHarness::handle(); every field has a usable default.
+struct TaskSpec {
+  std::string message;
+  std::string fromAgent = "tester";
+  std::string model;
+  int64_t timeoutMs = 120000;
+  const bool* cancelled = nullptr;
+  uint32_t chainDepth = 0;
+  std::string pathJson = "[]";
+  std::string fromNode;
+  int64_t deadlineMs = 0;
 };
 
 struct AgentReply {
@@ -152,14 +206,29 @@ public:
   AgentReply handle(const std::string& message, const std::string& fromAgent = "tester",
                     const std::string& model = "", int64_t timeoutMs = 120000,
                     const bool* cancelled = nullptr) {
+    TaskSpec spec;
+    spec.message = message;
+    spec.fromAgent = fromAgent;
+    spec.model = model;
+    spec.timeoutMs = timeoutMs;
+    spec.cancelled = cancelled;
+    return handle(spec);
+  }
+
+  /// Agents: run one task described in full.
+  AgentReply handle(const TaskSpec& spec) {
     rivet_task task{};
     task.struct_size = sizeof task;
     task.agent_id = {host_.instanceName.data(), host_.instanceName.size()};
-    task.from_agent = {fromAgent.data(), fromAgent.size()};
-    task.message = {message.data(), message.size()};
-    task.model = {model.data(), model.size()};
-    task.timeout_ms = timeoutMs;
-    task.host_data = const_cast<bool*>(cancelled);
+    task.from_agent = {spec.fromAgent.data(), spec.fromAgent.size()};
+    task.message = {spec.message.data(), spec.message.size()};
+    task.model = {spec.model.data(), spec.model.size()};
+    task.chain_depth = spec.chainDepth;
+    task.timeout_ms = spec.timeoutMs;
+    task.path_json = {spec.pathJson.data(), spec.pathJson.size()};
+    task.from_node = {spec.fromNode.data(), spec.fromNode.size()};
+    task.deadline_ms = spec.deadlineMs ? spec.deadlineMs : host_.nowMs + spec.timeoutMs;
+    task.host_data = const_cast<bool*>(spec.cancelled);
     task.is_cancelled = [](const rivet_task* t) -> int {
       return t->host_data && *static_cast<const bool*>(t->host_data) ? 1 : 0;
     };
