@@ -2,6 +2,8 @@
 // that a mistake refuses the agent with a message naming the key instead of failing every task.
 #pragma once
 
+#include "ToolLoop.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -20,6 +22,7 @@ struct OpenAiSettings {
   std::optional<int64_t> timeoutMs;
   std::string provider = "openai";
   std::string caPath; // empty: the system's trusted CAs
+  llm::ToolLoopSettings toolLoop;
 
   bool https() const { return baseUrl.rfind("https://", 0) == 0; }
 

@@ -1,6 +1,8 @@
-// The openai agent, driven by the SDK's fake host, against a real chat-completions server
-// running in the test process (ChatCompletionsServer): HTTP, HTTPS, errors and deadlines.
-#include "ChatCompletionsServer.hpp"
+// The openai agent, driven by the SDK's fake host, against the scripted LLM server running in the
+// test process: HTTP, HTTPS, errors, deadlines, and the delegate_task tool loop.
+#include "LlmAgentKit.hpp"
+#include "OpenAiReplies.hpp"
+#include "ScriptedLlmServer.hpp"
 #include "TestCertificate.hpp"
 
 #include <rivet/sdk/testing/fake_host.hpp>
@@ -19,14 +21,15 @@ namespace {
 
 using rivet::sdk::testing::FakeHost;
 using rivet::sdk::testing::PluginHarness;
-using rivet::test::ChatCompletionsServer;
-using rivet::test::ScriptedAnswer;
+using rivet::test::contains;
+using rivet::test::refusalFor;
+using rivet::test::ScriptedLlmServer;
+using rivet::test::ScriptedReply;
+using OpenAiAgent = rivet::test::StartedAgent;
+namespace json = rivet::sdk::json;
+namespace reply = rivet::test::openai_reply;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Settings for an agent of `server`'s API, with `extra` JSON members appended.
 std::string settingsFor(const std::string& baseUrl, const std::string& extra = "") {
@@ -34,27 +37,13 @@ std::string settingsFor(const std::string& baseUrl, const std::string& extra = "
          (extra.empty() ? "" : "," + extra) + "}";
 }
 
-// One created and started openai agent.
-struct OpenAiAgent {
-  OpenAiAgent(const std::string& name, const std::string& settings)
-      : host(name, settings), agent(&rivet_plugin_entry, host) {
-    agent.create();
-    agent.start();
-  }
-  FakeHost host;
-  PluginHarness agent;
-};
+// The messages of a recorded chat-completions request.
+std::vector<json::Value> messagesOf(const rivet::test::RecordedRequest& request) {
+  return request.json().find("messages")->items();
+}
 
-// The refusal message create() gives for `settings` (empty when it was accepted).
-std::string refusalFor(const std::string& settings) {
-  FakeHost host("opus", settings);
-  PluginHarness agent(&rivet_plugin_entry, host);
-  try {
-    agent.create();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "";
+std::string str(const json::Value& object, const std::string& key) {
+  return object.getString(key).value_or("<no " + key + ">");
 }
 
 // A loopback port nobody listens on.
@@ -66,90 +55,91 @@ int closedPort() {
 }
 
 TEST(OpenAiAgent, SendsModelMessagesTemperatureAndMaxTokens) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl(), R"("system_prompt":"Be brief.",)"
                                                          R"("temperature":0.2,"max_tokens":256)"));
-  ASSERT_EQ(opus.agent.handle("What is a mesh?").status, RIVET_TASK_COMPLETED);
+  ASSERT_EQ(opus.agent.handle("What is a mesh?", "").status, RIVET_TASK_COMPLETED);
 
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].method, "POST");
   EXPECT_EQ(requests[0].uri, "/v1/chat/completions");
-  EXPECT_EQ(requests[0].contentType, "application/json");
+  EXPECT_EQ(requests[0].header("Content-Type"), "application/json");
   auto body = requests[0].json();
-  EXPECT_EQ(body->getValue<std::string>("model"), "llama3.1:8b");
-  auto messages = body->getArray("messages");
-  ASSERT_EQ(messages->size(), 2u);
-  EXPECT_EQ(messages->getObject(0)->getValue<std::string>("role"), "system");
-  EXPECT_EQ(messages->getObject(0)->getValue<std::string>("content"), "Be brief.");
-  EXPECT_EQ(messages->getObject(1)->getValue<std::string>("role"), "user");
-  EXPECT_EQ(messages->getObject(1)->getValue<std::string>("content"), "What is a mesh?");
-  EXPECT_DOUBLE_EQ(body->getValue<double>("temperature"), 0.2);
-  EXPECT_EQ(body->getValue<int>("max_tokens"), 256);
-  EXPECT_FALSE(body->getValue<bool>("stream"));
+  EXPECT_EQ(str(body, "model"), "llama3.1:8b");
+  auto messages = messagesOf(requests[0]);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(str(messages[0], "role"), "system");
+  EXPECT_EQ(str(messages[0], "content"), "Be brief.");
+  EXPECT_EQ(str(messages[1], "role"), "user");
+  EXPECT_EQ(str(messages[1], "content"), "What is a mesh?");
+  EXPECT_DOUBLE_EQ(body.find("temperature")->asNumber(), 0.2);
+  EXPECT_EQ(body.getInteger("max_tokens"), 256);
+  EXPECT_EQ(body.getBool("stream"), false);
 }
 
 TEST(OpenAiAgent, LeavesOutWhatIsNotConfigured) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
   ASSERT_EQ(opus.agent.handle("hi").status, RIVET_TASK_COMPLETED);
 
   auto request = server.requests().at(0);
   auto body = request.json();
-  ASSERT_EQ(body->getArray("messages")->size(), 1u);
-  EXPECT_EQ(body->getArray("messages")->getObject(0)->getValue<std::string>("role"), "user");
-  EXPECT_FALSE(body->has("temperature"));
-  EXPECT_FALSE(body->has("max_tokens"));
-  EXPECT_EQ(request.authorization, "");
+  auto messages = messagesOf(request);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(str(messages[0], "role"), "user");
+  EXPECT_FALSE(body.find("temperature"));
+  EXPECT_FALSE(body.find("max_tokens"));
+  EXPECT_EQ(request.header("Authorization"), "");
 }
 
 TEST(OpenAiAgent, SendsTheKeyFromTheNamedEnvironmentVariableAsBearer) {
   ::setenv("RIVET_OPENAI_TEST_KEY", "sk-test-123", 1);
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus",
                    settingsFor(server.baseUrl(), R"("api_key_env":"RIVET_OPENAI_TEST_KEY")"));
   ASSERT_EQ(opus.agent.handle("hi").status, RIVET_TASK_COMPLETED);
-  EXPECT_EQ(server.requests().at(0).authorization, "Bearer sk-test-123");
+  EXPECT_EQ(server.requests().at(0).header("Authorization"), "Bearer sk-test-123");
   for (const auto& line : opus.host.logs)
     EXPECT_FALSE(contains(line.message, "sk-test-123")) << line.message;
 }
 
 TEST(OpenAiAgent, AnswersWithTheAssistantMessageAsCompleted) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
-  auto reply = opus.agent.handle("délégation → ok");
+  auto reply = opus.agent.handle("délégation → ok", "");
   EXPECT_EQ(reply.status, RIVET_TASK_COMPLETED);
   EXPECT_EQ(reply.text, "[llama3.1:8b] délégation → ok");
 }
 
 TEST(OpenAiAgent, TaskModelOverridesTheConfiguredModel) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
-  auto reply = opus.agent.handle("hi", "tester", "qwen2.5:7b");
+  auto reply = opus.agent.handle("hi", "", "qwen2.5:7b");
   EXPECT_EQ(reply.text, "[qwen2.5:7b] hi");
-  EXPECT_EQ(server.requests().at(0).json()->getValue<std::string>("model"), "qwen2.5:7b");
+  EXPECT_EQ(str(server.requests().at(0).json(), "model"), "qwen2.5:7b");
 }
 
 TEST(OpenAiAgent, TwoInstancesOfOnePluginDescribeAndUseTheirOwnModel) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", R"({"base_url":")" + server.baseUrl() +
                                R"(","model":"claude-opus","provider":"anthropic-proxy"})");
   OpenAiAgent sonnet("sonnet",
                      R"({"base_url":")" + server.baseUrl() + R"(","model":"claude-sonnet"})");
   EXPECT_EQ(opus.agent.describe(), R"({"provider":"anthropic-proxy","model":"claude-opus"})");
   EXPECT_EQ(sonnet.agent.describe(), R"({"provider":"openai","model":"claude-sonnet"})");
-  EXPECT_EQ(opus.agent.handle("hi").text, "[claude-opus] hi");
-  EXPECT_EQ(sonnet.agent.handle("hi").text, "[claude-sonnet] hi");
+  EXPECT_EQ(opus.agent.handle("hi", "").text, "[claude-opus] hi");
+  EXPECT_EQ(sonnet.agent.handle("hi", "").text, "[claude-sonnet] hi");
 }
 
 TEST(OpenAiAgent, AnswersConcurrentTasksEachWithItsOwnText) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
   std::vector<std::string> replies(4);
   std::vector<std::thread> threads;
   for (size_t i = 0; i < replies.size(); ++i)
     threads.emplace_back(
-        [&, i] { replies[i] = opus.agent.handle("task " + std::to_string(i)).text; });
+        [&, i] { replies[i] = opus.agent.handle("task " + std::to_string(i), "").text; });
   for (auto& t : threads)
     t.join();
   for (size_t i = 0; i < replies.size(); ++i)
@@ -157,7 +147,7 @@ TEST(OpenAiAgent, AnswersConcurrentTasksEachWithItsOwnText) {
 }
 
 TEST(OpenAiAgent, SurfacesTheProviderErrorMessageAsFailed) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
   struct Case {
     int status;
@@ -166,7 +156,7 @@ TEST(OpenAiAgent, SurfacesTheProviderErrorMessageAsFailed) {
   for (const Case& c : {Case{400, "model 'gpt-9' does not exist"},
                         Case{401, "Incorrect API key provided: sk-wrong"},
                         Case{500, "The server had an error while processing your request."}}) {
-    server.script({c.status, ChatCompletionsServer::errorBody(c.message, "invalid_request_error")});
+    server.script({c.status, reply::error(c.message, "invalid_request_error")});
     auto reply = opus.agent.handle("hi");
     EXPECT_EQ(reply.status, RIVET_TASK_FAILED);
     EXPECT_EQ(reply.text, "provider " + server.baseUrl() + " answered HTTP " +
@@ -175,7 +165,7 @@ TEST(OpenAiAgent, SurfacesTheProviderErrorMessageAsFailed) {
 }
 
 TEST(OpenAiAgent, SurfacesStringErrorsAndPlainBodiesFromOtherServers) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
   server.script({404, R"({"error":"model \"llama9\" not found, try pulling it first"})"});
   EXPECT_TRUE(contains(opus.agent.handle("hi").text,
@@ -189,7 +179,7 @@ TEST(OpenAiAgent, SurfacesStringErrorsAndPlainBodiesFromOtherServers) {
 }
 
 TEST(OpenAiAgent, FailsWhenASuccessfulAnswerHasNoChoices) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
   server.script({200, R"({"id":"x","object":"chat.completion","choices":[]})"});
   auto reply = opus.agent.handle("hi");
@@ -200,7 +190,7 @@ TEST(OpenAiAgent, FailsWhenASuccessfulAnswerHasNoChoices) {
 }
 
 TEST(OpenAiAgent, FailsOnAnAnswerThatIsNotJson) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
   server.script({200, R"({"choices":[{"message":{"content":"cut off)"});
   auto reply = opus.agent.handle("hi");
@@ -219,10 +209,9 @@ TEST(OpenAiAgent, ConnectionRefusedNamesTheUrl) {
 }
 
 TEST(OpenAiAgent, TimesOutAfterTimeoutMsNamingTheUrlAndTheLimit) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl(), R"("timeout_ms":300)"));
-  server.script({200, ChatCompletionsServer::completionBody("m", "late"), "application/json",
-                 milliseconds(5000)});
+  server.script({200, reply::text("m", "late"), "application/json", {}, milliseconds(5000)});
   auto start = Clock::now();
   auto reply = opus.agent.handle("hi");
   EXPECT_LT(Clock::now() - start, milliseconds(2000));
@@ -232,10 +221,9 @@ TEST(OpenAiAgent, TimesOutAfterTimeoutMsNamingTheUrlAndTheLimit) {
 }
 
 TEST(OpenAiAgent, TimesOutAtTheTaskDeadlineWhenItIsShorter) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl(), R"("timeout_ms":60000)"));
-  server.script({200, ChatCompletionsServer::completionBody("m", "late"), "application/json",
-                 milliseconds(5000)});
+  server.script({200, reply::text("m", "late"), "application/json", {}, milliseconds(5000)});
   auto start = Clock::now();
   auto reply = opus.agent.handle("hi", "tester", "", 250);
   EXPECT_LT(Clock::now() - start, milliseconds(2000));
@@ -244,13 +232,12 @@ TEST(OpenAiAgent, TimesOutAtTheTaskDeadlineWhenItIsShorter) {
 }
 
 TEST(OpenAiAgent, StopsWaitingWhenTheHostCancels) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   FakeHost host("opus", settingsFor(server.baseUrl()));
   const rivet_plugin_descriptor* d = rivet_plugin_entry(RIVET_ABI_MAJOR, RIVET_ABI_MINOR);
   void* instance = nullptr;
   ASSERT_EQ(d->create(host.api(), &instance, nullptr), RIVET_OK);
-  server.script({200, ChatCompletionsServer::completionBody("m", "late"), "application/json",
-                 milliseconds(5000)});
+  server.script({200, reply::text("m", "late"), "application/json", {}, milliseconds(5000)});
 
   std::atomic<bool> cancelled{false};
   const std::string message = "think hard";
@@ -282,7 +269,7 @@ TEST(OpenAiAgent, StopsWaitingWhenTheHostCancels) {
 }
 
 TEST(OpenAiAgent, DoesNotCallTheProviderForAnAlreadyCancelledTask) {
-  ChatCompletionsServer server;
+  ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
   const bool cancelled = true;
   auto reply = opus.agent.handle("hi", "tester", "", 60000, &cancelled);
@@ -298,17 +285,17 @@ protected:
 
 TEST_F(OpenAiAgentHttps, CompletesOverHttpsTrustingCaPath) {
   rivet::test::TestCertificate cert;
-  ChatCompletionsServer server(cert.serverContext());
+  ScriptedLlmServer server(cert.serverContext());
   OpenAiAgent opus("opus",
                    settingsFor(server.baseUrl(), R"("ca_path":")" + cert.certPath() + "\""));
-  auto reply = opus.agent.handle("over tls");
+  auto reply = opus.agent.handle("over tls", "");
   EXPECT_EQ(reply.status, RIVET_TASK_COMPLETED) << reply.text;
   EXPECT_EQ(reply.text, "[llama3.1:8b] over tls");
 }
 
 TEST_F(OpenAiAgentHttps, RefusesAServerTheSystemCasDoNotTrust) {
   rivet::test::TestCertificate cert;
-  ChatCompletionsServer server(cert.serverContext());
+  ScriptedLlmServer server(cert.serverContext());
   OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
   auto reply = opus.agent.handle("hi");
   EXPECT_EQ(reply.status, RIVET_TASK_FAILED);
@@ -320,11 +307,10 @@ TEST_F(OpenAiAgentHttps, RefusesAServerTheSystemCasDoNotTrust) {
 
 TEST_F(OpenAiAgentHttps, TimesOutOverHttps) {
   rivet::test::TestCertificate cert;
-  ChatCompletionsServer server(cert.serverContext());
+  ScriptedLlmServer server(cert.serverContext());
   OpenAiAgent opus("opus", settingsFor(server.baseUrl(),
                                        R"("timeout_ms":300,"ca_path":")" + cert.certPath() + "\""));
-  server.script({200, ChatCompletionsServer::completionBody("m", "late"), "application/json",
-                 milliseconds(5000)});
+  server.script({200, reply::text("m", "late"), "application/json", {}, milliseconds(5000)});
   auto start = Clock::now();
   auto reply = opus.agent.handle("hi");
   EXPECT_LT(Clock::now() - start, milliseconds(2000));

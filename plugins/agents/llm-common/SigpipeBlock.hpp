@@ -7,7 +7,7 @@
 
 #include <cerrno>
 
-namespace rivet::openai {
+namespace rivet::llm {
 
 class SigpipeBlock {
 public:
@@ -38,4 +38,4 @@ private:
   bool alreadyPending_ = false;
 };
 
-} // namespace rivet::openai
+} // namespace rivet::llm

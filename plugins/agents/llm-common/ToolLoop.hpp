@@ -1,0 +1,53 @@
+// The generic delegate_task loop of an LLM agent: ask the model, run the tool calls it makes
+// (concurrently, bounded), give it the results, ask again, until it answers with text.
+#pragma once
+
+#include "Budget.hpp"
+#include "Conversation.hpp"
+#include "HttpJsonClient.hpp"
+
+#include <rivet/sdk/delegate_tool.hpp>
+#include <rivet/sdk/plugin.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rivet::llm {
+
+struct ToolLoopSettings {
+  bool delegation = true;                 // offer delegate_task at all
+  int64_t maxToolRounds = 8;              // turns with tool calls before the task fails
+  int64_t maxToolResultBytes = 64 * 1024; // each tool result given to the model
+};
+
+class ToolLoop {
+public:
+  /// Calls of one turn that run; the rest are answered [failed] without running.
+  static constexpr size_t kMaxCallsPerTurn = 16;
+  /// Arguments longer than this are answered [failed] without parsing them.
+  static constexpr size_t kMaxArgumentBytes = 1024 * 1024;
+
+  ToolLoop(const sdk::Host& host, const HttpJsonClient& client, Headers headers,
+           ToolLoopSettings settings);
+
+  /// Runs `conversation` to a final answer within `budget`, polling task.cancelled().
+  sdk::TaskResult run(const sdk::Task& task, Conversation& conversation,
+                      const Budget& budget) const;
+
+  /// The user message: `Task from agent "a" on node "n":`, a blank line, the task (just the
+  /// task when no agent asked).
+  static std::string userContent(const sdk::Task& task);
+
+private:
+  std::vector<sdk::ToolResult> runCalls(const sdk::Task& task, const std::vector<ToolCall>& calls,
+                                        const sdk::Roster& roster, const Budget& budget) const;
+
+  const HttpJsonClient& client_;
+  Headers headers_;
+  ToolLoopSettings settings_;
+  sdk::DelegateTool tool_;
+};
+
+} // namespace rivet::llm
