@@ -8,6 +8,8 @@
 #include "plugin/AgentFactory.hpp"
 #include "plugin/PluginLoader.hpp"
 
+#include "StubHostServices.hpp"
+
 #include <gtest/gtest.h>
 
 using namespace rivet;
@@ -18,23 +20,7 @@ namespace {
 const char* kInvalidJson = R"({"error":"Invalid JSON body"})";
 const char* kMissingFields = R"({"error":"Missing fromAgent or message"})";
 
-// The node's side of the host API, reduced to what an agent needs to start.
-class StubHostServices : public plugin::HostServices {
-public:
-  std::string nodeInfoJson() const override { return R"({"node_name":"node-a"})"; }
-  rivet_net_result request(const rivet_peer_request&, rivet_peer_response&) override {
-    return RIVET_NET_UNAVAILABLE;
-  }
-  void peersSeen(std::string_view) override {}
-  void peerLost(std::string_view) override {}
-  void dispatch(const rivet_inbound_request&, rivet_responder& responder) override {
-    responder.respond(responder.ctx, 404, nullptr, 0, {"", 0});
-  }
-  rivet_task_status delegate(const rivet_task*, std::string_view, std::string& result) override {
-    result = R"({"status":"rejected","response":"no delegation in unit tests"})";
-    return RIVET_TASK_REJECTED;
-  }
-};
+using rivet::test::StubHostServices;
 
 channel::MessageRequest parsedOk(const std::string& body) {
   auto parsed = channel::parseMessageRequest(body);

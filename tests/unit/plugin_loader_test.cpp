@@ -12,6 +12,8 @@
 #include <set>
 #include <string>
 
+#include "StubHostServices.hpp"
+
 #include <gtest/gtest.h>
 
 using namespace rivet;
@@ -20,23 +22,7 @@ using rivet::test::fixturePath;
 
 namespace {
 
-// The node's side of the host API, reduced to what the lifecycle calls need.
-class StubHostServices : public plugin::HostServices {
-public:
-  std::string nodeInfoJson() const override { return R"({"node_name":"unit"})"; }
-  rivet_net_result request(const rivet_peer_request&, rivet_peer_response&) override {
-    return RIVET_NET_UNAVAILABLE;
-  }
-  void peersSeen(std::string_view) override {}
-  void peerLost(std::string_view) override {}
-  void dispatch(const rivet_inbound_request&, rivet_responder& responder) override {
-    responder.respond(responder.ctx, 404, nullptr, 0, {"", 0});
-  }
-  rivet_task_status delegate(const rivet_task*, std::string_view, std::string& result) override {
-    result = R"({"status":"rejected","response":"no delegation in unit tests"})";
-    return RIVET_TASK_REJECTED;
-  }
-};
+using rivet::test::StubHostServices;
 
 // The LoadError message for `path`; fails the test if the file loads.
 std::string refusalOf(const std::string& path) {
@@ -64,11 +50,10 @@ std::string createFailureOf(const std::string& file, const std::string& settings
 }
 
 plugin::TaskOutput runTask(const plugin::AgentInstance& agent, const std::string& text) {
-  plugin::TaskInput in;
-  in.fromAgent = "unit-test";
-  in.message = text;
-  std::atomic<bool> cancelled{false};
-  return agent.handle(in, cancelled);
+  plugin::TaskContext task;
+  task.fromAgent = "unit-test";
+  task.startClock(120000);
+  return agent.handle(task, text, "");
 }
 
 } // namespace

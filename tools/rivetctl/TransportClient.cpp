@@ -73,10 +73,20 @@ void TransportClient::dispatch(const rivet_inbound_request&, rivet_responder& re
   responder.respond(responder.ctx, 404, nullptr, 0, str(body));
 }
 
-rivet_task_status TransportClient::delegate(const rivet_task*, std::string_view,
+rivet_task_status TransportClient::delegate(std::string_view, const rivet_task*, std::string_view,
                                             std::string& result) {
   result = R"({"status":"failed","response":"rivetctl hosts no agents"})";
   return RIVET_TASK_FAILED;
+}
+
+std::string TransportClient::roster(std::string_view, const rivet_task*) {
+  return R"({"chainDepth":0,"maxChainDepth":0,"canDelegate":false,)"
+         R"("refusal":"rivetctl hosts no agents","agents":[]})";
+}
+
+bool TransportClient::taskCredential(std::string_view, const rivet_task*, std::string& out) {
+  out = "rivetctl hosts no agents";
+  return false;
 }
 
 } // namespace rivet::ctl

@@ -37,7 +37,10 @@ public:
   void peersSeen(std::string_view) override {}
   void peerLost(std::string_view) override {}
   void dispatch(const rivet_inbound_request&, rivet_responder& responder) override;
-  rivet_task_status delegate(const rivet_task*, std::string_view, std::string& result) override;
+  rivet_task_status delegate(std::string_view, const rivet_task*, std::string_view,
+                             std::string& result) override;
+  std::string roster(std::string_view, const rivet_task*) override;
+  bool taskCredential(std::string_view, const rivet_task*, std::string& out) override;
 
 private:
   std::string nodeInfo_;

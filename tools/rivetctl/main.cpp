@@ -1,6 +1,7 @@
 // rivetctl: the operator's command line: the CA, node calls, the registry, plugins, benchmarks.
 #include "BenchCommand.hpp"
 #include "CaCommand.hpp"
+#include "DelegateCommand.hpp"
 #include "ListCommand.hpp"
 #include "NodeCommand.hpp"
 #include "PluginCommand.hpp"
@@ -23,6 +24,9 @@ commands:
                                          a bare NODE is looked up in mesh.json)
   agents [HOST:PORT|NODE] [--name NODE]  list a node's agents
   send AGENT "task" [--timeout MS] [--model M]   run a task on AGENT anywhere in the mesh
+  delegate AGENT ["task"|-] [--timeout MS]       inside a command agent's task: delegate as
+                                                 part of it (depth, path, deadline carry over)
+  delegate --roster    inside a task: the agents it may delegate to now (JSON)
   list [--json]        the registry (mesh.json): status, name, address, agents, last seen
   status [--json]      counts of online / offline / degraded nodes
   plugin check FILE    load FILE with rivetd's plugin loader and print its descriptor
@@ -59,6 +63,8 @@ int main(int argc, char** argv) {
     return rivet::ctl::listCommand(args[0], configPath, {args.begin() + 1, args.end()});
   if (args[0] == "send")
     return rivet::ctl::sendCommand(configPath, {args.begin() + 1, args.end()});
+  if (args[0] == "delegate")
+    return rivet::ctl::delegateCommand({args.begin() + 1, args.end()});
   if (args[0] == "plugin")
     return rivet::ctl::pluginCommand({args.begin() + 1, args.end()});
   if (args[0] == "bench")

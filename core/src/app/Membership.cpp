@@ -211,4 +211,32 @@ std::vector<std::string> Membership::remoteAgents() {
   return {ids.begin(), ids.end()};
 }
 
+std::vector<delegation::RemoteAgent> Membership::reachableAgents() {
+  std::vector<delegation::RemoteAgent> out;
+  int64_t now = store_.now();
+  forEachOther([&](const rapidjson::Value& n) {
+    const rapidjson::Value* agents = registry::json::member(n, "agents");
+    if (!fresh(n, now) || !agents || !agents->IsArray())
+      return;
+    std::string node = registry::json::string(n, "name");
+    const rapidjson::Value* metadata = registry::json::member(n, "metadata");
+    const rapidjson::Value* details = metadata && metadata->IsObject()
+                                          ? registry::json::member(*metadata, "agentDetails")
+                                          : nullptr;
+    for (const auto& a : agents->GetArray()) {
+      if (!a.IsString())
+        continue;
+      delegation::RemoteAgent entry{std::string(a.GetString(), a.GetStringLength()), node, "", ""};
+      const rapidjson::Value* d =
+          details && details->IsObject() ? registry::json::member(*details, entry.id) : nullptr;
+      if (d && d->IsObject()) {
+        entry.provider = registry::json::string(*d, "provider");
+        entry.model = registry::json::string(*d, "model");
+      }
+      out.push_back(std::move(entry));
+    }
+  });
+  return out;
+}
+
 } // namespace rivet::app

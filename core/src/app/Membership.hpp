@@ -40,6 +40,7 @@ public:
   std::vector<delegation::RemoteNode> candidates(const std::string& agentId) override;
   std::vector<std::string> unavailableHosts(const std::string& agentId) override;
   std::vector<std::string> remoteAgents() override;
+  std::vector<delegation::RemoteAgent> reachableAgents() override;
 
   registry::RegistryStore& store() { return store_; }
   // This node's own record as JSON (for discovery plugins that announce it).

@@ -43,7 +43,8 @@ Node::Node(config::Config config)
               [this](const rivet_peer_request& req, rivet_peer_response& resp) {
                 return request(req, resp);
               }),
-      channel_(config_.mesh.nodeName, agents_, engine_) {
+      channel_(config_.mesh.nodeName, agents_, engine_),
+      agentServices_(engine_, config_.mesh.nodeName) {
   pluginDir_ = config_.plugins.dir.empty() ? plugin::defaultPluginDir() : config_.plugins.dir;
   agentsDir_ = config_.plugins.agentsDir.empty() ? pluginDir_ : config_.plugins.agentsDir;
   nodeInfo_ = plugin::nodeInfoJson(config_);
@@ -133,6 +134,7 @@ void Node::start() {
   dropWatcher_ = std::make_unique<plugin::DropWatcher>(
       agentsDir_, [this](const std::string& path) { hotDrop(path); });
   dropWatcher_->snapshot();
+  agentServices_.startSocket(config_.mesh.stateDir); // before any agent can run a task
   loadPlugins();
   try {
     plugin::createConfiguredAgents(
@@ -178,6 +180,7 @@ void Node::stop() {
   }
   if (!engine_.shutdown(std::chrono::seconds(5)))
     logger->warn("an agent was still running 5 s after it was cancelled; stopping anyway");
+  agentServices_.stopSocket();
   if (membership_)
     membership_->stop(); // marks this node offline
   if (discovery_) {
@@ -321,33 +324,17 @@ bool Node::reload() {
   return ops->reload(transport_->instance(), &w) == RIVET_OK;
 }
 
-rivet_task_status Node::delegate(const rivet_task* current, std::string_view requestJson,
-                                 std::string& resultJson) {
-  delegation::TaskRequest task;
-  Poco::JSON::Object::Ptr req;
-  try {
-    req = Poco::JSON::Parser().parse(std::string(requestJson)).extract<Poco::JSON::Object::Ptr>();
-    task.toAgent = req->optValue<std::string>("toAgent", "");
-    task.task = req->optValue<std::string>("message", "");
-    task.model = req->optValue<std::string>("model", "");
-    task.timeoutMs = req->optValue<int64_t>("timeoutMs", 120000);
-  } catch (const std::exception&) {
-    resultJson = R"({"status":"failed","response":"delegate(): the request must be a JSON object )"
-                 R"(with toAgent and message","agent":"","durationMs":0})";
-    return RIVET_TASK_FAILED;
-  }
-  task.fromAgent = current ? std::string(current->agent_id.data, current->agent_id.len) : "unknown";
-  task.chainDepth = current ? current->chain_depth + 1 : 1;
-  delegation::Outcome out = engine_.delegate(task);
-  if (out.httpStatus != 0) // busy or no agents: an agent sees a failed result
-    out.status = RIVET_TASK_FAILED;
-  Poco::JSON::Object result(Poco::JSON_PRESERVE_KEY_ORDER);
-  result.set("status", std::string(delegation::DelegationEngine::statusName(out.status)));
-  result.set("response", out.text);
-  result.set("agent", out.agent);
-  result.set("durationMs", out.durationMs);
-  resultJson = toJson(result);
-  return out.status;
+rivet_task_status Node::delegate(std::string_view caller, const rivet_task* current,
+                                 std::string_view requestJson, std::string& resultJson) {
+  return agentServices_.delegate(caller, current, requestJson, resultJson);
+}
+
+std::string Node::roster(std::string_view caller, const rivet_task* current) {
+  return agentServices_.roster(caller, current);
+}
+
+bool Node::taskCredential(std::string_view caller, const rivet_task* current, std::string& out) {
+  return agentServices_.taskCredential(caller, current, out);
 }
 
 } // namespace rivet::app

@@ -2,6 +2,7 @@
 // order of ARCHITECTURE.md "Threads". Implements the host services plugins call.
 #pragma once
 
+#include "app/AgentServices.hpp"
 #include "app/Membership.hpp"
 #include "channel/AgentChannel.hpp"
 #include "config/Config.hpp"
@@ -43,8 +44,11 @@ public:
   void peersSeen(std::string_view peersJson) override;
   void peerLost(std::string_view name) override;
   void dispatch(const rivet_inbound_request& request, rivet_responder& responder) override;
-  rivet_task_status delegate(const rivet_task* current, std::string_view requestJson,
-                             std::string& resultJson) override;
+  rivet_task_status delegate(std::string_view caller, const rivet_task* current,
+                             std::string_view requestJson, std::string& resultJson) override;
+  std::string roster(std::string_view caller, const rivet_task* current) override;
+  bool taskCredential(std::string_view caller, const rivet_task* current,
+                      std::string& out) override;
 
 private:
   void loadPlugins();
@@ -67,6 +71,7 @@ private:
   plugin::AgentSet agents_;
   delegation::DelegationEngine engine_;
   channel::AgentChannel channel_;
+  AgentServices agentServices_;
   std::unique_ptr<plugin::PluginInstance> transport_;
   std::unique_ptr<plugin::PluginInstance> discovery_;
   std::unique_ptr<plugin::DropWatcher> dropWatcher_;

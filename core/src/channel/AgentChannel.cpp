@@ -104,6 +104,12 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r) const {
                 target, util::utf8Prefix(m.message, 100));
 
   delegation::TaskRequest task{m.fromAgent, m.task, m.toAgent, m.model, m.chainDepth, m.timeoutMs};
+  task.path = m.path;
+  // The asker's node is the one whose certificate sent the request (CN without ".mesh").
+  std::string_view cn = r.peerCn;
+  if (cn.size() > 5 && cn.substr(cn.size() - 5) == ".mesh")
+    cn.remove_suffix(5);
+  task.fromNode = std::string(cn);
   delegation::Outcome out = engine_.handleInbound(task);
   if (out.httpStatus != 0) {
     std::string body = "{\"error\":";

@@ -110,6 +110,26 @@ MessageParse parseMessageRequest(std::string_view body) {
       return error(R"({"error":"timeoutMs must be a positive number of milliseconds"})");
     r.timeoutMs = *timeout;
   }
+  if (obj->has("path") && !obj->isNull("path")) {
+    auto hops = obj->get("path");
+    static const char* kBadPath =
+        R"({"error":"path must be an array of at most 64 \"agent@node\" strings"})";
+    if (hops.type() != typeid(Poco::JSON::Array::Ptr))
+      return error(kBadPath);
+    auto array = hops.extract<Poco::JSON::Array::Ptr>();
+    if (array->size() > kMaxPathHops)
+      return error(kBadPath);
+    for (size_t i = 0; i < array->size(); ++i) {
+      auto hop = array->get(static_cast<unsigned>(i));
+      if (!hop.isString())
+        return error(kBadPath);
+      std::string text = hop.extract<std::string>();
+      size_t at = text.find('@');
+      if (text.size() > kMaxHopBytes || at == 0 || at == std::string::npos || at + 1 == text.size())
+        return error(kBadPath);
+      r.path.push_back(std::move(text));
+    }
+  }
   return {r, 200, ""};
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rivet::channel {
 
@@ -16,7 +17,12 @@ struct MessageRequest {
   std::string model;
   int64_t chainDepth = 0;
   int64_t timeoutMs = 120000;
+  std::vector<std::string> path; // extension: "agent@node" hops so far (absent from RivetOS)
 };
+
+// Bounds of the `path` extension: a longer chain than this is refused anyway.
+constexpr size_t kMaxPathHops = 64;
+constexpr size_t kMaxHopBytes = 256;
 
 struct MessageParse {
   std::optional<MessageRequest> request;

@@ -38,6 +38,9 @@ struct Mesh {
   TlsPaths tls;               // filled with the conventional defaults when `tls: true`
   int agentChannelPort = 3000;
   std::string storageDir = "/rivet-shared";
+  // This node's own local folder (never the shared storage_dir): the delegation socket for
+  // programs of command agents. Empty: a private folder made at start and removed at stop.
+  std::string stateDir;
   int64_t heartbeatIntervalMs = 30000;
   int64_t staleThresholdMs = 90000;
   int maxChainDepth = 3;

@@ -53,6 +53,8 @@ void describeMesh(std::ostringstream& o, const Mesh& m) {
   }
   o << "  agent_channel_port: " << m.agentChannelPort << "\n"
     << "  storage_dir: " << scalar(m.storageDir) << "\n"
+    << "  state_dir: " << scalar(m.stateDir)
+    << (m.stateDir.empty() ? "  # a private folder made at start" : "") << "\n"
     << "  heartbeat_interval_ms: " << m.heartbeatIntervalMs << "\n"
     << "  stale_threshold_ms: " << m.staleThresholdMs << "\n"
     << "  max_chain_depth: " << m.maxChainDepth << "\n"

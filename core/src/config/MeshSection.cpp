@@ -5,6 +5,7 @@
 #include "config/DiscoverySection.hpp"
 #include "config/NameRules.hpp"
 
+#include <filesystem>
 #include <limits>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@ const std::vector<std::string> kMeshKeys = {"enabled",
                                             "tls",
                                             "agent_channel_port",
                                             "storage_dir",
+                                            "state_dir",
                                             "heartbeat_interval_ms",
                                             "stale_threshold_ms",
                                             "max_chain_depth",
@@ -127,6 +129,15 @@ void resolveDefaults(FieldReader& r, Mesh& mesh, bool nodeNameSet, bool advertis
   }
   if (mesh.discovery.seedPort == 0)
     mesh.discovery.seedPort = mesh.agentChannelPort;
+  if (!mesh.stateDir.empty()) {
+    std::string state = std::filesystem::path(mesh.stateDir).lexically_normal().string();
+    std::string shared = std::filesystem::path(mesh.storageDir).lexically_normal().string();
+    if (state == shared || state.rfind(shared + "/", 0) == 0)
+      r.failAt("mesh.state_dir",
+               r.quote(mesh.stateDir) + " is inside mesh.storage_dir " + r.quote(mesh.storageDir) +
+                   ", which every node shares",
+               "Point mesh.state_dir at a local folder of this node only, e.g. /var/lib/rivet");
+  }
 }
 
 } // namespace
@@ -154,6 +165,8 @@ Mesh readMeshSection(const YAML::Node& node, FieldReader& r) {
       r.readInt(v, path, 1, 65535, mesh.agentChannelPort);
     } else if (key == "storage_dir") {
       r.readPath(v, path, mesh.storageDir);
+    } else if (key == "state_dir") {
+      r.readPath(v, path, mesh.stateDir);
     } else if (key == "heartbeat_interval_ms") {
       r.readInt(v, path, 1, kMaxInt64, mesh.heartbeatIntervalMs);
     } else if (key == "stale_threshold_ms") {

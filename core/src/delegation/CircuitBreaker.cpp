@@ -19,6 +19,15 @@ bool CircuitBreaker::allow(const std::string& peer) {
   return true;
 }
 
+bool CircuitBreaker::isOpen(const std::string& peer) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || it->second.state == State::Closed)
+    return false;
+  return it->second.state == State::HalfOpen ||
+         std::chrono::steady_clock::now() - it->second.openedAt < coolDown_;
+}
+
 void CircuitBreaker::recordSuccess(const std::string& peer) {
   std::lock_guard<std::mutex> lock(mutex_);
   Peer& p = peers_[peer];

@@ -18,6 +18,8 @@ public:
   // False while the peer's circuit is open; after the cool-down one caller gets true
   // (half-open trial).
   bool allow(const std::string& peer);
+  // True while `peer` would be skipped (open, or its one trial is under way); no side effect.
+  bool isOpen(const std::string& peer) const;
   void recordSuccess(const std::string& peer);
   void recordFailure(const std::string& peer, const std::string& reason);
 
@@ -30,7 +32,7 @@ private:
   };
   int threshold_;
   std::chrono::milliseconds coolDown_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::string, Peer> peers_;
 };
 

@@ -1,6 +1,8 @@
-// Local and remote execution of tasks, with RivetOS's texts for refusals and failures.
+// Local and remote execution of tasks, the chain rules, and RivetOS's texts for refusals and
+// failures.
 #include "delegation/DelegationEngine.hpp"
 
+#include "delegation/ChainRules.hpp"
 #include "delegation/RemoteCall.hpp"
 #include "log/Log.hpp"
 
@@ -11,11 +13,13 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 
 namespace rivet::delegation {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr auto kWaitSlice = std::chrono::milliseconds(50); // how often a parent's cancel is seen
 
 int64_t msSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
@@ -36,24 +40,42 @@ struct DelegationEngine::Pending {
   std::condition_variable done;
   bool finished = false;
   plugin::TaskOutput output;
-  std::atomic<bool> cancelled{false};
 };
 
-bool DelegationEngine::shutdown(std::chrono::milliseconds grace) {
-  {
-    std::lock_guard<std::mutex> lock(pendingMutex_);
-    for (auto& weak : pending_)
-      if (auto p = weak.lock())
-        p->cancelled = true;
-  }
-  return workers_.drain(grace);
-}
+// A remote call on its own thread, so that the delegating task can stop waiting for it.
+struct DelegationEngine::RemoteAttempt {
+  std::mutex mutex;
+  std::condition_variable done;
+  bool finished = false;
+  RemoteResult result;
+};
 
 DelegationEngine::DelegationEngine(EngineSettings settings, const plugin::AgentSet& agents,
                                    MeshDirectory* directory, PeerCaller caller)
     : settings_(std::move(settings)), agents_(agents), directory_(directory),
       caller_(std::move(caller)), workers_(settings_.agentWorkers),
       logger_(log::get("MeshDelegation")) {}
+
+DelegationEngine::~DelegationEngine() {
+  std::unique_lock<std::mutex> lock(pendingMutex_);
+  remoteDone_.wait(lock, [this] { return remoteInFlight_ == 0; });
+}
+
+bool DelegationEngine::shutdown(std::chrono::milliseconds grace) {
+  std::vector<std::shared_ptr<plugin::TaskContext>> running;
+  {
+    std::lock_guard<std::mutex> lock(pendingMutex_);
+    for (auto& weak : running_)
+      if (auto task = weak.lock())
+        running.push_back(std::move(task));
+  }
+  for (auto& task : running)
+    task->cancel();
+  auto until = Clock::now() + grace;
+  bool drained = workers_.drain(grace);
+  std::unique_lock<std::mutex> lock(pendingMutex_);
+  return remoteDone_.wait_until(lock, until, [this] { return remoteInFlight_ == 0; }) && drained;
+}
 
 const char* DelegationEngine::statusName(rivet_task_status s) {
   switch (s) {
@@ -75,6 +97,10 @@ Outcome DelegationEngine::delegate(const TaskRequest& request) {
   return route(request, false);
 }
 
+std::string DelegationEngine::roster(const std::string& caller, const plugin::TaskContext* task) {
+  return buildRoster(settings_, agents_, directory_, breaker_, caller, task);
+}
+
 std::string DelegationEngine::delegableAgents() const {
   std::set<std::string> ids;
   for (const auto& id : agents_.ids())
@@ -92,26 +118,52 @@ Outcome DelegationEngine::route(const TaskRequest& request, bool inbound) {
   std::string target = local ? local->id() : request.toAgent;
   Outcome out;
   out.agent = target;
+  auto refuse = [&](rivet_task_status status, std::string text) {
+    out.status = status;
+    out.text = std::move(text);
+    out.durationMs = msSince(started);
+    return out;
+  };
   if (!local && request.toAgent.empty()) {
     out.httpStatus = 503;
     out.text = "No agents available on this node";
     return out;
   }
-  if (request.chainDepth >= settings_.maxChainDepth) {
-    out.status = RIVET_TASK_REJECTED;
-    out.text = "Delegation chain depth limit reached (" + std::to_string(settings_.maxChainDepth) +
-               "). Chain: " + request.fromAgent + " → " + target + " at depth " +
-               std::to_string(request.chainDepth) +
-               ". Increase maxChainDepth in config if deeper chains are needed.";
-    out.durationMs = msSince(started);
-    return out;
+  if (request.chainDepth > settings_.maxChainDepth)
+    return refuse(RIVET_TASK_REJECTED, depthRefusal(settings_.maxChainDepth, request.fromAgent,
+                                                    target, request.chainDepth));
+  TaskRequest r = request;
+  if (r.parent) { // a delegation ends before the task that asked for it
+    int64_t left = r.parent->remainingMs() - settings_.parentMarginMs;
+    if (r.parent->cancelled())
+      return refuse(RIVET_TASK_FAILED, "Delegation to " + target + " not started: the task of " +
+                                           r.parent->agentId + " that asked for it was cancelled");
+    if (left <= 0)
+      return refuse(RIVET_TASK_TIMEOUT,
+                    "Delegation to " + target + " not started: the task of " + r.parent->agentId +
+                        " that asked for it has " +
+                        std::to_string(std::max<int64_t>(0, left + settings_.parentMarginMs)) +
+                        " ms left");
+    r.timeoutMs = std::min(r.timeoutMs, left);
   }
   if (local) {
+    if (onPath(r.path, local->id() + "@" + settings_.nodeName))
+      return refuse(RIVET_TASK_REJECTED,
+                    cycleRefusal(r.path, local->id() + "@" + settings_.nodeName));
     logger_->info("Delegating to {} locally", target);
-    out = runLocal(*local, request);
+    out = runLocal(*local, r);
   } else {
     std::vector<RemoteNode> nodes =
         directory_ ? directory_->candidates(target) : std::vector<RemoteNode>{};
+    if (!nodes.empty()) {
+      std::vector<RemoteNode> open;
+      for (auto& n : nodes)
+        if (!onPath(r.path, target + "@" + n.name))
+          open.push_back(std::move(n));
+      if (open.empty()) // every node hosting it already has it on this task's path
+        return refuse(RIVET_TASK_REJECTED, cycleRefusal(r.path, target + "@" + nodes[0].name));
+      nodes = std::move(open);
+    }
     if (nodes.empty()) {
       std::vector<std::string> down =
           directory_ ? directory_->unavailableHosts(target) : std::vector<std::string>{};
@@ -132,30 +184,36 @@ Outcome DelegationEngine::route(const TaskRequest& request, bool inbound) {
       out.durationMs = msSince(started);
       return out;
     }
-    TaskRequest forwarded = request;
-    forwarded.toAgent = target;
-    // A task that arrived here and goes on to another node makes one more hop; a task an agent
-    // delegates already counts its hop (Node::delegate).
-    if (inbound)
-      forwarded.chainDepth += 1;
-    out = runRemote(nodes, forwarded);
+    // Forwarding a request to the node hosting its agent is not a delegation: the depth stays.
+    r.toAgent = target;
+    out = runRemote(nodes, r);
   }
   out.agent = target;
   out.durationMs = msSince(started);
   return out;
 }
 
+std::shared_ptr<plugin::TaskContext>
+DelegationEngine::contextFor(const plugin::AgentInstance& agent, const TaskRequest& r) const {
+  auto task = std::make_shared<plugin::TaskContext>();
+  task->agentId = agent.id();
+  task->nodeName = settings_.nodeName;
+  task->fromAgent = r.fromAgent;
+  task->fromNode = r.fromNode;
+  task->path = r.path;
+  task->depth = r.chainDepth;
+  task->startClock(r.timeoutMs);
+  if (r.parent)
+    r.parent->adopt(task);
+  return task;
+}
+
 Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const TaskRequest& r) {
-  plugin::TaskInput in;
-  in.fromAgent = r.fromAgent;
-  in.message = r.task;
-  in.model = r.model;
-  in.chainDepth = static_cast<uint32_t>(r.chainDepth);
-  in.timeoutMs = r.timeoutMs;
+  auto task = contextFor(agent, r);
   Outcome out;
   if (agent.isInline()) { // quick and non-blocking: no thread hop
-    std::atomic<bool> never{false};
-    plugin::TaskOutput o = agent.handle(in, never);
+    plugin::LiveTasks::Scope live(live_, task);
+    plugin::TaskOutput o = agent.handle(*task, r.task, r.model);
     out.status = o.status;
     out.text = std::move(o.text);
     return out;
@@ -163,19 +221,24 @@ Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const Tas
   auto pending = std::make_shared<Pending>();
   {
     std::lock_guard<std::mutex> lock(pendingMutex_);
-    pending_.erase(
-        std::remove_if(pending_.begin(), pending_.end(), [](const auto& w) { return w.expired(); }),
-        pending_.end());
-    pending_.push_back(pending);
+    running_.erase(
+        std::remove_if(running_.begin(), running_.end(), [](const auto& w) { return w.expired(); }),
+        running_.end());
+    running_.push_back(task);
   }
   auto shared = agents_.find(agent.id()); // keeps the agent alive while a worker runs it
-  bool started = workers_.trySubmit([pending, shared, in] {
-    plugin::TaskOutput o = shared->handle(in, pending->cancelled);
-    std::lock_guard<std::mutex> lock(pending->mutex);
-    pending->output = std::move(o);
-    pending->finished = true;
-    pending->done.notify_all();
-  });
+  bool started =
+      workers_.trySubmit([this, pending, shared, task, message = r.task, model = r.model] {
+        plugin::TaskOutput o;
+        {
+          plugin::LiveTasks::Scope live(live_, task);
+          o = shared->handle(*task, message, model);
+        }
+        std::lock_guard<std::mutex> lock(pending->mutex);
+        pending->output = std::move(o);
+        pending->finished = true;
+        pending->done.notify_all();
+      });
   if (!started) {
     out.httpStatus = 503;
     out.retryAfterSeconds = 5;
@@ -183,17 +246,41 @@ Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const Tas
     return out;
   }
   std::unique_lock<std::mutex> lock(pending->mutex);
-  if (!pending->done.wait_for(lock, std::chrono::milliseconds(r.timeoutMs),
-                              [&] { return pending->finished; })) {
-    pending->cancelled = true; // the agent may poll it; its worker stays busy until it returns
-    out.status = RIVET_TASK_TIMEOUT;
-    out.text =
-        "Delegation to " + agent.id() + " timed out after " + std::to_string(r.timeoutMs) + "ms";
-    return out;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(r.timeoutMs);
+  while (!pending->finished) {
+    if (r.parent && r.parent->cancelled()) {
+      task->cancel(); // reached it already through adopt(); the waiting ends here
+      out.status = RIVET_TASK_FAILED;
+      out.text = "Delegation to " + agent.id() + " cancelled: the task of " + r.parent->agentId +
+                 " that asked for it was cancelled";
+      return out;
+    }
+    if (Clock::now() >= deadline) {
+      task->cancel(); // the agent may poll it; its worker stays busy until it returns
+      out.status = RIVET_TASK_TIMEOUT;
+      out.text =
+          "Delegation to " + agent.id() + " timed out after " + std::to_string(r.timeoutMs) + "ms";
+      return out;
+    }
+    pending->done.wait_until(lock,
+                             r.parent ? std::min(deadline, Clock::now() + kWaitSlice) : deadline);
   }
   out.status = pending->output.status;
   out.text = std::move(pending->output.text);
   return out;
+}
+
+void DelegationEngine::callRemoteFor(const RemoteNode& node, const TaskRequest& r,
+                                     RemoteAttempt& attempt) {
+  // The wait for the answer never outlasts the delegating task.
+  int64_t grace = settings_.remoteGraceMs;
+  if (r.parent)
+    grace = std::clamp<int64_t>(r.parent->remainingMs() - r.timeoutMs, 0, grace);
+  RemoteResult result = callRemote(caller_, node, r, grace);
+  std::lock_guard<std::mutex> lock(attempt.mutex);
+  attempt.result = std::move(result);
+  attempt.finished = true;
+  attempt.done.notify_all();
 }
 
 Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const TaskRequest& r) {
@@ -206,7 +293,32 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
     }
     logger_->info("Delegating to {} remotely via {} ({}:{})", r.toAgent, node.name, node.host,
                   node.port);
-    RemoteResult result = callRemote(caller_, node, r, settings_.remoteGraceMs);
+    RemoteResult result;
+    if (!r.parent) {
+      result = callRemote(caller_, node, r, settings_.remoteGraceMs);
+    } else { // on its own thread, so that a cancelled parent stops waiting at once
+      auto attempt = std::make_shared<RemoteAttempt>();
+      {
+        std::lock_guard<std::mutex> lock(pendingMutex_);
+        ++remoteInFlight_;
+      }
+      std::thread([this, attempt, node, r] {
+        callRemoteFor(node, r, *attempt);
+        std::lock_guard<std::mutex> lock(pendingMutex_);
+        --remoteInFlight_;
+        remoteDone_.notify_all();
+      }).detach();
+      std::unique_lock<std::mutex> lock(attempt->mutex);
+      while (!attempt->finished && !r.parent->cancelled())
+        attempt->done.wait_for(lock, kWaitSlice);
+      if (!attempt->finished) {
+        out.status = RIVET_TASK_FAILED;
+        out.text = "Delegation to " + r.toAgent + " on " + node.name + " abandoned: the task of " +
+                   r.parent->agentId + " that asked for it was cancelled";
+        return out;
+      }
+      result = std::move(attempt->result);
+    }
     if (result.reachedAgent) {
       breaker_.recordSuccess(node.name);
       out.status = result.status;

@@ -1,16 +1,20 @@
-// Routes every task (PROTOCOL.md §5): a local agent runs in-process (inline, or on the bounded
+// Routes every task (docs/protocol.md): a local agent runs in-process (inline, or on the bounded
 // worker pool under its deadline); otherwise the registry's candidates are tried in turn over the
 // transport, failing over only while the request was not delivered, with a per-peer breaker.
+// It enforces the chain rules: depth limit, cycles along the task's path, and a delegation's
+// deadline within its parent's.
 #pragma once
 
 #include "delegation/CircuitBreaker.hpp"
 #include "delegation/MeshDirectory.hpp"
 #include "delegation/WorkerPool.hpp"
 #include "plugin/AgentSet.hpp"
+#include "plugin/LiveTasks.hpp"
 
 #include <spdlog/logger.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -20,13 +24,24 @@
 namespace rivet::delegation {
 
 struct TaskRequest {
+  TaskRequest() = default;
+  TaskRequest(std::string from, std::string text, std::string to, std::string modelName,
+              int64_t depth, int64_t timeout)
+      : fromAgent(std::move(from)), task(std::move(text)), toAgent(std::move(to)),
+        model(std::move(modelName)), chainDepth(depth), timeoutMs(timeout) {}
+
   std::string fromAgent;
   std::string task;    // without the "[Mesh delegation]" prefix
   std::string toAgent; // empty: the default agent
   std::string model;
-  int64_t chainDepth =
-      0; // the depth the task has here (as received, or the delegating agent's + 1)
+  // The depth of the task to run: as received, or the delegating task's + 1.
+  int64_t chainDepth = 0;
   int64_t timeoutMs = 120000;
+  std::string fromNode;          // the asker's node, when known
+  std::vector<std::string> path; // "agent@node" hops before the agent to run, the asker last
+  // The running task that delegates (agents only): the new task's deadline fits in its
+  // parent's, and the parent's cancellation reaches it.
+  std::shared_ptr<plugin::TaskContext> parent;
 };
 
 struct Outcome {
@@ -47,17 +62,26 @@ struct EngineSettings {
   int maxChainDepth = 3;
   int agentWorkers = 64;
   int64_t remoteGraceMs = 5000; // the sender waits timeoutMs + this for a remote answer
+  int64_t parentMarginMs = 500; // a delegation ends this much before its parent's deadline
 };
 
 class DelegationEngine {
 public:
   DelegationEngine(EngineSettings settings, const plugin::AgentSet& agents,
                    MeshDirectory* directory, PeerCaller caller);
+  // Waits for remote calls that a cancelled task stopped waiting for (each has a deadline).
+  ~DelegationEngine();
 
   // A task that arrived on /api/message (depth as received).
   Outcome handleInbound(const TaskRequest& request);
   // A task an agent delegates through the host (depth already counts this hop).
   Outcome delegate(const TaskRequest& request);
+
+  // The roster of abi.h for agent `caller`, running `task` (null: a new task of it).
+  std::string roster(const std::string& caller, const plugin::TaskContext* task);
+  // Tasks running on this node's agents (for delegate(), roster() and task credentials).
+  plugin::LiveTasks& liveTasks() { return live_; }
+  const EngineSettings& settings() const { return settings_; }
 
   void setDirectory(MeshDirectory* directory) { directory_ = directory; }
   // Shutdown: refuses new local work, tells running agents they are cancelled and waits up to
@@ -69,7 +93,12 @@ private:
   Outcome route(const TaskRequest& request, bool inbound);
   Outcome runLocal(const plugin::AgentInstance& agent, const TaskRequest& request);
   Outcome runRemote(const std::vector<RemoteNode>& nodes, const TaskRequest& request);
+  // One remote call that stops waiting when the delegating task is cancelled.
+  struct RemoteAttempt;
+  void callRemoteFor(const RemoteNode& node, const TaskRequest& r, RemoteAttempt& attempt);
   std::string delegableAgents() const;
+  std::shared_ptr<plugin::TaskContext> contextFor(const plugin::AgentInstance& agent,
+                                                  const TaskRequest& r) const;
 
   EngineSettings settings_;
   const plugin::AgentSet& agents_;
@@ -79,7 +108,10 @@ private:
   CircuitBreaker breaker_;
   struct Pending;
   std::mutex pendingMutex_;
-  std::vector<std::weak_ptr<Pending>> pending_; // tasks on workers, for cancellation at shutdown
+  std::vector<std::weak_ptr<plugin::TaskContext>> running_; // for cancellation at shutdown
+  std::condition_variable remoteDone_;
+  int remoteInFlight_ = 0; // remote calls of cancelled parents still under way (pendingMutex_)
+  plugin::LiveTasks live_;
   std::shared_ptr<spdlog::logger> logger_;
 };
 

@@ -15,6 +15,14 @@ struct RemoteNode {
   int64_t lastSeen = 0;
 };
 
+// An agent of another node, as its registry record describes it.
+struct RemoteAgent {
+  std::string id;
+  std::string node;
+  std::string provider; // empty: not in the record
+  std::string model;
+};
+
 class MeshDirectory {
 public:
   virtual ~MeshDirectory() = default;
@@ -24,6 +32,8 @@ public:
   virtual std::vector<std::string> unavailableHosts(const std::string& agentId) = 0;
   // Agent ids hosted by other nodes that are online and not stale.
   virtual std::vector<std::string> remoteAgents() = 0;
+  // Every agent of every other node that is online and not stale, one entry per node.
+  virtual std::vector<RemoteAgent> reachableAgents() { return {}; }
 };
 
 } // namespace rivet::delegation

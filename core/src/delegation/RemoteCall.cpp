@@ -40,6 +40,15 @@ std::string requestBody(const TaskRequest& r) {
   }
   body += ",\"toAgent\":";
   util::appendJsonString(body, r.toAgent);
+  if (!r.path.empty()) { // our extension: the hops so far, for cycle refusal
+    body += ",\"path\":[";
+    for (size_t i = 0; i < r.path.size(); ++i) {
+      if (i)
+        body += ',';
+      util::appendJsonString(body, r.path[i]);
+    }
+    body += ']';
+  }
   return body + "}";
 }
 

@@ -32,19 +32,24 @@ AgentInstance::AgentInstance(std::unique_ptr<PluginInstance> instance)
   }
 }
 
-TaskOutput AgentInstance::handle(const TaskInput& in, const std::atomic<bool>& cancelled) const {
+TaskOutput AgentInstance::handle(const TaskContext& in, const std::string& message,
+                                 const std::string& model) const {
+  const std::string path = in.pathJson();
   rivet_task task{};
   task.struct_size = sizeof(rivet_task);
   task.agent_id = str(id());
   task.from_agent = str(in.fromAgent);
-  task.message = str(in.message);
-  task.model = str(in.model);
-  task.chain_depth = in.chainDepth;
+  task.message = str(message);
+  task.model = str(model);
+  task.chain_depth = static_cast<uint32_t>(in.depth);
   task.timeout_ms = in.timeoutMs;
-  task.host_data = const_cast<std::atomic<bool>*>(&cancelled);
+  task.host_data = const_cast<TaskContext*>(&in);
   task.is_cancelled = [](const rivet_task* t) -> int {
-    return static_cast<const std::atomic<bool>*>(t->host_data)->load() ? 1 : 0;
+    return static_cast<const TaskContext*>(t->host_data)->cancelled() ? 1 : 0;
   };
+  task.path_json = str(path);
+  task.deadline_ms = in.deadlineEpochMs;
+  task.from_node = str(in.fromNode);
   TaskOutput out;
   rivet_writer w{&out.text, &append};
   try {

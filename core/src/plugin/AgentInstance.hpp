@@ -3,6 +3,7 @@
 #pragma once
 
 #include "plugin/PluginInstance.hpp"
+#include "plugin/TaskContext.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -10,14 +11,6 @@
 #include <string>
 
 namespace rivet::plugin {
-
-struct TaskInput {
-  std::string fromAgent;
-  std::string message;
-  std::string model;
-  uint32_t chainDepth = 0;
-  int64_t timeoutMs = 120000;
-};
 
 struct TaskOutput {
   rivet_task_status status = RIVET_TASK_FAILED;
@@ -35,8 +28,10 @@ public:
   const std::string& pluginName() const { return pluginName_; }
   bool isInline() const { return (ops_->flags & RIVET_AGENT_INLINE) != 0; }
 
-  // Runs the task on the calling thread. `cancelled` is what the agent sees as is_cancelled.
-  TaskOutput handle(const TaskInput& in, const std::atomic<bool>& cancelled) const;
+  // Runs `message` as the task `task` on the calling thread; the agent sees task.cancelled()
+  // as is_cancelled, and `task` as host_data (LiveTasks finds it by that).
+  TaskOutput handle(const TaskContext& task, const std::string& message,
+                    const std::string& model) const;
 
   void stop() { instance_->stop(); }
 

@@ -73,7 +73,17 @@ HostContext::HostContext(HostServices& services, std::string instanceName, std::
   api_.node_info = [](void* host, rivet_writer* out) {
     guarded(host, [&] { writeAll(out, self(host).services_.nodeInfoJson()); });
   };
+  // A struct a plugin passes in is read only as far as its struct_size says; one too small
+  // for the fields this ABI always had is refused.
   api_.request = [](void* host, const rivet_peer_request* req, rivet_peer_response* resp) {
+    if (!req || !resp || req->struct_size < sizeof(rivet_peer_request) ||
+        resp->struct_size < sizeof(rivet_peer_response)) {
+      self(host).logger_->error("plugin instance '{}' called request() with a request or "
+                                "response struct smaller than ABI 1.0's; rebuild it against "
+                                "this rivetd's SDK",
+                                self(host).instanceName_);
+      return RIVET_NET_NOT_DELIVERED;
+    }
     rivet_net_result r = RIVET_NET_NOT_DELIVERED;
     if (!guarded(host, [&] { r = self(host).services_.request(*req, *resp); }))
       writeAll(&resp->error, "internal error in the host while sending the request");
@@ -86,16 +96,46 @@ HostContext::HostContext(HostServices& services, std::string instanceName, std::
     guarded(host, [&] { self(host).services_.peerLost(view(name)); });
   };
   api_.dispatch = [](void* host, const rivet_inbound_request* req, rivet_responder* responder) {
+    if (!req || !responder || req->struct_size < sizeof(rivet_inbound_request)) {
+      static const char body[] = "{\"error\":\"Internal error\"}";
+      self(host).logger_->error("plugin instance '{}' called dispatch() with a request struct "
+                                "smaller than ABI 1.0's; rebuild it against this rivetd's SDK",
+                                self(host).instanceName_);
+      if (responder)
+        responder->respond(responder->ctx, 500, nullptr, 0, {body, sizeof body - 1});
+      return;
+    }
     guarded(host, [&] { self(host).services_.dispatch(*req, *responder); });
   };
   api_.delegate = [](void* host, const rivet_task* task, rivet_str json,
                      rivet_writer* out) -> rivet_task_status {
     std::string result;
     rivet_task_status status = RIVET_TASK_FAILED;
-    if (!guarded(host, [&] { status = self(host).services_.delegate(task, view(json), result); }))
+    if (!guarded(host, [&] {
+          status =
+              self(host).services_.delegate(self(host).instanceName_, task, view(json), result);
+        }))
       result = "{\"status\":\"failed\",\"response\":\"internal error in the host\"}";
     writeAll(out, result);
     return status;
+  };
+  api_.roster = [](void* host, const rivet_task* task, rivet_writer* out) {
+    std::string result;
+    if (!guarded(host,
+                 [&] { result = self(host).services_.roster(self(host).instanceName_, task); }))
+      result = R"({"chainDepth":0,"maxChainDepth":0,"canDelegate":false,)"
+               R"("refusal":"internal error in the host","agents":[]})";
+    writeAll(out, result);
+  };
+  api_.task_credential = [](void* host, const rivet_task* task, rivet_writer* out) -> int {
+    std::string result;
+    bool ok = false;
+    if (!guarded(host, [&] {
+          ok = self(host).services_.taskCredential(self(host).instanceName_, task, result);
+        }))
+      result = "internal error in the host";
+    writeAll(out, result);
+    return ok ? RIVET_OK : RIVET_ERROR;
   };
 }
 

@@ -18,8 +18,13 @@ public:
   virtual void peersSeen(std::string_view peersJson) = 0;
   virtual void peerLost(std::string_view name) = 0;
   virtual void dispatch(const rivet_inbound_request& request, rivet_responder& responder) = 0;
-  virtual rivet_task_status delegate(const rivet_task* current, std::string_view requestJson,
-                                     std::string& resultJson) = 0;
+  // Agents. `caller` is the calling agent's id; `current` the task it passed (may be null).
+  virtual rivet_task_status delegate(std::string_view caller, const rivet_task* current,
+                                     std::string_view requestJson, std::string& resultJson) = 0;
+  virtual std::string roster(std::string_view caller, const rivet_task* current) = 0;
+  // true and {"socket","token"}, or false and the reason.
+  virtual bool taskCredential(std::string_view caller, const rivet_task* current,
+                              std::string& out) = 0;
 };
 
 } // namespace rivet::plugin

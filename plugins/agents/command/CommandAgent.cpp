@@ -6,6 +6,7 @@
 #include "CommandRun.hpp"
 #include "CommandSettings.hpp"
 
+#include <rivet/sdk/json.hpp>
 #include <rivet/sdk/plugin.hpp>
 
 #include <string>
@@ -50,6 +51,19 @@ private:
     env.set("RIVET_CHAIN_DEPTH", std::to_string(task.chainDepth()));
     env.set("RIVET_AGENT_ID",
             task.agentId().empty() ? host().instanceName() : std::string(task.agentId()));
+    env.set("RIVET_FROM_NODE", task.fromNode());
+    // The program may delegate as part of this task (rivetctl delegate) while it runs.
+    std::string credential;
+    if (host().taskCredential(task.raw, credential)) {
+      auto c = sdk::json::tryParse(credential);
+      if (c && c->getString("socket") && c->getString("token")) {
+        env.set("RIVET_DELEGATE_SOCKET", *c->getString("socket"));
+        env.set("RIVET_TASK_TOKEN", *c->getString("token"));
+      }
+    } else {
+      host().debug("agent '" + host().instanceName() +
+                   "': its program cannot delegate: " + credential);
+    }
     for (const auto& [name, value] : settings_.env)
       env.set(name, value);
     return env.entries();

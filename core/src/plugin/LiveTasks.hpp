@@ -1,0 +1,50 @@
+// The tasks agents of this node are running right now, so that a plugin's delegate() or
+// roster() call, and a program holding a task credential, is tied to its real task: a task
+// that ended, or a struct that is not one the host handed out, is not found.
+#pragma once
+
+#include "plugin/TaskContext.hpp"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace rivet::plugin {
+
+class LiveTasks {
+public:
+  // While a Scope lives, `task` is found by find() and credentials may be issued for it; when
+  // it ends, they stop working.
+  class Scope {
+  public:
+    Scope(LiveTasks& live, std::shared_ptr<TaskContext> task);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+  private:
+    LiveTasks& live_;
+    const TaskContext* key_;
+  };
+
+  // The running task whose context is `hostData` (a rivet_task's host_data); null otherwise.
+  std::shared_ptr<TaskContext> find(const void* hostData) const;
+  // A new secret (128 random bits, hex) that finds `task` while it runs; empty when `task` is
+  // not running.
+  std::string issueToken(const TaskContext* task);
+  // The running task a token was issued for; null for an unknown or expired token.
+  std::shared_ptr<TaskContext> byToken(const std::string& token) const;
+  size_t size() const;
+
+private:
+  struct Entry {
+    std::shared_ptr<TaskContext> task;
+    std::string token; // empty until a credential was asked for
+  };
+  mutable std::mutex mutex_;
+  std::map<const TaskContext*, Entry> tasks_;
+  std::map<std::string, const TaskContext*> tokens_;
+};
+
+} // namespace rivet::plugin

@@ -1,0 +1,128 @@
+// One HTTP exchange over the node's Unix socket; the answer printed as `send` prints it.
+#include "DelegateCommand.hpp"
+
+#include "util/JsonText.hpp"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/StreamCopier.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+
+namespace rivet::ctl {
+namespace {
+
+int usage() {
+  std::cerr << "usage: rivetctl delegate AGENT [\"task\"|-] [--timeout MS] [--model M]\n"
+               "       rivetctl delegate --roster\n"
+               "Runs inside a task of a command agent (it needs RIVET_DELEGATE_SOCKET and "
+               "RIVET_TASK_TOKEN,\nwhich the node sets for the task's program); without a task, "
+               "or with -, the task is read\nfrom stdin.\n";
+  return 2;
+}
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+} // namespace
+
+int delegateCommand(const std::vector<std::string>& args) {
+  std::vector<std::string> positional;
+  std::string model;
+  int64_t timeoutMs = 0;
+  bool roster = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--timeout" && i + 1 < args.size())
+      timeoutMs = std::atoll(args[++i].c_str());
+    else if (args[i] == "--model" && i + 1 < args.size())
+      model = args[++i];
+    else if (args[i] == "--roster")
+      roster = true;
+    else if (args[i] == "--help" || args[i] == "-h")
+      return usage(), 0;
+    else if (args[i].rfind("--", 0) == 0)
+      return usage();
+    else
+      positional.push_back(args[i]);
+  }
+  if (roster ? !positional.empty() : (positional.empty() || positional.size() > 2))
+    return usage();
+  if (timeoutMs < 0 || (!roster && positional[0].empty()))
+    return usage();
+  const std::string socket = env("RIVET_DELEGATE_SOCKET"), token = env("RIVET_TASK_TOKEN");
+  if (socket.empty() || token.empty()) {
+    std::cerr << "rivetctl delegate: RIVET_DELEGATE_SOCKET and RIVET_TASK_TOKEN are not set: it "
+                 "works only inside a task that a command agent runs (from anywhere else, use "
+                 "rivetctl send)\n";
+    return 2;
+  }
+  std::string body;
+  if (!roster) {
+    std::string task;
+    if (positional.size() == 2 && positional[1] != "-")
+      task = positional[1];
+    else
+      task.assign(std::istreambuf_iterator<char>(std::cin), {});
+    if (task.empty()) {
+      std::cerr << "rivetctl delegate: the task is empty\n";
+      return 2;
+    }
+    body = "{\"toAgent\":" + util::jsonString(positional[0]) +
+           ",\"message\":" + util::jsonString(task);
+    if (timeoutMs > 0)
+      body += ",\"timeoutMs\":" + std::to_string(timeoutMs);
+    if (!model.empty())
+      body += ",\"model\":" + util::jsonString(model);
+    body += "}";
+  }
+  try {
+    Poco::Net::StreamSocket s(
+        Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, socket));
+    Poco::Net::HTTPClientSession session(s);
+    session.setTimeout(Poco::Timespan(24 * 3600, 0)); // the node enforces the task's deadline
+    Poco::Net::HTTPRequest req(roster ? "GET" : "POST", roster ? "/api/roster" : "/api/delegate",
+                               Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setHost("rivetd");
+    req.set("Authorization", "Bearer " + token);
+    req.setContentType("application/json");
+    req.setContentLength(static_cast<std::streamsize>(body.size()));
+    session.sendRequest(req) << body;
+    Poco::Net::HTTPResponse resp;
+    std::string answer;
+    Poco::StreamCopier::copyToString(session.receiveResponse(resp), answer);
+    auto obj = Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>();
+    if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
+      std::cerr << "rivetctl delegate: the node answered HTTP "
+                << static_cast<int>(resp.getStatus()) << ": "
+                << obj->optValue<std::string>("error", answer) << "\n";
+      return 1;
+    }
+    if (roster) {
+      std::cout << answer << "\n";
+      return 0;
+    }
+    std::string status = obj->optValue<std::string>("status", "failed");
+    std::string response = obj->optValue<std::string>("response", "");
+    if (status != "completed") {
+      std::cerr << "rivetctl delegate: " << positional[0] << " " << status << ": " << response
+                << "\n";
+      return 1;
+    }
+    std::cout << response << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "rivetctl delegate: no answer through " << socket << ": " << e.what()
+              << " (is the task still running?)\n";
+    return 1;
+  }
+}
+
+} // namespace rivet::ctl
