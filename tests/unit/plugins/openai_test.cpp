@@ -385,4 +385,370 @@ TEST(OpenAiAgentSettings, DescribesProviderAndModel) {
   EXPECT_FALSE(ops->flags & RIVET_AGENT_INLINE); // blocks: runs on the host's worker pool
 }
 
+// --- the delegate_task tool loop ---------------------------------------------------------
+
+using reply::Call;
+using rivet::sdk::testing::FakeDelegation;
+using rivet::sdk::testing::TaskSpec;
+using rivet::test::delegation;
+using rivet::test::twoAgents;
+
+// An agent of `server` whose host's roster lists grok and echo.
+struct DelegatingAgent : OpenAiAgent {
+  explicit DelegatingAgent(const ScriptedLlmServer& server, const std::string& extra = "")
+      : OpenAiAgent("opus", settingsFor(server.baseUrl(), extra)) {
+    host.rosterJson = twoAgents();
+  }
+};
+
+ScriptedReply callsReply(const std::vector<Call>& calls) {
+  return {200, reply::toolCalls(calls)};
+}
+
+ScriptedReply finalText(const std::string& text) {
+  return {200, reply::text("llama3.1:8b", text)};
+}
+
+// The `tool` messages of a recorded request, in order.
+std::vector<json::Value> toolMessages(const rivet::test::RecordedRequest& request) {
+  std::vector<json::Value> out;
+  for (const auto& m : messagesOf(request))
+    if (str(m, "role") == "tool")
+      out.push_back(m);
+  return out;
+}
+
+const std::string kAskGrok = R"({"to_agent":"grok","task":"add 2 and 2"})";
+
+TEST(OpenAiAgentTools, OffersDelegateTaskWithTheRosterInItsDescription) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  ASSERT_EQ(opus.agent.handle("hi").status, RIVET_TASK_COMPLETED);
+
+  auto body = server.requests().at(0).json();
+  const json::Value* tools = body.find("tools");
+  ASSERT_TRUE(tools && tools->isArray() && tools->items().size() == 1) << body.dump();
+  const json::Value& tool = tools->items()[0];
+  EXPECT_EQ(str(tool, "type"), "function");
+  const json::Value& function = *tool.find("function");
+  EXPECT_EQ(str(function, "name"), "delegate_task");
+  EXPECT_TRUE(
+      contains(str(function, "description"), "- grok (node beta, provider xai, model grok-4)"));
+  EXPECT_TRUE(contains(str(function, "description"), "- echo (on this node, alpha"));
+  EXPECT_EQ(function.find("parameters")->find("required")->dump(), R"(["to_agent","task"])");
+  EXPECT_EQ(opus.host.rosterCalls, 1);
+}
+
+TEST(OpenAiAgentTools, TellsTheModelWhichAgentAndNodeAsked) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  TaskSpec spec;
+  spec.message = "review this";
+  spec.fromAgent = "grok";
+  spec.fromNode = "beta";
+  opus.agent.handle(spec);
+  spec.fromNode = "";
+  opus.agent.handle(spec);
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(str(messagesOf(requests[0]).back(), "content"),
+            "Task from agent \"grok\" on node \"beta\":\n\nreview this");
+  EXPECT_EQ(str(messagesOf(requests[1]).back(), "content"),
+            "Task from agent \"grok\":\n\nreview this");
+}
+
+TEST(OpenAiAgentTools, RunsAToolCallAndAnswersItWithAToolMessage) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  // The first answer picks the first agent the tool description lists.
+  server.script([](const rivet::test::RecordedRequest& r) {
+    auto body = r.json();
+    std::string description = str(*body.find("tools")->items()[0].find("function"), "description");
+    std::string first = description.substr(description.find("\n- ") + 3);
+    first = first.substr(0, first.find(' '));
+    return callsReply({{"call_1", R"({"to_agent":")" + first + R"(","task":"add 2 and 2"})"}});
+  });
+  server.script(finalText("grok says 4"));
+  opus.host.delegateResultJson = delegation(RIVET_TASK_COMPLETED, "4").resultJson;
+
+  auto result = opus.agent.handle("what is 2+2?");
+  EXPECT_EQ(result.status, RIVET_TASK_COMPLETED);
+  EXPECT_EQ(result.text, "grok says 4");
+
+  auto delegated = opus.host.delegatedSoFar();
+  ASSERT_EQ(delegated.size(), 1u);
+  auto request = json::parse(delegated[0]);
+  EXPECT_EQ(str(request, "toAgent"), "grok");
+  EXPECT_EQ(str(request, "message"), "add 2 and 2");
+
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  auto messages = messagesOf(requests[1]);
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(str(messages[1], "role"), "assistant");
+  EXPECT_TRUE(messages[1].find("content")->isNull());
+  EXPECT_EQ(str(messages[1].find("tool_calls")->items()[0], "id"), "call_1");
+  EXPECT_EQ(str(messages[2], "role"), "tool");
+  EXPECT_EQ(str(messages[2], "tool_call_id"), "call_1");
+  EXPECT_EQ(str(messages[2], "content"), "4");
+  EXPECT_EQ(opus.host.rosterCalls, 2); // a fresh roster every turn
+}
+
+TEST(OpenAiAgentTools, RunsTheToolCallsOfOneTurnAtTheSameTime) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  rivet::test::Rendezvous both(2);
+  opus.host.onDelegate = [&both](const std::string&) {
+    bool met = both.arriveAndWait(milliseconds(5000));
+    return delegation(met ? RIVET_TASK_COMPLETED : RIVET_TASK_FAILED, met ? "met" : "alone");
+  };
+  server.script(callsReply({{"a", kAskGrok}, {"b", R"({"to_agent":"echo","task":"ping"})"}}));
+  server.script(finalText("done"));
+
+  auto start = Clock::now();
+  EXPECT_EQ(opus.agent.handle("fan out").text, "done");
+  EXPECT_LT(Clock::now() - start, milliseconds(4000));
+  auto tools = toolMessages(server.requests().at(1));
+  ASSERT_EQ(tools.size(), 2u);
+  EXPECT_EQ(str(tools[0], "tool_call_id"), "a");
+  EXPECT_EQ(str(tools[0], "content"), "met");
+  EXPECT_EQ(str(tools[1], "tool_call_id"), "b");
+  EXPECT_EQ(str(tools[1], "content"), "met");
+}
+
+TEST(OpenAiAgentTools, GivesFailedAndTimedOutDelegationsToTheModelAndGoesOn) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  opus.host.onDelegate = [](const std::string& request) {
+    return contains(request, "\"grok\"") ? delegation(RIVET_TASK_FAILED, "grok crashed")
+                                         : delegation(RIVET_TASK_TIMEOUT, "no answer in 100 ms");
+  };
+  server.script(callsReply({{"a", kAskGrok}, {"b", R"({"to_agent":"echo","task":"ping"})"}}));
+  server.script(finalText("I could not get help"));
+
+  auto result = opus.agent.handle("fan out");
+  EXPECT_EQ(result.status, RIVET_TASK_COMPLETED);
+  EXPECT_EQ(result.text, "I could not get help");
+  auto tools = toolMessages(server.requests().at(1));
+  ASSERT_EQ(tools.size(), 2u);
+  EXPECT_EQ(str(tools[0], "content"), "[failed] grok crashed");
+  EXPECT_EQ(str(tools[1], "content"), "[timeout] no answer in 100 ms");
+}
+
+TEST(OpenAiAgentTools, AnswersUnusableArgumentsWithWhatToChange) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  server.script(callsReply({{"a", "not json"},
+                            {"b", R"({"task":"x"})"},
+                            {"c", R"({"to_agent":"nobody","task":"x"})"},
+                            {"d", "{}", "web_search"}}));
+  server.script(finalText("ok"));
+
+  EXPECT_EQ(opus.agent.handle("go").status, RIVET_TASK_COMPLETED);
+  EXPECT_TRUE(opus.host.delegatedSoFar().empty());
+  auto tools = toolMessages(server.requests().at(1));
+  ASSERT_EQ(tools.size(), 4u);
+  EXPECT_TRUE(contains(str(tools[0], "content"), "[failed] delegate_task: the arguments must be "
+                                                 "a JSON object"));
+  EXPECT_EQ(str(tools[1], "content"),
+            "[failed] delegate_task: \"to_agent\" is required and must be one of: grok, echo");
+  EXPECT_EQ(str(tools[2], "content"), "[failed] delegate_task: \"nobody\" is not an agent you can "
+                                      "delegate to now; choose one of: grok, echo");
+  EXPECT_EQ(str(tools[3], "content"),
+            "[failed] unknown tool web_search; the only tool is delegate_task");
+}
+
+TEST(OpenAiAgentTools, OffersNoToolWhenTheHostRefusesAndRejectsAForcedCall) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  opus.host.rosterJson = rivet::test::rosterJson({{"grok", "beta", "xai", "grok-4", false}}, false,
+                                                 "chain depth 3 reached (max_chain_depth 3)");
+  server.script(callsReply({{"a", kAskGrok}}));
+  server.script(finalText("alone then"));
+
+  auto result = opus.agent.handle("go");
+  EXPECT_EQ(result.status, RIVET_TASK_COMPLETED);
+  EXPECT_EQ(result.text, "alone then");
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_FALSE(requests[0].json().find("tools"));
+  EXPECT_EQ(str(toolMessages(requests[1]).at(0), "content"),
+            "[rejected] chain depth 3 reached (max_chain_depth 3)");
+  EXPECT_TRUE(opus.host.delegatedSoFar().empty());
+}
+
+TEST(OpenAiAgentTools, OffersNoToolWhenDelegationIsOff) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server, R"("delegation":false)");
+  server.script(callsReply({{"a", kAskGrok}}));
+  server.script(finalText("ok"));
+
+  EXPECT_EQ(opus.agent.handle("go").status, RIVET_TASK_COMPLETED);
+  auto requests = server.requests();
+  EXPECT_FALSE(requests.at(0).json().find("tools"));
+  EXPECT_EQ(str(toolMessages(requests.at(1)).at(0), "content"),
+            "[rejected] delegation is turned off for this agent (delegation: false)");
+  EXPECT_TRUE(opus.host.delegatedSoFar().empty());
+}
+
+TEST(OpenAiAgentTools, FailsAfterMaxToolRoundsNamingTheSetting) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server, R"("max_tool_rounds":2)");
+  for (int i = 0; i < 3; ++i)
+    server.script(callsReply({{"c" + std::to_string(i), kAskGrok}}));
+
+  auto result = opus.agent.handle("loop forever");
+  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(contains(result.text, "max_tool_rounds: 2")) << result.text;
+  EXPECT_TRUE(contains(result.text, "raise max_tool_rounds")) << result.text;
+  EXPECT_EQ(server.requests().size(), 3u);
+  EXPECT_EQ(opus.host.delegatedSoFar().size(), 2u);
+}
+
+TEST(OpenAiAgentTools, CapsEachToolResultAtMaxToolResultBytes) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server, R"("max_tool_result_bytes":1024)");
+  opus.host.delegateResultJson =
+      delegation(RIVET_TASK_COMPLETED, std::string(5000, 'x')).resultJson;
+  server.script(callsReply({{"a", kAskGrok}}));
+  server.script(finalText("ok"));
+
+  opus.agent.handle("go");
+  std::string content = str(toolMessages(server.requests().at(1)).at(0), "content");
+  EXPECT_EQ(content.substr(0, 1024), std::string(1024, 'x'));
+  EXPECT_TRUE(contains(content, "[truncated: 1024 of 5000 bytes shown]")) << content;
+  EXPECT_LT(content.size(), 1100u);
+}
+
+TEST(OpenAiAgentTools, StopsWhenTheHostCancelsDuringADelegation) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  bool cancelled = false;
+  opus.host.onDelegate = [&cancelled](const std::string&) {
+    cancelled = true; // one call runs on the task's own thread
+    return delegation(RIVET_TASK_FAILED, "cancelled");
+  };
+  server.script(callsReply({{"a", kAskGrok}}));
+  server.script(finalText("never asked"));
+  TaskSpec spec;
+  spec.message = "go";
+  spec.cancelled = &cancelled;
+
+  auto result = opus.agent.handle(spec);
+  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(contains(result.text, "cancelled by the host")) << result.text;
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+TEST(OpenAiAgentTools, KeepsTheWholeLoopWithinTimeoutMs) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server, R"("timeout_ms":800)");
+  opus.host.onDelegate = [](const std::string&) {
+    std::this_thread::sleep_for(milliseconds(300));
+    return delegation(RIVET_TASK_COMPLETED, "4");
+  };
+  server.script(callsReply({{"a", kAskGrok}}));
+  server.script(
+      ScriptedReply{200, reply::text("m", "late"), "application/json", {}, milliseconds(5000)});
+
+  auto start = Clock::now();
+  auto result = opus.agent.handle("go");
+  EXPECT_LT(Clock::now() - start, milliseconds(2000));
+  EXPECT_EQ(result.status, RIVET_TASK_TIMEOUT);
+  EXPECT_TRUE(contains(result.text, "800 ms (timeout_ms)")) << result.text;
+  auto delegated = json::parse(opus.host.delegatedSoFar().at(0));
+  ASSERT_TRUE(delegated.getInteger("timeoutMs"));
+  EXPECT_LE(*delegated.getInteger("timeoutMs"), 800);
+}
+
+// --- hostile provider answers ---------------------------------------------------------------
+
+TEST(OpenAiAgentHostile, FailsOnTruncatedJsonNamingTheProvider) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  server.script({200, reply::toolCalls({{"a", kAskGrok}}).substr(0, 60)});
+  auto result = opus.agent.handle("go");
+  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(contains(result.text, "provider " + server.baseUrl() +
+                                        " answered HTTP 200 with a body that is not a JSON object"))
+      << result.text;
+}
+
+TEST(OpenAiAgentHostile, FailsOnToolCallsThatAreNotAList) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  server.script({200, R"({"choices":[{"message":{"role":"assistant","content":null,)"
+                      R"("tool_calls":{"id":"a"}}}]})"});
+  auto result = opus.agent.handle("go");
+  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(contains(result.text, "tool_calls that is not a list")) << result.text;
+}
+
+TEST(OpenAiAgentHostile, GivesAToolCallWithoutAnIdOneAndAnswersIt) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  server.script(callsReply({{"", kAskGrok}}));
+  server.script(finalText("ok"));
+  EXPECT_EQ(opus.agent.handle("go").status, RIVET_TASK_COMPLETED);
+  auto messages = messagesOf(server.requests().at(1));
+  ASSERT_EQ(messages.size(), 3u);
+  std::string id = str(messages[1].find("tool_calls")->items()[0], "id");
+  EXPECT_FALSE(id.empty());
+  EXPECT_EQ(str(messages[2], "tool_call_id"), id);
+}
+
+TEST(OpenAiAgentHostile, RunsAtMostSixteenOfTenThousandToolCalls) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  std::vector<Call> calls;
+  for (int i = 0; i < 10000; ++i)
+    calls.push_back({"c" + std::to_string(i), kAskGrok});
+  server.script(callsReply(calls));
+  server.script(finalText("ok"));
+
+  auto result = opus.agent.handle("go");
+  EXPECT_EQ(result.status, RIVET_TASK_COMPLETED) << result.text;
+  EXPECT_EQ(opus.host.delegatedSoFar().size(), 16u);
+  auto tools = toolMessages(server.requests().at(1));
+  ASSERT_EQ(tools.size(), 10000u);
+  EXPECT_EQ(str(tools[9999], "tool_call_id"), "c9999");
+  EXPECT_TRUE(contains(str(tools[16], "content"), "[failed] not run: at most 16 delegate_task "
+                                                  "calls run in one turn"));
+}
+
+TEST(OpenAiAgentHostile, RefusesHugeArgumentsWithoutRunningThem) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  server.script(callsReply(
+      {{"a", R"({"to_agent":"grok","task":")" + std::string(2 * 1024 * 1024, 'y') + "\"}"}}));
+  server.script(finalText("ok"));
+  EXPECT_EQ(opus.agent.handle("go").status, RIVET_TASK_COMPLETED);
+  EXPECT_TRUE(opus.host.delegatedSoFar().empty());
+  EXPECT_TRUE(contains(str(toolMessages(server.requests().at(1)).at(0), "content"),
+                       "more than the 1048576 accepted"));
+}
+
+TEST(OpenAiAgentSettings, RefusesToolLoopSettingsOutOfRangeNamingTheKey) {
+  const std::string url = "http://127.0.0.1:1/v1";
+  EXPECT_TRUE(contains(refusalFor(settingsFor(url, R"("max_tool_rounds":0)")),
+                       "max_tool_rounds must be a whole number of rounds, at least 1, found the "
+                       "number 0"));
+  EXPECT_TRUE(contains(refusalFor(settingsFor(url, R"("max_tool_result_bytes":100)")),
+                       "max_tool_result_bytes must be a whole number of bytes, at least 1024, "
+                       "found the number 100"));
+  EXPECT_TRUE(contains(refusalFor(settingsFor(url, R"("delegation":"yes")")),
+                       "delegation must be true or false, found the string \"yes\""));
+  EXPECT_EQ(refusalFor(settingsFor(url, R"("delegation":false,"max_tool_rounds":1,)"
+                                        R"("max_tool_result_bytes":1024)")),
+            "");
+}
+
+TEST(OpenAiAgentSettings, AcceptsTheOneLineXaiConfiguration) {
+  ::setenv("XAI_API_KEY", "xai-test", 1);
+  EXPECT_EQ(
+      refusalFor(
+          R"({"base_url":"https://api.x.ai/v1","model":"grok-4","api_key_env":"XAI_API_KEY"})"),
+      "");
+}
+
 } // namespace
