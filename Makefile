@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CONFIG ?= config/examples/dev.yaml
 
-.PHONY: all deps configure build test run install format clean
+.PHONY: all deps configure build test run mesh install format clean
 
 all: build
 
@@ -21,6 +21,9 @@ test: build
 
 run: build
 	@scripts/dev-run.sh $(BUILD) $(CONFIG)
+
+mesh: build
+	@scripts/dev-mesh.sh $(BUILD)
 
 install: build
 	@cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)

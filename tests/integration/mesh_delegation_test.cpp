@@ -129,33 +129,57 @@ TEST_F(MeshDelegation, UnknownAgentIs404NamingEveryAgentYouCanDelegateTo) {
                     R"(Agents you can delegate to: alpha, beta, depth, echo"})");
 }
 
-TEST_F(MeshDelegation, ChainDepthAtTheLimitIsRejectedWithRivetOsText) {
-  HttpResponse r = postMessage(*pki_, *a_, messageBody("echo", R"(,"chainDepth":3)"));
+TEST_F(MeshDelegation, ChainDepthAtTheLimitRunsAndOnePastItIsRejectedNamingTheKey) {
+  HttpResponse atLimit = postMessage(*pki_, *a_, messageBody("echo", R"(,"chainDepth":3)"));
+  EXPECT_EQ(field(atLimit, "status"), "completed") << atLimit.body;
+  HttpResponse r = postMessage(*pki_, *a_, messageBody("echo", R"(,"chainDepth":4)"));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(field(r, "status"), "rejected");
   EXPECT_EQ(field(r, "agent"), "echo");
   EXPECT_EQ(field(r, "response"),
-            "Delegation chain depth limit reached (3). Chain: tester → echo at depth 3. Increase "
-            "maxChainDepth in config if deeper chains are needed.");
+            "Delegation chain depth limit reached (3). Chain: tester → echo at depth 4. Increase "
+            "mesh.max_chain_depth in config if deeper chains are needed.");
 }
 
-TEST_F(MeshDelegation, ForwardedTaskCarriesChainDepthPlusOne) {
+TEST_F(MeshDelegation, ForwardingToTheHostingNodeKeepsTheDepth) {
   HttpResponse r = postMessage(*pki_, *a_, messageBody("depth", R"(,"chainDepth":1)"));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(field(r, "status"), "completed") << r.body;
-  EXPECT_EQ(field(r, "response"), "depth=2");
+  EXPECT_EQ(field(r, "response"), "depth=1");
 }
 
-TEST_F(MeshDelegation, ForwardAtDepthTwoIsRejectedByTheReceiverAtDepthThree) {
+TEST_F(MeshDelegation, ForwardPastTheLimitIsRejectedBeforeItLeavesTheEntryNode) {
   size_t markB = b_->mark();
-  HttpResponse r = postMessage(*pki_, *a_, messageBody("alpha", R"(,"chainDepth":2)"));
+  HttpResponse r = postMessage(*pki_, *a_, messageBody("alpha", R"(,"chainDepth":4)"));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(field(r, "status"), "rejected") << r.body;
   EXPECT_EQ(field(r, "response"),
-            "Delegation chain depth limit reached (3). Chain: tester → alpha at depth 3. Increase "
-            "maxChainDepth in config if deeper chains are needed.");
-  EXPECT_PRED2(contains, b_->outputSince(markB),
-               "Received mesh delegation peer.cn=node-a from tester → alpha");
+            "Delegation chain depth limit reached (3). Chain: tester → alpha at depth 4. Increase "
+            "mesh.max_chain_depth in config if deeper chains are needed.");
+  EXPECT_FALSE(contains(b_->outputSince(markB), "Received mesh delegation"));
+}
+
+TEST_F(MeshDelegation, TaskWhosePathAlreadyHoldsTheAgentHereIsRefusedAsACycle) {
+  HttpResponse r =
+      postMessage(*pki_, *b_, messageBody("alpha", R"(,"path":["x@node-c","alpha@node-b"])"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(field(r, "status"), "rejected") << r.body;
+  EXPECT_EQ(field(r, "response"), "Delegation cycle refused: alpha@node-b is already on this "
+                                  "task's path (x@node-c → alpha@node-b → alpha@node-b)");
+}
+
+TEST_F(MeshDelegation, MalformedPathIsA400) {
+  for (const std::string path :
+       {R"("x@y")", R"([1])", R"(["nobody"])", R"(["@node"])", R"(["a@"])", R"({"a":"b@c"})"}) {
+    HttpResponse r = postMessage(*pki_, *a_, messageBody("echo", R"(,"path":)" + path));
+    EXPECT_EQ(r.status, 400) << path;
+    EXPECT_EQ(r.body, R"({"error":"path must be an array of at most 64 \"agent@node\" strings"})");
+  }
+  std::string many = "[";
+  for (int i = 0; i < 65; ++i)
+    many += std::string(i ? "," : "") + "\"a" + std::to_string(i) + "@n\"";
+  HttpResponse r = postMessage(*pki_, *a_, messageBody("echo", R"(,"path":)" + many + "]"));
+  EXPECT_EQ(r.status, 400) << "65 hops";
 }
 
 TEST_F(MeshDelegation, KilledNodeGoesOfflineAfterTheStaleThresholdAndServesAgainOnceRestarted) {

@@ -27,7 +27,11 @@ class CommandAgent : public sdk::Agent {
 public:
   explicit CommandAgent(const sdk::Host& host)
       : Agent(host), settings_(CommandSettings::parse(host.configJson())),
-        baseEnv_(ChildEnvironment::ofThisProcess()) {
+        baseEnv_(ChildEnvironment::ofThisProcess()),
+        nodeName_(sdk::json::tryParse(host.nodeInfoJson())
+                      .value_or(sdk::json::Value::object())
+                      .getString("node_name")
+                      .value_or("")) {
     for (const auto& key : settings_.unknownKeys)
       host.warn("agent '" + host.instanceName() + "': ignoring unknown setting '" + key +
                 "'; the command plugin reads argv, timeout_ms, max_output_bytes, kill_grace_ms, "
@@ -52,6 +56,9 @@ private:
     env.set("RIVET_AGENT_ID",
             task.agentId().empty() ? host().instanceName() : std::string(task.agentId()));
     env.set("RIVET_FROM_NODE", task.fromNode());
+    env.set("RIVET_NODE", nodeName_);
+    env.set("RIVET_TIMEOUT_MS", std::to_string(task.timeoutMs()));
+    env.set("RIVET_DEADLINE_MS", std::to_string(task.deadlineMs()));
     // The program may delegate as part of this task (rivetctl delegate) while it runs.
     std::string credential;
     if (host().taskCredential(task.raw, credential)) {
@@ -71,6 +78,7 @@ private:
 
   const CommandSettings settings_;
   const ChildEnvironment baseEnv_;
+  const std::string nodeName_;
 };
 
 } // namespace
