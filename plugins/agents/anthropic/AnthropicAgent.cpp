@@ -37,13 +37,10 @@ public:
   sdk::AgentInfo describe() const override { return {"anthropic", settings_.model}; }
 
   sdk::TaskResult handle(const sdk::Task& task) override {
-    const llm::Budget budget = llm::Budget::forTask(task.timeoutMs(), settings_.timeoutMs);
-    if (task.cancelled())
-      return client_.cancelledResult();
     MessagesConversation conversation(
         settings_, task.model().empty() ? settings_.model : std::string(task.model()),
         llm::ToolLoop::userContent(task));
-    return loop_.run(task, conversation, budget);
+    return loop_.run(task, conversation, settings_.timeoutMs);
   }
 
 private:

@@ -57,8 +57,11 @@ std::string ToolLoop::userContent(const sdk::Task& task) {
 }
 
 TaskResult ToolLoop::run(const sdk::Task& task, Conversation& conversation,
-                         const Budget& budget) const {
+                         std::optional<int64_t> timeoutMs) const {
+  const Budget budget = Budget::forTask(task.timeoutMs(), timeoutMs);
   auto cancelled = [&task] { return task.cancelled(); };
+  if (cancelled())
+    return client_.cancelledResult();
   const ToolOffer offer{DelegateTool::kName, "", DelegateTool::parametersSchema()};
   int64_t rounds = 0;
   for (;;) {

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,10 @@ public:
   ToolLoop(const sdk::Host& host, const HttpJsonClient& client, Headers headers,
            ToolLoopSettings settings);
 
-  /// Runs `conversation` to a final answer within `budget`, polling task.cancelled().
+  /// Runs `conversation` to a final answer within min(task timeout, `timeoutMs`), polling
+  /// task.cancelled(); a task cancelled before it starts never reaches the provider.
   sdk::TaskResult run(const sdk::Task& task, Conversation& conversation,
-                      const Budget& budget) const;
+                      std::optional<int64_t> timeoutMs) const;
 
   /// The user message: `Task from agent "a" on node "n":`, a blank line, the task (just the
   /// task when no agent asked).

@@ -41,13 +41,10 @@ public:
   sdk::AgentInfo describe() const override { return {settings_.provider, settings_.model}; }
 
   sdk::TaskResult handle(const sdk::Task& task) override {
-    const llm::Budget budget = llm::Budget::forTask(task.timeoutMs(), settings_.timeoutMs);
-    if (task.cancelled())
-      return client_.cancelledResult();
     ChatConversation conversation(
         settings_, task.model().empty() ? settings_.model : std::string(task.model()),
         llm::ToolLoop::userContent(task));
-    return loop_.run(task, conversation, budget);
+    return loop_.run(task, conversation, settings_.timeoutMs);
   }
 
 private:
