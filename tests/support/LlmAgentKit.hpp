@@ -2,6 +2,8 @@
 // host, roster JSON, and a rendezvous that proves delegations run at the same time.
 #pragma once
 
+#include "ScriptedLlmServer.hpp"
+
 #include <rivet/sdk/json.hpp>
 #include <rivet/sdk/testing/fake_host.hpp>
 
@@ -16,6 +18,18 @@ namespace rivet::test {
 
 inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+/// A string member, or "<no key>" so that a failed comparison shows what was missing.
+inline std::string str(const sdk::json::Value& object, const std::string& key) {
+  return object.getString(key).value_or("<no " + key + ">");
+}
+
+/// The "messages" of a recorded request body (both APIs).
+inline std::vector<sdk::json::Value> messagesOf(const RecordedRequest& request) {
+  const sdk::json::Value body = request.json();
+  const sdk::json::Value* messages = body.find("messages");
+  return messages ? messages->items() : std::vector<sdk::json::Value>{};
 }
 
 /// One created and started agent of the plugin compiled into the test.

@@ -20,9 +20,11 @@ namespace {
 using rivet::sdk::testing::TaskSpec;
 using rivet::test::contains;
 using rivet::test::delegation;
+using rivet::test::messagesOf;
 using rivet::test::refusalFor;
 using rivet::test::ScriptedLlmServer;
 using rivet::test::ScriptedReply;
+using rivet::test::str;
 using rivet::test::twoAgents;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -46,14 +48,6 @@ struct ClaudeAgent : rivet::test::StartedAgent {
     host.rosterJson = twoAgents();
   }
 };
-
-std::string str(const json::Value& object, const std::string& key) {
-  return object.getString(key).value_or("<no " + key + ">");
-}
-
-std::vector<json::Value> messagesOf(const rivet::test::RecordedRequest& request) {
-  return request.json().find("messages")->items();
-}
 
 // The tool_result blocks of a request's last message.
 std::vector<json::Value> toolResults(const rivet::test::RecordedRequest& request) {

@@ -22,9 +22,11 @@ namespace {
 using rivet::sdk::testing::FakeHost;
 using rivet::sdk::testing::PluginHarness;
 using rivet::test::contains;
+using rivet::test::messagesOf;
 using rivet::test::refusalFor;
 using rivet::test::ScriptedLlmServer;
 using rivet::test::ScriptedReply;
+using rivet::test::str;
 using OpenAiAgent = rivet::test::StartedAgent;
 namespace json = rivet::sdk::json;
 namespace reply = rivet::test::openai_reply;
@@ -35,15 +37,6 @@ using std::chrono::milliseconds;
 std::string settingsFor(const std::string& baseUrl, const std::string& extra = "") {
   return R"({"base_url":")" + baseUrl + R"(","model":"llama3.1:8b")" +
          (extra.empty() ? "" : "," + extra) + "}";
-}
-
-// The messages of a recorded chat-completions request.
-std::vector<json::Value> messagesOf(const rivet::test::RecordedRequest& request) {
-  return request.json().find("messages")->items();
-}
-
-std::string str(const json::Value& object, const std::string& key) {
-  return object.getString(key).value_or("<no " + key + ">");
 }
 
 // A loopback port nobody listens on.
