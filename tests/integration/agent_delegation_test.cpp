@@ -109,7 +109,9 @@ protected:
                          R"sh(out=$("$CTL" delegate cyc back 2>&1); echo "bounce: $out")sh") +
             commandAgent(
                 "deadline",
-                R"sh(echo "child timeout=$RIVET_TIMEOUT_MS deadline=$RIVET_DEADLINE_MS")sh"));
+                R"sh(echo "child timeout=$RIVET_TIMEOUT_MS deadline=$RIVET_DEADLINE_MS")sh") +
+            "  old:\n    plugin: old-delegator\n",
+        kFastHeartbeat, "  agents_dir: " + fixturePath("") + "\n");
     c_ = std::make_unique<MeshNode>(*pki_, storage_->path(), "node-c",
                                     "agents:\n  gone:\n    plugin: echo\n");
     started_ = a_->start() && b_->start() && c_->start();
@@ -240,6 +242,17 @@ TEST_F(AgentDelegation, TaskCredentialWorksOnlyWhileItsTaskRunsAndOnlyOnAPrivate
   SocketAnswer afterwards = overSocket(socket, "GET", "/api/roster", token);
   EXPECT_EQ(afterwards.status, 401) << "the token died with its task: " << afterwards.body;
   EXPECT_PRED2(contains, afterwards.body, "valid only while the task that received it runs");
+}
+
+TEST_F(AgentDelegation, PluginBuiltForAbi10LoadsAndDelegatesAsPartOfItsTask) {
+  EXPECT_PRED2(contains, b_->output(), "old-delegator");
+  RunResult r = rivetctl(*a_, {"send", "old", "teller"});
+  EXPECT_EQ(r.exitCode, 0) << r.err << b_->output();
+  JsonObject result = parseObject(r.out);
+  ASSERT_TRUE(result) << r.out;
+  EXPECT_EQ(result->getValue<std::string>("status"), "completed");
+  EXPECT_EQ(result->getValue<std::string>("response"),
+            "teller: from an ABI 1.0 plugin from=old@node-b depth=1");
 }
 
 TEST_F(AgentDelegation, RivetctlDelegateOutsideATaskSaysWhereItWorks) {

@@ -103,19 +103,19 @@ TEST_F(ChannelConformance, UnknownToAgentGets404ListingTheAgentsToDelegateTo) {
                     R"(Agents you can delegate to: echo"})");
 }
 
-TEST_F(ChannelConformance, ChainDepthAtTheLimitIsRejectedWithRivetOsText) {
-  HttpResponse r = post(R"({"fromAgent":"grok","message":"loop","chainDepth":3})");
+TEST_F(ChannelConformance, ChainDepthPastTheLimitIsRejectedWithRivetOsTextNamingOurKey) {
+  HttpResponse r = post(R"({"fromAgent":"grok","message":"loop","chainDepth":4})");
   ASSERT_EQ(r.status, 200) << r.body;
   auto reply = parseObject(r.body);
   EXPECT_EQ(reply->getValue<std::string>("status"), "rejected");
   EXPECT_EQ(reply->getValue<std::string>("agent"), "echo");
   EXPECT_EQ(reply->getValue<std::string>("response"),
-            "Delegation chain depth limit reached (3). Chain: grok → echo at depth 3. Increase "
-            "maxChainDepth in config if deeper chains are needed.");
+            "Delegation chain depth limit reached (3). Chain: grok → echo at depth 4. Increase "
+            "mesh.max_chain_depth in config if deeper chains are needed.");
 }
 
-TEST_F(ChannelConformance, ChainDepthBelowTheLimitRuns) {
-  HttpResponse r = post(R"({"fromAgent":"grok","message":"deep","chainDepth":2})");
+TEST_F(ChannelConformance, ChainDepthAtTheLimitRuns) {
+  HttpResponse r = post(R"({"fromAgent":"grok","message":"deep","chainDepth":3})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(parseObject(r.body)->getValue<std::string>("status"), "completed");
 }

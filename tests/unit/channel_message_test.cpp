@@ -174,13 +174,13 @@ TEST_F(ChannelWithEcho, UnknownAgentIs404ListingTheDelegableAgents) {
                     R"(Agents you can delegate to: echo"})");
 }
 
-TEST_F(ChannelWithEcho, ChainDepthAtTheLimitIsA200Rejection) {
+TEST_F(ChannelWithEcho, ChainDepthPastTheLimitIsA200Rejection) {
   hostEcho();
-  auto r = handle("POST", "/api/message", R"({"fromAgent":"grok","message":"hi","chainDepth":3})");
+  auto r = handle("POST", "/api/message", R"({"fromAgent":"grok","message":"hi","chainDepth":4})");
   EXPECT_EQ(r.status, 200);
   EXPECT_PRED2(test::contains, r.body,
                R"({"response":"Delegation chain depth limit reached (3). Chain: grok → echo at )"
-               R"(depth 3. Increase maxChainDepth in config if deeper chains are needed.",)"
+               R"(depth 4. Increase mesh.max_chain_depth in config if deeper chains are needed.",)"
                R"("agent":"echo",)");
   EXPECT_PRED2(test::contains, r.body, R"("status":"rejected"})");
 }

@@ -151,6 +151,8 @@ TEST(DelegationEngine, NeverResendsADeliveredTask) {
   EXPECT_EQ(out.status, RIVET_TASK_FAILED);
 }
 
+// Forwarding a request to the node that hosts its agent is not a delegation: the depth as received
+// goes on the wire.
 TEST(DelegationEngine, RemoteAnswerCarriesItsStatusAndTheRivetOsBody) {
   rivet::plugin::AgentSet none;
   FakeDirectory dir;
@@ -170,7 +172,7 @@ TEST(DelegationEngine, RemoteAnswerCarriesItsStatusAndTheRivetOsBody) {
   EXPECT_EQ(out.status, RIVET_TASK_COMPLETED);
   EXPECT_EQ(out.text, "done");
   EXPECT_EQ(sentBody, R"({"fromAgent":"grok","message":"[Mesh delegation] review",)"
-                      R"("waitForResponse":true,"chainDepth":2,"timeoutMs":1000,"model":"m1",)"
+                      R"("waitForResponse":true,"chainDepth":1,"timeoutMs":1000,"model":"m1",)"
                       R"("toAgent":"opus"})");
 }
 
