@@ -261,6 +261,41 @@ TEST_F(AgentDelegation, RivetctlDelegateOutsideATaskSaysWhereItWorks) {
   EXPECT_PRED2(contains, r.err, "only inside a task that a command agent runs");
 }
 
+// --- the delegation socket's folder
+// ---------------------------------------------------------------
+
+TEST(DelegationSocket, SecondNodeOnTheSameStateDirWarnsAndRunsWithoutOneAndAFileIsNeverRemoved) {
+  TestPki pki;
+  TempDir storage, state;
+  std::string mesh = std::string(kFastHeartbeat) + "  state_dir: " + state.path() + "\n";
+  MeshNode first(pki, storage.path(), "node-s1", "agents:\n  echo:\n    plugin: echo\n", mesh);
+  ASSERT_TRUE(first.start()) << first.output();
+  EXPECT_PRED2(contains, first.output(),
+               "Delegation socket for agents' programs at " + state.file("delegate.sock"));
+  MeshNode second(pki, storage.path(), "node-s2", "agents:\n  echo:\n    plugin: echo\n", mesh);
+  ASSERT_TRUE(second.start()) << second.output();
+  EXPECT_TRUE(logged(
+      second.output(), "WARN",
+      "programs run by agents cannot delegate (rivetctl delegate): " + state.file("delegate.sock") +
+          " is in use by another running rivetd; give each node its own "
+          "mesh.state_dir"))
+      << second.output();
+  first.process().stop(5s);
+  struct stat st {};
+  EXPECT_NE(::lstat(state.file("delegate.sock").c_str(), &st), 0) << "removed at a clean stop";
+
+  TempDir other;
+  writeFile(other.file("delegate.sock"), "not a socket");
+  MeshNode third(pki, storage.path(), "node-s3", "agents:\n  echo:\n    plugin: echo\n",
+                 std::string(kFastHeartbeat) + "  state_dir: " + other.path() + "\n");
+  ASSERT_TRUE(third.start()) << third.output();
+  EXPECT_TRUE(logged(third.output(), "WARN",
+                     other.file("delegate.sock") + " exists and is not a socket; remove it or "
+                                                   "choose another mesh.state_dir"))
+      << third.output();
+  EXPECT_EQ(readFile(other.file("delegate.sock")), "not a socket");
+}
+
 // --- mesh.max_chain_depth: 1, one worker ---------------------------------------------------------
 
 class ShallowMesh : public ::testing::Test {

@@ -161,3 +161,16 @@ TEST(ConfigRules, AcceptsAnyDefaultAgentWithoutAgentsSection) {
   auto r = loadConfigText("mesh:\n  default_agent: echo\n", "rivet.yaml", envOf({}));
   EXPECT_EQ(r.config.mesh.defaultAgent, "echo");
 }
+
+TEST(ConfigRules, StateDirInsideTheSharedStorageIsRefused) {
+  for (const char* state :
+       {"/rivet-shared", "/rivet-shared/", "/rivet-shared/node-a/state", "/rivet-shared/x/../y"}) {
+    std::string e = errorOf(std::string("mesh:\n  state_dir: ") + state + "\n");
+    EXPECT_TRUE(has(e, "rivet.yaml:2:14: mesh.state_dir:")) << e;
+    EXPECT_TRUE(has(e, "is inside mesh.storage_dir \"/rivet-shared\", which every node shares"))
+        << e;
+    EXPECT_TRUE(has(e, "local folder of this node only")) << e;
+  }
+  EXPECT_EQ(errorOf("mesh:\n  state_dir: /var/lib/rivet\n"), "(no error)");
+  EXPECT_EQ(errorOf("mesh:\n  state_dir: /rivet-shared-not\n"), "(no error)");
+}
