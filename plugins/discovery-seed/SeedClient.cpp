@@ -72,7 +72,7 @@ SeedAnswer SeedClient::exchange(const std::string& method, const std::string& pa
   request.struct_size = sizeof request;
   request.host = sdk::str(settings_.seedHost);
   request.port = static_cast<uint32_t>(settings_.seedPort);
-  request.verify_name = sdk::str(settings_.seedHost); // PROTOCOL.md §1: the seed exception
+  request.verify_name = sdk::str(settings_.seedHost); // docs/protocol.md §1: the seed exception
   request.method = sdk::str(method);
   request.path = sdk::str(path);
   request.body = sdk::str(body);

@@ -1,4 +1,4 @@
-// transport-mtls: the agent channel over mutual TLS (PROTOCOL.md §1). Serves the node's
+// transport-mtls: the agent channel over mutual TLS (docs/protocol.md §1). Serves the node's
 // endpoints through the host's dispatch() and sends requests to peers through a pooled client.
 // Loaded by rivetd for `mesh.transport: mtls`; rivetctl loads it with {"serve": false}.
 #include "ChannelServer.hpp"

@@ -11,7 +11,7 @@ struct ServerSettings {
   std::string listenHost = "0.0.0.0";
   int port = 3000;
   std::string nodeName;
-  size_t maxBodyBytes = 10 * 1024 * 1024; // PROTOCOL.md §3
+  size_t maxBodyBytes = 10 * 1024 * 1024; // docs/protocol.md §3
   size_t maxHeadBytes = 32 * 1024;
   std::chrono::milliseconds handshakeTimeout{10000};
   std::chrono::milliseconds keepAliveTimeout{10000}; // idle between requests

@@ -1,4 +1,4 @@
-// Certificate checks (PROTOCOL.md §2) and the Poco contexts: TLS 1.2+, VERIFY_STRICT, the leaf
+// Certificate checks (docs/protocol.md §2) and the Poco contexts: TLS 1.2+, VERIFY_STRICT, the leaf
 // presented with its intermediates, an optional CRL, and TLS session resumption.
 #include "TlsMaterial.hpp"
 

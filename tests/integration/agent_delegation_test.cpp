@@ -61,15 +61,6 @@ SocketAnswer overSocket(const std::string& socket, const std::string& method,
   return a;
 }
 
-bool processGone(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line))
-    return true;
-  size_t close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
-}
-
 int64_t numberAfter(const std::string& text, const std::string& key) {
   size_t at = text.find(key);
   return at == std::string::npos ? -1 : std::atoll(text.c_str() + at + key.size());

@@ -1,4 +1,4 @@
-// PROTOCOL.md §3 against a running node over real mutual TLS: exact bodies and statuses of
+// docs/protocol.md §3 against a running node over real mutual TLS: exact bodies and statuses of
 // ping, /api/message, /api/agents, routing, JSON responses, keep-alive and the audit log line.
 #include "MeshTestKit.hpp"
 

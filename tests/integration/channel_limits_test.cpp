@@ -1,4 +1,4 @@
-// PROTOCOL.md §3 limits on a running node: the 10 MiB body limit (Content-Length and chunked)
+// docs/protocol.md §3 limits on a running node: the 10 MiB body limit (Content-Length and chunked)
 // without buffering more than the limit, slow clients that cannot delay others, prompt stop.
 #include "MeshTestKit.hpp"
 

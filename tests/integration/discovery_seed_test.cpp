@@ -1,5 +1,6 @@
-// Seed discovery across real rivetd processes that share no storage (PROTOCOL.md §5, §7): joiners
-// learn the mesh from the seed's /api/mesh, verify each peer before trusting it, and join the seed.
+// Seed discovery across real rivetd processes that share no storage (docs/protocol.md §6,
+// docs/configuration.md): joiners learn the mesh from the seed's /api/mesh, verify each peer before
+// trusting it, and join the seed.
 #include "DiscoveryNode.hpp"
 
 #include <gtest/gtest.h>

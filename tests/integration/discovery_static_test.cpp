@@ -1,5 +1,6 @@
-// Static discovery across real rivetd processes that share no storage (PROTOCOL.md §5, §7): each
-// node learns the peers listed in mesh.peers only after reaching them over mTLS under their name.
+// Static discovery across real rivetd processes that share no storage (docs/protocol.md §6,
+// docs/configuration.md): each node learns the peers listed in mesh.peers only after reaching them
+// over mTLS under their name.
 #include "DiscoveryNode.hpp"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,6 @@
-// PROTOCOL.md §2/§7 at start-up: rivetd refuses to run with TLS material that does not prove
-// the node's identity, exits 78 and says in one error line which path or value is wrong.
+// docs/protocol.md §2 and docs/configuration.md at start-up: rivetd refuses to run with TLS
+// material that does not prove the node's identity, exits 78 and says in one error line which path
+// or value is wrong.
 #include "MeshTestKit.hpp"
 
 #include <gtest/gtest.h>
@@ -103,7 +104,7 @@ TEST_F(IdentityStartup, ExpiredCertificateExits78NamingThePath) {
   expectRefusal(start(s), {s.certPath, "expired on"});
 }
 
-// RivetOS's own CA tool issues CN=<name>.mesh; PROTOCOL.md §2 accepts it as <name>. Our CA
+// RivetOS's own CA tool issues CN=<name>.mesh; docs/protocol.md §2 accepts it as <name>. Our CA
 // refuses to issue such a name, so this certificate is signed with the openssl command line.
 TEST_F(IdentityStartup, AcceptsCommonNameWithMeshSuffix) {
   const std::string key = dir_.file("rivetos.key"), csr = dir_.file("rivetos.csr"),

@@ -1,5 +1,6 @@
-// Delegation across real rivetd processes sharing one mesh.json (PROTOCOL.md §3, §5): forwarding,
-// offline and stale hosts, failover without double delivery, chain depth, deadlines, busy pool.
+// Delegation across real rivetd processes sharing one mesh.json (docs/protocol.md §3, §5):
+// forwarding, offline and stale hosts, failover without double delivery, chain depth, deadlines,
+// busy pool.
 #include "MeshNode.hpp"
 
 #include <gtest/gtest.h>
@@ -45,16 +46,6 @@ std::string messageBody(const std::string& toAgent, const std::string& extra = "
 std::string field(const HttpResponse& r, const std::string& name) {
   JsonObject o = parseObject(r.body);
   return o ? o->optValue<std::string>(name, "") : "";
-}
-
-// A process that no longer runs: gone, or a zombie nobody reaped yet.
-bool processGone(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line))
-    return true;
-  size_t close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
 }
 
 // --- three nodes: echo on node-a, alpha (echo) on node-b, beta and depth (command) on node-c --

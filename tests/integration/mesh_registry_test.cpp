@@ -1,5 +1,5 @@
-// The shared registry seen through real rivetd processes (PROTOCOL.md §3, §4): three nodes in one
-// mesh.json, GET /api/mesh, /api/mesh/join and its CN rule, heartbeats and a clean stop.
+// The shared registry seen through real rivetd processes (docs/protocol.md §3, §4): three nodes in
+// one mesh.json, GET /api/mesh, /api/mesh/join and its CN rule, heartbeats and a clean stop.
 #include "MeshNode.hpp"
 
 #include <gtest/gtest.h>

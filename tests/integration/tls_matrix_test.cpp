@@ -1,5 +1,5 @@
-// PROTOCOL.md §1/§2/§6 over real TLS: every client the agent channel must refuse is refused in
-// the handshake, the client sees why, and the node logs one WARN naming the address and reason.
+// docs/protocol.md §1, §2, §7 over real TLS: every client the agent channel must refuse is refused
+// in the handshake, the client sees why, and the node logs one WARN naming the address and reason.
 #include "MeshTestKit.hpp"
 
 #include <gtest/gtest.h>

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -138,6 +139,16 @@ inline std::string statusIn(const std::string& storage, const std::string& id) {
 inline int64_t lastSeenIn(const std::string& storage, const std::string& id) {
   JsonObject e = registryEntry(storage, id);
   return e ? e->optValue<int64_t>("lastSeen", 0) : 0;
+}
+
+// A process that no longer runs: gone, or a zombie nobody reaped yet.
+inline bool processGone(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line))
+    return true;
+  size_t close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
 }
 
 inline RunResult rivetctl(const MeshNode& via, const std::vector<std::string>& args) {

@@ -1,5 +1,5 @@
-// Heartbeat, prune and the other own-entry writes, exactly as PROTOCOL §4: own entry online at
-// every tick, stale agent nodes marked offline (never self, never non-agent roles), nothing
+// Heartbeat, prune and the other own-entry writes, exactly as docs/protocol.md §5: own entry online
+// at every tick, stale agent nodes marked offline (never self, never non-agent roles), nothing
 // deleted.
 #include "registry/JsonMembers.hpp"
 #include "registry/RegistryError.hpp"

@@ -1,4 +1,4 @@
-// POST /api/mesh/join as the registry sees it (PROTOCOL §3): RivetOS's 400 texts for bad
+// POST /api/mesh/join as the registry sees it (docs/protocol.md §3): RivetOS's 400 texts for bad
 // bodies, arrays of strings checked, lastSeen stamped, replace by id with unknown fields kept.
 #include "registry/JoinRequest.hpp"
 #include "registry/RegistryFile.hpp"

@@ -66,7 +66,7 @@ int nodeCommand(const std::string& command, const std::string& configPath,
   }
   const auto& mesh = loaded.config.mesh;
   Target t;
-  if (address.empty()) { // the local node, as PROTOCOL.md §7 says
+  if (address.empty()) { // the local node, as docs/configuration.md says
     t.host =
         mesh.listenHost == "0.0.0.0" || mesh.listenHost == "::" ? "127.0.0.1" : mesh.listenHost;
     t.port = mesh.agentChannelPort;

@@ -24,7 +24,7 @@ commands:
                                          a bare NODE is looked up in mesh.json)
   agents [HOST:PORT|NODE] [--name NODE]  list a node's agents
   send AGENT "task" [--timeout MS] [--model M]   run a task on AGENT anywhere in the mesh
-  delegate AGENT ["task"|-] [--timeout MS]       inside a command agent's task: delegate as
+  delegate AGENT ["task"|-] [--timeout MS] [--model M]  inside a command agent's task: delegate as
                                                  part of it (depth, path, deadline carry over)
   delegate --roster    inside a task: the agents it may delegate to now (JSON)
   list [--json]        the registry (mesh.json): status, name, address, agents, last seen

@@ -32,7 +32,7 @@ public:
   // The agent list changed (hot-drop): rewrite the own entry now.
   void agentsChanged();
 
-  // GET /api/mesh and POST /api/mesh/join (PROTOCOL.md §3).
+  // GET /api/mesh and POST /api/mesh/join (docs/protocol.md §3).
   EndpointAnswer nodes() override;
   EndpointAnswer join(std::string_view body, std::string_view peerCn) override;
 

@@ -1,4 +1,4 @@
-// The agent channel's endpoints (PROTOCOL.md §3), transport-agnostic: method, path, body and
+// The agent channel's endpoints (docs/protocol.md §3), transport-agnostic: method, path, body and
 // the caller's certificate CN in; status, headers and JSON body out. No sockets here.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Reads the `mesh:` section: every key of PROTOCOL.md §7 with its default, type and range
+// Reads the `mesh:` section: every key of docs/configuration.md with its default, type and range
 // checks, the tls forms (true / map / false) and the host-name and environment defaults.
 #pragma once
 

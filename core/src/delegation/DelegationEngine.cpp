@@ -6,6 +6,8 @@
 #include "delegation/RemoteCall.hpp"
 #include "log/Log.hpp"
 
+#include "rivet/sdk/plugin.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -78,16 +80,7 @@ bool DelegationEngine::shutdown(std::chrono::milliseconds grace) {
 }
 
 const char* DelegationEngine::statusName(rivet_task_status s) {
-  switch (s) {
-  case RIVET_TASK_COMPLETED:
-    return "completed";
-  case RIVET_TASK_TIMEOUT:
-    return "timeout";
-  case RIVET_TASK_REJECTED:
-    return "rejected";
-  default:
-    return "failed";
-  }
+  return sdk::statusName(s);
 }
 
 Outcome DelegationEngine::handleInbound(const TaskRequest& request) {

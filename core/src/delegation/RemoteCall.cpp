@@ -1,4 +1,4 @@
-// POST https://<name>.mesh:<port>/api/message, answer mapping (PROTOCOL.md §5).
+// POST https://<name>.mesh:<port>/api/message, answer mapping (docs/protocol.md §6).
 #include "delegation/RemoteCall.hpp"
 
 #include "util/JsonText.hpp"

@@ -1,4 +1,4 @@
-// Verify before trust (PROTOCOL.md §5): peers reported by discovery are reached over mTLS (the
+// Verify before trust (docs/protocol.md §6): peers reported by discovery are reached over mTLS (the
 // certificate must be valid for <name>.mesh), their /api/agents fetched, and only then written
 // to the registry. Verified peers are re-verified every heartbeat interval, unreachable ones
 // retried with capped backoff, all on this unit's own small pool, never on the heartbeat timer.

@@ -1,5 +1,6 @@
 // Validation of a node record arriving from outside (POST /api/mesh/join, seed and mDNS hints):
-// PROTOCOL §3's rules and exact 400 texts. Missing agents/providers/models/capabilities become [].
+// docs/protocol.md §3's rules and exact 400 texts. Missing agents/providers/models/capabilities
+// become [].
 #pragma once
 
 #include "registry/NodeRecord.hpp"

@@ -1,4 +1,4 @@
-// What each kind of write changes in a Registry (PROTOCOL §4–5): heartbeat, prune, start-up
+// What each kind of write changes in a Registry (docs/protocol.md §5): heartbeat, prune, start-up
 // registration, join, status, verified discovery hints. Pure: the caller supplies `now` (ms).
 #pragma once
 

@@ -41,7 +41,7 @@ public:
   void updateSelf(const NodeRecord& self);
   // Own lastSeen = now, status online. Re-adds a vanished entry and logs that it did; true then.
   bool heartbeat(const NodeRecord& self);
-  // PROTOCOL §4 prune; logs "Node stale: ..." for each and returns their names.
+  // docs/protocol.md §5 prune; logs "Node stale: ..." for each and returns their names.
   std::vector<std::string> prune(std::string_view selfId, int64_t staleThresholdMs);
 
   struct Tick {

@@ -1,46 +1,15 @@
 // JSON string escaping and UTF-8-safe truncation.
 #include "util/JsonText.hpp"
 
+#include "rivet/sdk/json.hpp"
+
 namespace rivet::util {
 
+// The SDK's quoter: control characters escaped as JSON.stringify does, and invalid UTF-8 (from
+// a hand-edited or foreign mesh.json, say) replaced by U+FFFD so that the output stays JSON.
 void appendJsonString(std::string& out, std::string_view s) {
-  static const char* hex = "0123456789abcdef";
   out.reserve(out.size() + s.size() + 2);
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        out += "\\u00";
-        out += hex[(c >> 4) & 0xf];
-        out += hex[c & 0xf];
-      } else {
-        out += c;
-      }
-    }
-  }
-  out += '"';
+  sdk::json::appendQuoted(out, s);
 }
 
 std::string jsonString(std::string_view s) {

@@ -162,7 +162,7 @@ public:
                            ? result->getString("response").value_or("")
                            : "the host answered with something that is not JSON";
     if (status != RIVET_TASK_COMPLETED)
-      text = "[" + std::string(statusName(status)) + "] " + text;
+      text = "[" + std::string(sdk::statusName(status)) + "] " + text;
     return {status, maxResultBytes_ ? capText(std::move(text), maxResultBytes_) : text};
   }
 
@@ -179,19 +179,6 @@ public:
     for (auto& f : running)
       out.push_back(f.get());
     return out;
-  }
-
-  static const char* statusName(rivet_task_status s) {
-    switch (s) {
-    case RIVET_TASK_COMPLETED:
-      return "completed";
-    case RIVET_TASK_TIMEOUT:
-      return "timeout";
-    case RIVET_TASK_REJECTED:
-      return "rejected";
-    default:
-      return "failed";
-    }
   }
 
 private:

@@ -26,6 +26,20 @@ inline rivet_str str(std::string_view s) {
   return {s.data(), s.size()};
 }
 
+/// "completed", "failed", "timeout" or "rejected" (an unknown value reads as failed).
+inline const char* statusName(rivet_task_status s) {
+  switch (s) {
+  case RIVET_TASK_COMPLETED:
+    return "completed";
+  case RIVET_TASK_TIMEOUT:
+    return "timeout";
+  case RIVET_TASK_REJECTED:
+    return "rejected";
+  default:
+    return "failed";
+  }
+}
+
 /// A rivet_writer that appends to a std::string. The string must outlive the writer's use.
 inline rivet_writer stringWriter(std::string& target) {
   return {&target, [](void* ctx, const char* data, size_t len) {
