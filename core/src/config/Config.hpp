@@ -41,6 +41,9 @@ struct Mesh {
   // This node's own local folder (never the shared storage_dir): the delegation socket for
   // programs of command agents. Empty: a private folder made at start and removed at stop.
   std::string stateDir;
+  // mesh.json larger than this is refused as an invalid file (a broken or hostile writer, a
+  // link to /dev/zero): reads stop at the cap.
+  int64_t registryMaxBytes = 64 * 1024 * 1024;
   int64_t heartbeatIntervalMs = 30000;
   int64_t staleThresholdMs = 90000;
   int maxChainDepth = 3;

@@ -55,6 +55,7 @@ void describeMesh(std::ostringstream& o, const Mesh& m) {
     << "  storage_dir: " << scalar(m.storageDir) << "\n"
     << "  state_dir: " << scalar(m.stateDir)
     << (m.stateDir.empty() ? "  # a private folder made at start" : "") << "\n"
+    << "  registry_max_bytes: " << m.registryMaxBytes << "\n"
     << "  heartbeat_interval_ms: " << m.heartbeatIntervalMs << "\n"
     << "  stale_threshold_ms: " << m.staleThresholdMs << "\n"
     << "  max_chain_depth: " << m.maxChainDepth << "\n"

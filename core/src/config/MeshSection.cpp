@@ -24,6 +24,7 @@ const std::vector<std::string> kMeshKeys = {"enabled",
                                             "agent_channel_port",
                                             "storage_dir",
                                             "state_dir",
+                                            "registry_max_bytes",
                                             "heartbeat_interval_ms",
                                             "stale_threshold_ms",
                                             "max_chain_depth",
@@ -167,6 +168,8 @@ Mesh readMeshSection(const YAML::Node& node, FieldReader& r) {
       r.readPath(v, path, mesh.storageDir);
     } else if (key == "state_dir") {
       r.readPath(v, path, mesh.stateDir);
+    } else if (key == "registry_max_bytes") {
+      r.readInt(v, path, 4096, kMaxInt64, mesh.registryMaxBytes);
     } else if (key == "heartbeat_interval_ms") {
       r.readInt(v, path, 1, kMaxInt64, mesh.heartbeatIntervalMs);
     } else if (key == "stale_threshold_ms") {
