@@ -22,9 +22,11 @@ ChannelServer::~ChannelServer() {
 void ChannelServer::start() {
   Poco::Net::ServerSocket socket;
   try {
+    // SO_REUSEADDR (a restart need not wait for TIME_WAIT) but never SO_REUSEPORT, which
+    // Poco's two-argument bind also sets: a second rivetd on the same port must fail here.
     socket.bind(
         Poco::Net::SocketAddress(settings_.listenHost, static_cast<Poco::UInt16>(settings_.port)),
-        true);
+        true, false);
     socket.listen(1024);
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on " + settings_.listenHost + ":" +

@@ -255,7 +255,7 @@ TEST_F(AgentDelegation, RivetctlDelegateOutsideATaskSaysWhereItWorks) {
 // --- the delegation socket's folder
 // ---------------------------------------------------------------
 
-TEST(DelegationSocket, SecondNodeOnTheSameStateDirWarnsAndRunsWithoutOneAndAFileIsNeverRemoved) {
+TEST(DelegationSocket, SecondNodeOnTheSameStateDirIsRefusedAndAFileIsNeverRemoved) {
   TestPki pki;
   TempDir storage, state;
   std::string mesh = std::string(kFastHeartbeat) + "  state_dir: " + state.path() + "\n";
@@ -264,13 +264,12 @@ TEST(DelegationSocket, SecondNodeOnTheSameStateDirWarnsAndRunsWithoutOneAndAFile
   EXPECT_PRED2(contains, first.output(),
                "Delegation socket for agents' programs at " + state.file("delegate.sock"));
   MeshNode second(pki, storage.path(), "node-s2", "agents:\n  echo:\n    plugin: echo\n", mesh);
-  ASSERT_TRUE(second.start()) << second.output();
-  EXPECT_TRUE(logged(
-      second.output(), "WARN",
-      "programs run by agents cannot delegate (rivetctl delegate): " + state.file("delegate.sock") +
-          " is in use by another running rivetd; give each node its own "
-          "mesh.state_dir"))
-      << second.output();
+  EXPECT_FALSE(second.start());
+  EXPECT_EQ(second.process().wait(5s), 78) << second.output();
+  EXPECT_PRED2(contains, second.output(),
+               "another rivetd (pid " + std::to_string(first.process().pid()) + ") holds " +
+                   state.file("rivetd.lock"));
+  EXPECT_TRUE(first.process().running());
   first.process().stop(5s);
   struct stat st {};
   EXPECT_NE(::lstat(state.file("delegate.sock").c_str(), &st), 0) << "removed at a clean stop";
@@ -281,8 +280,9 @@ TEST(DelegationSocket, SecondNodeOnTheSameStateDirWarnsAndRunsWithoutOneAndAFile
                  std::string(kFastHeartbeat) + "  state_dir: " + other.path() + "\n");
   ASSERT_TRUE(third.start()) << third.output();
   EXPECT_TRUE(logged(third.output(), "WARN",
-                     other.file("delegate.sock") + " exists and is not a socket; remove it or "
-                                                   "choose another mesh.state_dir"))
+                     other.file("delegate.sock") +
+                         " exists and is not a socket; remove it or choose another "
+                         "mesh.state_dir"))
       << third.output();
   EXPECT_EQ(readFile(other.file("delegate.sock")), "not a socket");
 }

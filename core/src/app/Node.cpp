@@ -7,8 +7,12 @@
 #include "plugin/PluginPaths.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -34,6 +38,35 @@ void writeError(rivet_peer_response& response, const std::string& text) {
     response.error.write(response.error.ctx, text.data(), text.size());
 }
 
+// The transport waits up to 10 s for requests in progress; tasks still running after this are
+// cancelled so that the wait ends in time (a command's process group gets its kill grace).
+constexpr auto kCancelAfter = std::chrono::seconds(7);
+
+// Runs `action` once after `delay` unless destroyed first.
+class ShutdownTimer {
+public:
+  ShutdownTimer(std::chrono::milliseconds delay, std::function<void()> action)
+      : thread_([this, delay, action = std::move(action)] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          if (!wake_.wait_for(lock, delay, [this] { return done_; }))
+            action();
+        }) {}
+  ~ShutdownTimer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 } // namespace
 
 Node::Node(config::Config config)
@@ -52,6 +85,7 @@ Node::Node(config::Config config)
 
 Node::~Node() {
   stop();
+  gate()->close(); // a plugin thread still running gets an error from the host API from now on
 }
 
 // With an `agents:` section the configuration names every plugin it needs: those are loaded by
@@ -133,6 +167,12 @@ void Node::start() {
   // here on is a hot-drop, even while the node is still starting.
   dropWatcher_ = std::make_unique<plugin::DropWatcher>(
       agentsDir_, [this](const std::string& path) { hotDrop(path); });
+  try {
+    instanceLock_ = std::make_unique<InstanceLock>(config_.mesh.stateDir, config_.mesh.nodeName,
+                                                   config_.mesh.agentChannelPort);
+  } catch (const std::exception& e) {
+    throw StartupError(e.what());
+  }
   dropWatcher_->snapshot();
   agentServices_.startSocket(config_.mesh.stateDir); // before any agent can run a task
   loadPlugins();
@@ -144,16 +184,17 @@ void Node::start() {
     throw StartupError(e.what());
   }
   if (config_.mesh.enabled) {
+    // Everything a request may touch is in place before the transport accepts the first one.
+    membership_ = std::make_unique<Membership>(config_.mesh, agents_);
+    engine_.setDirectory(membership_.get());
+    channel_.setRegistry(membership_.get());
     transport_ = startRequired("transport-" + config_.mesh.transport, RIVET_KIND_TRANSPORT,
                                "mesh.transport", "AgentChannel");
-    membership_ = std::make_unique<Membership>(config_.mesh, agents_);
     try {
-      membership_->start();
+      membership_->start(); // registers once the channel listens
     } catch (const std::exception& e) {
       throw StartupError(e.what());
     }
-    engine_.setDirectory(membership_.get());
-    channel_.setRegistry(membership_.get());
     if (!config_.mesh.discovery.mode.empty())
       startDiscovery();
   } else {
@@ -174,12 +215,18 @@ void Node::stop() {
   auto logger = log::get("Node");
   logger->info("Stopping node {}", config_.mesh.nodeName);
   dropWatcher_.reset();
-  if (transport_) { // first: no new requests; those in progress finish
-    transport_->stop();
-    logger->info("Agent channel stopped");
+  {
+    // Requests in progress may finish within the transport's grace; the tasks still running
+    // shortly before it ends are cancelled, so that their requests end with it too.
+    ShutdownTimer cancelLate(kCancelAfter, [this] { engine_.cancelRunning(); });
+    if (transport_) { // first: no new requests; those in progress finish
+      transport_->stop();
+      logger->info("Agent channel stopped");
+    }
   }
-  if (!engine_.shutdown(std::chrono::seconds(5)))
-    logger->warn("an agent was still running 5 s after it was cancelled; stopping anyway");
+  if (!engine_.shutdown(std::chrono::seconds(3)))
+    logger->warn("an agent was still running 3 s after it was cancelled; stopping anyway (its "
+                 "plugin is not stopped while it runs)");
   agentServices_.stopSocket();
   if (membership_)
     membership_->stop(); // marks this node offline

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "app/AgentServices.hpp"
+#include "app/InstanceLock.hpp"
 #include "app/Membership.hpp"
 #include "channel/AgentChannel.hpp"
 #include "config/Config.hpp"
@@ -64,6 +65,7 @@ private:
   void announceSelf();
 
   config::Config config_;
+  std::unique_ptr<InstanceLock> instanceLock_; // held from start() to destruction
   std::string pluginDir_;
   std::string agentsDir_;
   std::string nodeInfo_;

@@ -63,7 +63,7 @@ DelegationEngine::~DelegationEngine() {
   remoteDone_.wait(lock, [this] { return remoteInFlight_ == 0; });
 }
 
-bool DelegationEngine::shutdown(std::chrono::milliseconds grace) {
+void DelegationEngine::cancelRunning() {
   std::vector<std::shared_ptr<plugin::TaskContext>> running;
   {
     std::lock_guard<std::mutex> lock(pendingMutex_);
@@ -71,8 +71,14 @@ bool DelegationEngine::shutdown(std::chrono::milliseconds grace) {
       if (auto task = weak.lock())
         running.push_back(std::move(task));
   }
+  if (!running.empty())
+    logger_->info("Cancelling {} running task{}", running.size(), running.size() == 1 ? "" : "s");
   for (auto& task : running)
     task->cancel();
+}
+
+bool DelegationEngine::shutdown(std::chrono::milliseconds grace) {
+  cancelRunning();
   auto until = Clock::now() + grace;
   bool drained = workers_.drain(grace);
   std::unique_lock<std::mutex> lock(pendingMutex_);
@@ -205,7 +211,7 @@ Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const Tas
   auto task = contextFor(agent, r);
   Outcome out;
   if (agent.isInline()) { // quick and non-blocking: no thread hop
-    plugin::LiveTasks::Scope live(live_, task);
+    plugin::LiveTasks::Scope live(*live_, task);
     plugin::TaskOutput o = agent.handle(*task, r.task, r.model);
     out.status = o.status;
     out.text = std::move(o.text);
@@ -221,10 +227,10 @@ Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const Tas
   }
   auto shared = agents_.find(agent.id()); // keeps the agent alive while a worker runs it
   bool started =
-      workers_.trySubmit([this, pending, shared, task, message = r.task, model = r.model] {
+      workers_.trySubmit([live = live_, pending, shared, task, message = r.task, model = r.model] {
         plugin::TaskOutput o;
         {
-          plugin::LiveTasks::Scope live(live_, task);
+          plugin::LiveTasks::Scope scope(*live, task);
           o = shared->handle(*task, message, model);
         }
         std::lock_guard<std::mutex> lock(pending->mutex);
@@ -248,6 +254,11 @@ Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const Tas
                  " that asked for it was cancelled";
       return out;
     }
+    if (task->cancelled()) { // shutdown: the caller is answered even if the agent goes on
+      out.status = RIVET_TASK_FAILED;
+      out.text = "Task of " + agent.id() + " cancelled: the node is shutting down";
+      return out;
+    }
     if (Clock::now() >= deadline) {
       task->cancel(); // the agent may poll it; its worker stays busy until it returns
       out.status = RIVET_TASK_TIMEOUT;
@@ -255,8 +266,7 @@ Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const Tas
           "Delegation to " + agent.id() + " timed out after " + std::to_string(r.timeoutMs) + "ms";
       return out;
     }
-    pending->done.wait_until(lock,
-                             r.parent ? std::min(deadline, Clock::now() + kWaitSlice) : deadline);
+    pending->done.wait_until(lock, std::min(deadline, Clock::now() + kWaitSlice));
   }
   out.status = pending->output.status;
   out.text = std::move(pending->output.text);

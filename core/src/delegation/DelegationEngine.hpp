@@ -80,13 +80,15 @@ public:
   // The roster of abi.h for agent `caller`, running `task` (null: a new task of it).
   std::string roster(const std::string& caller, const plugin::TaskContext* task);
   // Tasks running on this node's agents (for delegate(), roster() and task credentials).
-  plugin::LiveTasks& liveTasks() { return live_; }
+  plugin::LiveTasks& liveTasks() { return *live_; }
   const EngineSettings& settings() const { return settings_; }
 
   void setDirectory(MeshDirectory* directory) { directory_ = directory; }
   // Shutdown: refuses new local work, tells running agents they are cancelled and waits up to
   // `grace` for them. False when some agent is still running after it.
   bool shutdown(std::chrono::milliseconds grace);
+  // Tells every running task it is cancelled (and so every delegation it started).
+  void cancelRunning();
   static const char* statusName(rivet_task_status s);
 
 private:
@@ -111,7 +113,9 @@ private:
   std::vector<std::weak_ptr<plugin::TaskContext>> running_; // for cancellation at shutdown
   std::condition_variable remoteDone_;
   int remoteInFlight_ = 0; // remote calls of cancelled parents still under way (pendingMutex_)
-  plugin::LiveTasks live_;
+  // Shared with the workers: one that outlives the engine (a task that ignored shutdown) still
+  // ends its task's registration safely.
+  std::shared_ptr<plugin::LiveTasks> live_ = std::make_shared<plugin::LiveTasks>();
   std::shared_ptr<spdlog::logger> logger_;
 };
 

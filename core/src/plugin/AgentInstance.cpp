@@ -50,6 +50,11 @@ TaskOutput AgentInstance::handle(const TaskContext& in, const std::string& messa
   task.path_json = str(path);
   task.deadline_ms = in.deadlineEpochMs;
   task.from_node = str(in.fromNode);
+  struct Running {
+    std::atomic<int>& n;
+    explicit Running(std::atomic<int>& count) : n(count) { ++n; }
+    ~Running() { --n; }
+  } running(running_);
   TaskOutput out;
   rivet_writer w{&out.text, &append};
   try {

@@ -33,6 +33,8 @@ public:
   TaskOutput handle(const TaskContext& task, const std::string& message,
                     const std::string& model) const;
 
+  // True while handle() runs on some thread.
+  bool busy() const { return running_.load() > 0; }
   void stop() { instance_->stop(); }
 
 private:
@@ -41,6 +43,7 @@ private:
   std::string pluginName_;
   std::string provider_;
   std::string model_;
+  mutable std::atomic<int> running_{0};
 };
 
 } // namespace rivet::plugin

@@ -1,6 +1,8 @@
 // Ordered, lock-protected list of the node's agents.
 #include "plugin/AgentSet.hpp"
 
+#include "log/Log.hpp"
+
 #include <mutex>
 
 namespace rivet::plugin {
@@ -47,8 +49,17 @@ void AgentSet::setDefault(const std::string& id) {
 
 void AgentSet::stopAll() {
   std::vector<std::shared_ptr<AgentInstance>> agents = list();
-  for (auto it = agents.rbegin(); it != agents.rend(); ++it)
+  for (auto it = agents.rbegin(); it != agents.rend(); ++it) {
+    // A plugin's stop() must never run while its handle() still does; a task that ignored its
+    // cancellation keeps the plugin as it is until the process ends.
+    if ((*it)->busy()) {
+      log::get("Agents")->warn("agent {} still runs a task that ignored its cancellation; its "
+                               "plugin is not stopped",
+                               (*it)->id());
+      continue;
+    }
     (*it)->stop();
+  }
 }
 
 } // namespace rivet::plugin

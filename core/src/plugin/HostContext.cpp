@@ -35,6 +35,17 @@ void writeAll(rivet_writer* out, const std::string& s) {
 } // namespace
 
 template <class F> bool HostContext::guarded(void* host, F&& fn) {
+  HostGate& gate = *self(host).gate_;
+  if (!gate.enter()) {
+    self(host).logger_->warn("plugin instance '{}' called the host after the node stopped; "
+                             "the call is refused",
+                             self(host).instanceName_);
+    return false;
+  }
+  struct Leave {
+    HostGate& g;
+    ~Leave() { g.leave(); }
+  } leave{gate};
   try {
     fn();
     return true;
@@ -50,7 +61,7 @@ template <class F> bool HostContext::guarded(void* host, F&& fn) {
 
 HostContext::HostContext(HostServices& services, std::string instanceName, std::string component,
                          std::string configJson)
-    : services_(services), instanceName_(std::move(instanceName)),
+    : services_(services), gate_(services.gate()), instanceName_(std::move(instanceName)),
       configJson_(configJson.empty() ? "{}" : std::move(configJson)), logger_(log::get(component)) {
   api_.struct_size = sizeof(rivet_host_api);
   api_.abi_major = RIVET_ABI_MAJOR;

@@ -26,6 +26,7 @@ private:
   template <class F> static bool guarded(void* host, F&& fn);
 
   HostServices& services_;
+  std::shared_ptr<HostGate> gate_; // outlives services_
   std::string instanceName_;
   std::string configJson_;
   std::shared_ptr<spdlog::logger> logger_;

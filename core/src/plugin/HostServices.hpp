@@ -2,7 +2,10 @@
 // adapts it to the C table of abi.h.
 #pragma once
 
+#include "plugin/HostGate.hpp"
 #include "rivet/sdk/abi.h"
+
+#include <memory>
 
 #include <string>
 #include <string_view>
@@ -12,6 +15,10 @@ namespace rivet::plugin {
 class HostServices {
 public:
   virtual ~HostServices() = default;
+  // Every host call from a plugin that reaches these services passes this gate; the node closes
+  // it before it is destroyed.
+  const std::shared_ptr<HostGate>& gate() const { return gate_; }
+
   virtual std::string nodeInfoJson() const = 0;
   virtual rivet_net_result request(const rivet_peer_request& request,
                                    rivet_peer_response& response) = 0;
@@ -25,6 +32,9 @@ public:
   // true and {"socket","token"}, or false and the reason.
   virtual bool taskCredential(std::string_view caller, const rivet_task* current,
                               std::string& out) = 0;
+
+private:
+  std::shared_ptr<HostGate> gate_ = std::make_shared<HostGate>();
 };
 
 } // namespace rivet::plugin
