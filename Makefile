@@ -3,7 +3,30 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CONFIG ?= config/examples/dev.yaml
 
-.PHONY: all deps configure build test run mesh install format clean
+# Test stages (README "Test stages"): each sanitizer has its own build folder. ccache keeps
+# rebuilds cheap; its cache lives outside the tree so clean clones share it.
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_CI_SECONDS ?= 20
+export CCACHE_DIR ?= /var/cache/rivet-ccache
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+export CCACHE_MAXSIZE ?= 10G
+# Every sanitizer report, from a test or from a rivetd/rivetctl it starts, goes to a file:
+# a report in a child process whose exit status a test ignores is still a failure.
+SAN_COMMON := print_stacktrace=1
+ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:strict_init_order=1:detect_stack_use_after_return=1:log_path=$(abspath $(ASAN_BUILD))/sanitizer-logs/asan \
+           UBSAN_OPTIONS=$(SAN_COMMON):halt_on_error=1:log_path=$(abspath $(ASAN_BUILD))/sanitizer-logs/ubsan
+TSAN_ENV = TSAN_OPTIONS=second_deadlock_stack=1:history_size=4:log_path=$(abspath $(TSAN_BUILD))/sanitizer-logs/tsan
+# Excluded from the sanitizer stages (README "Test stages" says why).
+ASAN_EXCLUDE ?= ^$$
+TSAN_EXCLUDE ?= ^$$
+SAN_JOBS ?= $(JOBS)
+
+.PHONY: all deps configure build test run mesh install format clean \
+        test-asan test-tsan fuzz fuzz-ci fuzz-build
 
 all: build
 
@@ -19,6 +42,45 @@ build: configure
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
+# $(1) build folder, $(2) RIVET_SANITIZE
+define san_configure
+	@test -f $(1)/CMakeCache.txt || cmake -S . -B $(1) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DRIVET_SANITIZE=$(2) > /dev/null
+endef
+# $(1) build folder, $(2) environment, $(3) tests to exclude: runs the suite, prints every
+# sanitizer report any process wrote, and fails on a failed test or on any report.
+define san_test
+	@rm -rf $(1)/sanitizer-logs && mkdir -p $(1)/sanitizer-logs
+	@status=0; $(2) ctest --test-dir $(1) --output-on-failure -j $(SAN_JOBS) --timeout 600 \
+	  -E '$(3)' || status=$$?; \
+	if ls $(1)/sanitizer-logs/* > /dev/null 2>&1; then \
+	  for f in $(1)/sanitizer-logs/*; do echo "--- $$f"; cat "$$f"; done; \
+	  echo "$(1): $$(ls $(1)/sanitizer-logs | wc -l) sanitizer report file(s) above"; status=1; \
+	fi; exit $$status
+endef
+
+test-asan: deps
+	$(call san_configure,$(ASAN_BUILD),address)
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) -- --no-print-directory
+	$(call san_test,$(ASAN_BUILD),$(ASAN_ENV),$(ASAN_EXCLUDE))
+
+test-tsan: deps
+	$(call san_configure,$(TSAN_BUILD),thread)
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) -- --no-print-directory
+	$(call san_test,$(TSAN_BUILD),$(TSAN_ENV),$(TSAN_EXCLUDE))
+
+fuzz-build: deps
+	@test -f $(FUZZ_BUILD)/CMakeCache.txt || CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRIVET_SANITIZE=fuzzer -DRIVET_BUILD_FUZZERS=ON \
+	  -DRIVET_BUILD_TESTS=OFF > /dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers -- --no-print-directory
+
+fuzz: fuzz-build
+	@fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-ci: fuzz-build
+	@fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_CI_SECONDS)
+
 run: build
 	@scripts/dev-run.sh $(BUILD) $(CONFIG)
 
@@ -32,4 +94,4 @@ format:
 	@git ls-files '*.cpp' '*.hpp' '*.h' '*.c' | xargs clang-format -i
 
 clean:
-	@rm -rf $(BUILD)
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

@@ -9,6 +9,7 @@ packages=(
   libavahi-client-dev libgtest-dev libgmock-dev
   rapidjson-dev
   avahi-daemon avahi-utils dbus iproute2
+  clang-14 libclang-rt-14-dev ccache # make test-asan, test-tsan, fuzz (README "Test stages")
 )
 
 missing=()
