@@ -1,5 +1,5 @@
 // Agent plugins dropped into plugins.agents_dir while rivetd runs: loaded within about a second,
-// announced in /api/agents and mesh.json and served; a broken file is refused and rivetd serves on.
+// announced and served; a broken file is refused, an overwritten one ignored, and rivetd serves on.
 #include "MeshNode.hpp"
 
 #include <gtest/gtest.h>
@@ -133,6 +133,79 @@ TEST_F(HotDrop, FileWrittenInTwoPartsIsLoadedOnceCompleteNotRefused) {
   RunResult r = rivetctl(*node_, {"send", "c-upper", "abc"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(r.out, "ABC\n");
+}
+
+// Files that crash dlopen (SIGBUS on a truncated file, SIGSEGV on wild relocations) are refused
+// by the checks and the probe process; the daemon never maps them.
+TEST_F(HotDrop, TruncatedOrCrashingDroppedFilesAreRefusedAndTheNodeServesOn) {
+  for (const std::string file : {"truncated.so", "flipped-bytes.so"})
+    std::filesystem::copy_file(fixturePath(file), agentsDir() + "/" + file);
+  EXPECT_TRUE(eventually(
+      [&] {
+        std::string log = node_->output();
+        return logged(log, "WARN", "'" + agentsDir() + "/truncated.so' is truncated") &&
+               logged(log, "WARN",
+                      "'" + agentsDir() +
+                          "/flipped-bytes.so' crashed the plugin probe with SIGSEGV");
+      },
+      3s))
+      << node_->output();
+  ASSERT_TRUE(node_->process().running()) << node_->output();
+  RunResult r = rivetctl(*node_, {"send", "echo", "still serving"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, "still serving\n");
+}
+
+// `cp new.so agents_dir/x.so` rewrites the loaded file's inode; the agent runs from rivetd's own
+// copy, so it keeps answering, and the change is reported as needing a restart.
+TEST_F(HotDrop, PluginOverwrittenInPlaceWhileLoadedKeepsAnsweringAndAsksForARestart) {
+  const std::string dropped = agentsDir() + "/c-upper.so";
+  std::filesystem::copy_file(fixturePath("c-upper.so"), dropped);
+  ASSERT_TRUE(eventually([&] { return servesCUpper(); }, 2s)) << node_->output();
+  {
+    std::ofstream out(dropped, std::ios::binary | std::ios::trunc); // same inode, as cp does
+    out << readFile(fixturePath("truncated.so"));
+  }
+  EXPECT_TRUE(eventually(
+      [&] {
+        return logged(node_->output(), "WARN",
+                      "'" + dropped + "' changed, but that plugin is already loaded");
+      },
+      2s))
+      << node_->output();
+  for (int i = 0; i < 3; ++i) {
+    RunResult r = rivetctl(*node_, {"send", "c-upper", "abc"});
+    EXPECT_EQ(r.exitCode, 0) << r.err << node_->output();
+    EXPECT_EQ(r.out, "ABC\n");
+  }
+  EXPECT_TRUE(node_->process().running()) << node_->output();
+}
+
+size_t count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+    ++n;
+  return n;
+}
+
+// abi.h: one host control thread at a time. Shutdown waits for the hot-drop start() in progress,
+// starts no further one, and only then stops the agents (the hot-dropped one included).
+TEST_F(HotDrop, ShutdownWaitsForTheHotDropInProgressAndStartsNoOther) {
+  for (const std::string file : {"slow-a.so", "slow-b.so"})
+    std::filesystem::copy_file(fixturePath(file), agentsDir() + "/" + file);
+  ASSERT_TRUE(eventually([&] { return contains(node_->output(), "slow start begins"); }, 3s))
+      << node_->output();
+  node_->process().signal(SIGTERM);
+  EXPECT_EQ(node_->process().wait(10s), 0) << node_->output();
+  std::string log = node_->output();
+  EXPECT_EQ(count(log, "slow start begins"), 1u) << log;
+  EXPECT_EQ(count(log, "Agent slow-b hot-loaded"), 0u) << log;
+  size_t ended = log.find("slow start ends");
+  size_t stopped = log.find("slow stop");
+  ASSERT_NE(ended, std::string::npos) << log;
+  ASSERT_NE(stopped, std::string::npos) << "the hot-dropped agent was stopped\n" << log;
+  EXPECT_LT(ended, stopped) << log;
+  EXPECT_LT(log.find("Stopping node"), stopped) << log;
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <ostream>
 #include <sstream>
+#include <sys/stat.h>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -104,7 +105,11 @@ INSTANTIATE_TEST_SUITE_P(
                       BrokenFile{"abi-2-0.so", "built for plugin ABI 2.0"},
                       BrokenFile{"abi-1-9.so", "built for plugin ABI 1.9"},
                       BrokenFile{"unknown-kind.so", "unknown plugin kind 7"},
-                      BrokenFile{"bad-name.so", "invalid plugin name 'Bad Name'"}),
+                      BrokenFile{"bad-name.so", "invalid plugin name 'Bad Name'"},
+                      BrokenFile{"truncated.so", "is truncated: segment "},
+                      BrokenFile{"flipped-bytes.so", "crashed the plugin probe with SIGSEGV"},
+                      BrokenFile{"zero-length.so", "is empty (0 bytes)"},
+                      BrokenFile{"other-arch.so", "was built for "}),
     [](const ::testing::TestParamInfo<BrokenFile>& info) {
       std::string name = info.param.file.substr(0, info.param.file.find(".so"));
       for (char& c : name)
@@ -112,6 +117,68 @@ INSTANTIATE_TEST_SUITE_P(
           c = '_';
       return name;
     });
+
+// Things named x.so that are not plugin files, made in a temporary folder.
+TEST(PluginCheck, DirectoryFifoDanglingSymlinkAndHugeFileEachExitOneWithOneLine) {
+  TempDir dir;
+  std::filesystem::create_directory(dir.file("dir.so"));
+  ASSERT_EQ(mkfifo(dir.file("fifo.so").c_str(), 0600), 0);
+  std::filesystem::create_symlink(dir.file("nowhere.so"), dir.file("dangling.so"));
+  std::filesystem::copy_file(fixturePath("c-upper.so"), dir.file("huge.so"));
+  std::filesystem::resize_file(dir.file("huge.so"), uint64_t{2} << 30); // sparse
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"dir.so", "it is a directory"},
+      {"fifo.so", "it is a FIFO"},
+      {"dangling.so", "No such file or directory"},
+      {"huge.so", "the file has 2147483648 bytes, more than the 512 MiB"}};
+  for (const auto& [file, reason] : cases) {
+    auto r =
+        run({binPath("rivetctl"), "plugin", "check", dir.file(file)}, {}, std::chrono::seconds(10));
+    EXPECT_EQ(r.exitCode, 1) << file << ": " << r.err;
+    ASSERT_EQ(lines(r.err).size(), 1u) << r.err;
+    EXPECT_TRUE(contains(r.err, "rivetctl: could not load '" + dir.file(file) + "': " + reason))
+        << r.err;
+  }
+}
+
+TEST(PluginCheck, SymlinkToAGoodPluginIsCheckedAsItsTarget) {
+  TempDir dir;
+  std::filesystem::create_symlink(fixturePath("c-upper.so"), dir.file("link.so"));
+  auto r = run({binPath("rivetctl"), "plugin", "check", dir.file("link.so")});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "name:        c-upper\n")) << r.out;
+}
+
+TEST(PluginCheck, SettingsThePluginRefusesPrintItsReasonOnOneLine) {
+  auto path = fixturePath("needs-api-key.so");
+  auto r =
+      run({binPath("rivetctl"), "plugin", "check", path, "--settings", "{}", "--agent", "keyed"});
+  EXPECT_EQ(r.exitCode, 1) << r.out << r.err;
+  EXPECT_EQ(r.out, "");
+  ASSERT_EQ(lines(r.err).size(), 1u) << r.err;
+  EXPECT_TRUE(contains(r.err, "rivetctl: agent 'keyed' (plugin 'needs-api-key', " + path +
+                                  ") refused to create with these settings: needs an api_key"))
+      << r.err;
+}
+
+TEST(PluginCheck, SettingsFromAConfiguredAgentAreGivenToCreate) {
+  TempDir dir;
+  auto config = writeConfig(dir, dir.path(),
+                            "agents:\n  keyed:\n    plugin: needs-api-key\n"
+                            "    api_key: secret\n");
+  auto r = run({binPath("rivetctl"), "plugin", "check", fixturePath("needs-api-key.so"), "--config",
+                config, "--agent", "keyed"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "create:      accepted these settings as agent 'keyed'\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\nOK\n")) << r.out;
+}
+
+TEST(PluginCheck, CreateThatThrowsIsReportedNotFatal) {
+  auto r = run({binPath("rivetctl"), "plugin", "check", fixturePath("create-throws.so"),
+                "--settings", "{}"});
+  EXPECT_EQ(r.exitCode, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "threw a C++ exception across the plugin ABI in create()")) << r.err;
+}
 
 // --- rivetd with an agents folder -------------------------------------------------------------
 
@@ -126,6 +193,21 @@ TEST(PluginFolder, DaemonStartsWithTheGoodAgentAndSkipsEachBrokenFileWithAWarnin
   EXPECT_TRUE(contains(log, "Agent c-upper ready (plugin c-upper, provider c, model upper-1)"))
       << log;
   for (const auto& file : broken)
+    EXPECT_EQ(linesWith(log, {"WARN", "skipping", folder + "/" + file}).size(), 1u) << file << "\n"
+                                                                                    << log;
+  EXPECT_EQ(p.stop(), 0) << p.output();
+}
+
+TEST(PluginFolder, DaemonSkipsFilesThatWouldCrashDlopenAndStartsTheGoodAgent) {
+  TempDir dir;
+  auto folder = agentsFolder(
+      dir, {"c-upper.so", "truncated.so", "flipped-bytes.so", "zero-length.so", "other-arch.so"});
+  Process p({binPath("rivetd"), "--config", writeConfig(dir, folder)});
+  ASSERT_TRUE(p.waitForOutput("Node t ready:")) << p.output();
+  auto log = p.output();
+  EXPECT_TRUE(contains(log, "Agent c-upper ready")) << log;
+  for (const std::string file :
+       {"truncated.so", "flipped-bytes.so", "zero-length.so", "other-arch.so"})
     EXPECT_EQ(linesWith(log, {"WARN", "skipping", folder + "/" + file}).size(), 1u) << file << "\n"
                                                                                     << log;
   EXPECT_EQ(p.stop(), 0) << p.output();

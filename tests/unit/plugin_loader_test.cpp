@@ -6,11 +6,16 @@
 #include "plugin/PluginCatalog.hpp"
 #include "plugin/PluginInstance.hpp"
 #include "plugin/PluginLoader.hpp"
+#include "plugin/PrivateCopies.hpp"
 
 #include <atomic>
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "StubHostServices.hpp"
 
@@ -281,4 +286,113 @@ TEST(PluginAgent, EchoPluginFromThePluginFolderAnswersWithTheTaskText) {
   auto out = runTask(*agent, "hello");
   EXPECT_EQ(out.status, RIVET_TASK_COMPLETED);
   EXPECT_EQ(out.text, "hello");
+}
+
+// --- damaged files: checked before anything maps them, probed in a child process ---------------
+
+TEST(PluginLoader, TruncatedSharedObjectIsRefusedByTheElfChecksBeforeDlopen) {
+  auto path = fixturePath("truncated.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, "'" + path + "' is truncated: segment ");
+  EXPECT_PRED2(contains, message, "copy the complete file again");
+}
+
+TEST(PluginLoader, FlippedRelocationBytesCrashOnlyTheProbeNotThisProcess) {
+  auto path = fixturePath("flipped-bytes.so");
+  auto message = refusalOf(path);
+  EXPECT_PRED2(contains, message, "'" + path + "' crashed the plugin probe with SIGSEGV");
+  EXPECT_PRED2(contains, message, "rivetd did not load it");
+}
+
+TEST(PluginLoader, ZeroLengthFileIsRefusedAsEmpty) {
+  auto path = fixturePath("zero-length.so");
+  EXPECT_PRED2(contains, refusalOf(path), "'" + path + "' is empty (0 bytes)");
+}
+
+TEST(PluginLoader, SharedObjectForAnotherMachineIsRefusedNamingBothMachines) {
+  auto message = refusalOf(fixturePath("other-arch.so"));
+  EXPECT_PRED2(contains, message, "was built for ");
+  EXPECT_PRED2(contains, message, "; this rivetd runs on ");
+}
+
+TEST(PluginLoader, DirectoryNamedLikeAPluginIsRefused) {
+  test::TempDir dir;
+  std::filesystem::create_directory(dir.file("x.so"));
+  EXPECT_PRED2(contains, refusalOf(dir.file("x.so")), "it is a directory, not a plugin file");
+}
+
+TEST(PluginLoader, FifoNamedLikeAPluginIsRefusedWithoutWaitingForAWriter) {
+  test::TempDir dir;
+  ASSERT_EQ(mkfifo(dir.file("x.so").c_str(), 0600), 0);
+  EXPECT_PRED2(contains, refusalOf(dir.file("x.so")), "it is a FIFO, not a plugin file");
+}
+
+TEST(PluginLoader, HugeFileIsRefusedBySizeWithoutBeingCopied) {
+  test::TempDir dir;
+  std::filesystem::copy_file(fixturePath("c-upper.so"), dir.file("x.so"));
+  std::filesystem::resize_file(dir.file("x.so"), plugin::kMaxPluginBytes + 1); // sparse
+  EXPECT_PRED2(contains, refusalOf(dir.file("x.so")), "MiB a plugin may have");
+}
+
+TEST(PluginLoader, SymlinkIsFollowedAndItsTargetCopied) {
+  test::TempDir dir;
+  std::filesystem::create_symlink(fixturePath("c-upper.so"), dir.file("link.so"));
+  auto p = plugin::loadPlugin(dir.file("link.so"));
+  EXPECT_EQ(p->name(), "c-upper");
+  EXPECT_EQ(p->path, dir.file("link.so"));
+  std::filesystem::create_symlink(dir.file("nowhere.so"), dir.file("dangling.so"));
+  EXPECT_PRED2(contains, refusalOf(dir.file("dangling.so")), "No such file or directory");
+}
+
+// --- private copies ----------------------------------------------------------------------------
+
+TEST(PluginLoader, LoadedPluginIsMappedFromAPrivateCopyNotFromItsFolder) {
+  test::TempDir dir;
+  std::filesystem::copy_file(fixturePath("c-upper.so"), dir.file("c-upper.so"));
+  auto p = plugin::loadPlugin(dir.file("c-upper.so"));
+  EXPECT_NE(p->mappedPath, p->path);
+  std::string maps = test::readFile("/proc/self/maps");
+  EXPECT_PRED2(contains, maps, p->mappedPath);
+  EXPECT_FALSE(contains(maps, dir.file("c-upper.so")));
+  struct stat st {};
+  ASSERT_EQ(stat(std::filesystem::path(p->mappedPath).parent_path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u) << "the copies' folder is private";
+}
+
+TEST(PluginLoader, PluginOverwrittenInPlaceAfterLoadingKeepsAnswering) {
+  test::TempDir dir;
+  std::filesystem::copy_file(fixturePath("c-upper.so"), dir.file("c-upper.so"));
+  plugin::PrivateCopies copies;
+  StubHostServices services;
+  auto agent = plugin::createAgent(plugin::loadPlugin(dir.file("c-upper.so"), copies), services,
+                                   "c-upper", "{}");
+  { // as `cp other.so c-upper.so` does: same inode, new bytes
+    std::ofstream out(dir.file("c-upper.so"), std::ios::binary | std::ios::trunc);
+    out << test::readFile(fixturePath("truncated.so"));
+  }
+  EXPECT_EQ(runTask(*agent, "abc").text, "ABC");
+}
+
+TEST(PluginCatalog, CopiesGoToTheStateDirAndAreRemovedWithTheCatalog) {
+  test::TempDir state;
+  std::string folder;
+  {
+    plugin::PluginCatalog catalog;
+    catalog.useStateDir(state.path());
+    auto p = catalog.add(fixturePath("c-upper.so"), true);
+    ASSERT_TRUE(p);
+    folder = std::filesystem::path(p->mappedPath).parent_path().string();
+    EXPECT_EQ(folder.rfind(state.file("rivet-plugins."), 0), 0u) << folder;
+    EXPECT_TRUE(std::filesystem::exists(p->mappedPath));
+  }
+  EXPECT_FALSE(std::filesystem::exists(folder));
+}
+
+TEST(PluginCatalog, RefusedFileLeavesNoCopyBehind) {
+  test::TempDir state;
+  plugin::PluginCatalog catalog;
+  catalog.useStateDir(state.path());
+  EXPECT_THROW(catalog.add(fixturePath("bad-magic.so"), true), plugin::LoadError);
+  for (const auto& folder : std::filesystem::directory_iterator(state.path()))
+    EXPECT_TRUE(std::filesystem::is_empty(folder.path())) << folder.path();
 }

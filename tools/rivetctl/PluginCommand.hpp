@@ -1,4 +1,5 @@
-// `rivetctl plugin check FILE`: the loader's checks, the descriptor printed.
+// `rivetctl plugin check FILE [--settings JSON | --config FILE --agent ID]`: the loader's checks
+// (the file is loaded in a probe process, so a broken one cannot crash rivetctl), then create().
 #pragma once
 
 #include <string>

@@ -72,6 +72,8 @@ void DropWatcher::loop() {
       }
       if (s.handled || now - s.since < settle_)
         continue;
+      if (stop_)
+        break;          // stop() waits for at most the one load in progress, never starts another
       s.handled = true; // a refused file is tried again only when it changes
       lock.unlock();
       onReady_(path);

@@ -14,7 +14,8 @@ namespace rivet::plugin {
 
 class DropWatcher {
 public:
-  // `onReady(path)` runs on the watcher's thread.
+  // `onReady(path)` runs on the watcher's thread, one call at a time, only between start() and
+  // stop(): it is the one host control thread while it runs (abi.h), since stop() waits for it.
   DropWatcher(std::string dir, std::function<void(const std::string&)> onReady,
               std::chrono::milliseconds settle = std::chrono::milliseconds(500),
               std::chrono::milliseconds interval = std::chrono::milliseconds(200));
@@ -27,6 +28,7 @@ public:
   void snapshot();
   // Starts watching (takes the snapshot first if none was taken).
   void start();
+  // Returns once no onReady is running and none will start; one in progress finishes first.
   void stop();
 
 private:

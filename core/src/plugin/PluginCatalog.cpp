@@ -2,6 +2,7 @@
 #include "plugin/PluginCatalog.hpp"
 
 #include "log/Log.hpp"
+#include "plugin/PluginProbe.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -16,6 +17,14 @@ std::string canonical(const std::string& path) {
   return ec ? path : p.string();
 }
 } // namespace
+
+PluginCatalog::PluginCatalog() {
+  startProbeServer();
+}
+
+void PluginCatalog::useStateDir(const std::string& stateDir) {
+  copies_.setParent(stateDir);
+}
 
 void PluginCatalog::scan(const std::string& dir, bool agentsOnly) {
   std::error_code ec;
@@ -44,7 +53,7 @@ void PluginCatalog::scan(const std::string& dir, bool agentsOnly) {
 }
 
 std::shared_ptr<const LoadedPlugin> PluginCatalog::add(const std::string& path, bool agentsOnly) {
-  auto plugin = loadPlugin(path);
+  auto plugin = loadPlugin(path, copies_);
   std::lock_guard<std::mutex> lock(mutex_);
   if (agentsOnly && plugin->kind() != RIVET_KIND_AGENT) {
     log::get("Plugins")->warn("ignoring '{}' in the agents folder: it is a {} plugin ({}); put "
@@ -59,6 +68,7 @@ std::shared_ptr<const LoadedPlugin> PluginCatalog::add(const std::string& path, 
                           "', already provided by '" + existing->second->path +
                           "'; remove one of the two files";
     unloadRefused(*plugin); // the descriptor's strings are gone after this
+    copies_.discard(plugin->mappedPath);
     throw LoadError(message);
   }
   byName_[plugin->name()] = plugin;

@@ -1,8 +1,9 @@
-// The plugins found in the plugin folders, indexed by descriptor name. Broken files are kept
-// as failures (path and loader message) so that a required plugin's error can be shown.
+// The plugins found in the plugin folders, indexed by descriptor name, each mapped from a private
+// copy. Broken files are kept as failures (path and message) so a required plugin's error shows.
 #pragma once
 
 #include "plugin/PluginLoader.hpp"
+#include "plugin/PrivateCopies.hpp"
 
 #include <map>
 #include <memory>
@@ -18,6 +19,12 @@ public:
     std::string path;
     std::string message;
   };
+
+  PluginCatalog(); // starts the probe process, ready by the time the first file is loaded
+
+  // Where the private copies of loaded plugins go: mesh.state_dir ("" keeps $TMPDIR or /tmp).
+  // Call before the first scan or add; the copies' folder is removed with the catalog.
+  void useStateDir(const std::string& stateDir);
 
   // Loads every `*.so` in `dir`, in file-name order. With `agentsOnly`, plugins of other kinds
   // are ignored with a WARN. Each broken file is logged at WARN and recorded as a failure.
@@ -36,6 +43,7 @@ public:
   std::string missingMessage(const std::string& name, const std::string& dir) const;
 
 private:
+  PrivateCopies copies_; // declared first: destroyed after the plugins mapped from it
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<const LoadedPlugin>> byName_;
   std::map<std::string, std::string> byPath_; // canonical path -> name ("" if ignored)

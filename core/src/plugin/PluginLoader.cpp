@@ -1,13 +1,19 @@
-// The plugin loader: file checks, dlopen with immediate binding, entry call, descriptor checks.
+// The plugin loader: file and ELF checks on a private copy, a probe process, then dlopen with
+// immediate binding, the entry call and the descriptor checks.
 #include "plugin/PluginLoader.hpp"
+
+#include "plugin/ElfCheck.hpp"
+#include "plugin/PluginProbe.hpp"
+#include "plugin/PrivateCopies.hpp"
 
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <dlfcn.h>
-#include <fstream>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace rivet::plugin {
 namespace {
@@ -22,30 +28,48 @@ std::string hex(uint32_t v) {
   return buf;
 }
 
-void checkFile(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0)
+// Opens the file as found (following a symlink) without blocking on a FIFO; fstat decides.
+int openSource(const std::string& path, uint64_t& size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
     throw LoadError("could not load " + quoted(path) + ": " + std::strerror(errno) +
                     "; check the path in plugins.dir / plugins.agents_dir");
-  if (!S_ISREG(st.st_mode))
-    throw LoadError("could not load " + quoted(path) + ": not a regular file");
-  std::ifstream f(path, std::ios::binary);
-  char magic[4] = {};
-  if (!f.read(magic, 4) || std::memcmp(magic,
-                                       "\x7f"
-                                       "ELF",
-                                       4) != 0)
-    throw LoadError(quoted(path) + " is not a shared object (no ELF header); build plugins with "
-                                   "rivet_add_plugin() from the rivet-mesh SDK");
+  struct stat st {};
+  std::string problem;
+  if (::fstat(fd, &st) != 0)
+    problem = std::strerror(errno);
+  else if (S_ISDIR(st.st_mode))
+    problem = "it is a directory, not a plugin file";
+  else if (S_ISFIFO(st.st_mode))
+    problem = "it is a FIFO, not a plugin file";
+  else if (!S_ISREG(st.st_mode))
+    problem = "not a regular file";
+  else if (static_cast<uint64_t>(st.st_size) > kMaxPluginBytes)
+    problem = "the file has " + std::to_string(st.st_size) + " bytes, more than the " +
+              std::to_string(kMaxPluginBytes >> 20) + " MiB a plugin may have";
+  if (!problem.empty()) {
+    ::close(fd);
+    throw LoadError("could not load " + quoted(path) + ": " + problem);
+  }
+  size = static_cast<uint64_t>(st.st_size);
+  return fd;
 }
 
-void* openLibrary(const std::string& path) {
+// dlerror() names the file dlopen was given, our private copy; the user knows the original.
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); !from.empty() && at != std::string::npos;
+       at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+void* openLibrary(const std::string& path, const std::string& file) {
   dlerror();
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle)
     return handle;
   const char* err = dlerror();
-  std::string reason = err ? err : "unknown dlopen error";
+  std::string reason = replaced(err ? err : "unknown dlopen error", file, path);
   if (reason.find("undefined symbol") != std::string::npos)
     throw LoadError("could not load " + quoted(path) + ": " + reason +
                     "; the plugin uses a symbol that neither this rivetd nor its linked libraries "
@@ -167,24 +191,59 @@ void unloadRefused(const LoadedPlugin& plugin) {
     dlclose(plugin.handle);
 }
 
-std::shared_ptr<const LoadedPlugin> loadPlugin(const std::string& path) {
-  checkFile(path);
-  void* handle = openLibrary(path);
-  const rivet_plugin_descriptor* d = nullptr;
+const rivet_plugin_descriptor* openPluginFile(const std::string& shownPath, const std::string& file,
+                                              void** handle) {
+  *handle = openLibrary(shownPath, file);
   try {
-    d = callEntry(path, handle);
-    checkDescriptor(path, d);
+    const rivet_plugin_descriptor* d = callEntry(shownPath, *handle);
+    checkDescriptor(shownPath, d);
+    return d;
   } catch (...) {
-    // Nothing of a refused plugin was created, so unloading it is safe; it also lets a fixed
-    // file at the same path be loaded afresh.
-    dlclose(handle);
+    // Nothing of a refused plugin was created, so unloading it is safe.
+    dlclose(*handle);
+    *handle = nullptr;
     throw;
   }
-  auto p = std::make_shared<LoadedPlugin>();
-  p->path = path;
-  p->handle = handle;
-  p->descriptor = d;
-  return p;
+}
+
+std::shared_ptr<const LoadedPlugin> loadPlugin(const std::string& path, PrivateCopies& copies) {
+  uint64_t size = 0;
+  int source = openSource(path, size);
+  std::string copy;
+  try {
+    copy = copies.copy(path, source, size);
+  } catch (...) {
+    ::close(source);
+    throw;
+  }
+  ::close(source);
+  try {
+    int fd = ::open(copy.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+      throw LoadError("could not load " + quoted(path) + ": its private copy " + copy + ": " +
+                      std::strerror(errno));
+    try {
+      checkElfFile(path, fd, size);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    ::close(fd);
+    probePlugin(path, copy); // a file that crashes dlopen crashes the probe, not this process
+    auto p = std::make_shared<LoadedPlugin>();
+    p->path = path;
+    p->mappedPath = copy;
+    p->descriptor = openPluginFile(path, copy, &p->handle);
+    return p;
+  } catch (...) {
+    copies.discard(copy);
+    throw;
+  }
+}
+
+std::shared_ptr<const LoadedPlugin> loadPlugin(const std::string& path) {
+  static PrivateCopies copies; // removed by its destructor at exit
+  return loadPlugin(path, copies);
 }
 
 } // namespace rivet::plugin
