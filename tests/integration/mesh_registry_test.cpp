@@ -52,6 +52,14 @@ std::string joinBody(const std::string& name, const std::string& host, int port,
          std::to_string(port) + R"(,"agents":)" + agents + "}";
 }
 
+// node-c's entry as node-c itself wrote it: no forbidden join changed it.
+void expectNodeCAsItRegistered(const std::string& storage) {
+  JsonObject entry = registryEntry(storage, "node-c");
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->optValue<std::string>("host", ""), "127.0.0.1");
+  EXPECT_EQ(strings(entry->getArray("agents")), std::vector<std::string>{"beta"});
+}
+
 // --- three nodes: echo on node-a, alpha (echo) on node-b, beta (command) on node-c --------------
 
 class MeshRegistry : public ::testing::Test {
@@ -163,10 +171,35 @@ TEST_F(MeshRegistry, JoinForAnotherNodesNameIsForbidden) {
                         joinBody("node-c", "10.9.9.9", 4000, R"(["evil"])"));
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(r.body, R"({"error":"Certificate CN node-a may not register node node-c"})");
-  JsonObject entry = registryEntry(storage_->path(), "node-c");
-  ASSERT_TRUE(entry);
-  EXPECT_EQ(entry->optValue<std::string>("host", ""), "127.0.0.1");
-  EXPECT_EQ(strings(entry->getArray("agents")), std::vector<std::string>{"beta"});
+  expectNodeCAsItRegistered(storage_->path());
+}
+
+TEST_F(MeshRegistry, JoinUnderAnotherNodesIdIsForbiddenEvenWithTheCallersName) {
+  std::string body = R"({"id":"node-c","name":"node-a","host":"10.9.9.9","port":4000,)"
+                     R"("agents":["evil"]})";
+  HttpResponse r = call(*pki_, "node-a", *b_, "POST", "/api/mesh/join", body);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body, R"({"error":"Certificate CN node-a may not register node node-c"})");
+  expectNodeCAsItRegistered(storage_->path());
+}
+
+TEST_F(MeshRegistry, JoinBodyOver64KiBIsRefusedWith413AndNothingIsWritten) {
+  std::string body = R"({"id":"node-a","name":"node-a","host":"127.0.0.1","port":)" +
+                     std::to_string(a_->port()) + R"(,"pad":")" + std::string(70000, 'x') + "\"}";
+  HttpResponse r = call(*pki_, "node-a", *b_, "POST", "/api/mesh/join", body);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_PRED2(contains, r.body, "Join body exceeds 64 KiB limit");
+  EXPECT_FALSE(contains(readFile(storage_->path() + "/mesh.json"), "xxxxxxxx"));
+}
+
+TEST_F(MeshRegistry, JoinWithTooManyAgentsIsRefusedNamingTheField) {
+  std::string agents = "[";
+  for (int i = 0; i < 300; ++i)
+    agents += (i ? ",\"a" : "\"a") + std::to_string(i) + "\"";
+  HttpResponse r = call(*pki_, "node-a", *b_, "POST", "/api/mesh/join",
+                        joinBody("node-a", "127.0.0.1", a_->port(), agents + "]"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, R"({"error":"Invalid node field agents: at most 256 entries"})");
 }
 
 TEST_F(MeshRegistry, SelfJoinIsAcceptedAndAnswersTheWholeRegistry) {

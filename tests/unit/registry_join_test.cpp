@@ -98,3 +98,59 @@ TEST(RegistryJoin, ReplacesTheEntryByIdKeepingItsPlaceAndHandAddedFields) {
   EXPECT_TRUE(contains(nodes, R"("host":"192.0.2.99")")) << nodes;
   EXPECT_EQ(nodes, RegistryStore::nodesArrayJson(r));
 }
+
+TEST(RegistryJoin, BodyOver64KiBIsRefusedWith413) {
+  JoinCheck check = checkJoinBody(with(R"("pad":")" + std::string(64 * 1024, 'x') + "\""));
+  EXPECT_FALSE(check.node);
+  EXPECT_EQ(check.status, 413);
+  EXPECT_TRUE(contains(check.error, "Join body exceeds 64 KiB limit")) << check.error;
+  EXPECT_EQ(checkJoinBody(kValid).status, 400); // the status of any other refusal
+}
+
+TEST(RegistryJoin, MoreThan256AgentsAreRefusedNamingTheField) {
+  std::string agents;
+  for (int i = 0; i < 257; ++i)
+    agents += (i ? ",\"a" : "\"a") + std::to_string(i) + "\"";
+  EXPECT_EQ(errorFor(with(R"("agents":[)" + agents + "]")),
+            "Invalid node field agents: at most 256 entries");
+  EXPECT_EQ(errorFor(with(R"("agents":[)" + agents.substr(agents.find(',') + 1) + "]")), "");
+}
+
+TEST(RegistryJoin, StringsOver256BytesAreRefusedNamingTheField) {
+  std::string longer(257, 'h');
+  EXPECT_EQ(errorFor(R"({"id":"ct301","name":"ct301","port":3000,"host":")" + longer + "\"}"),
+            "Invalid node field host: strings must be at most 256 bytes");
+  EXPECT_EQ(errorFor(with(R"("models":["ok",")" + longer + "\"]")),
+            "Invalid node field models: strings must be at most 256 bytes");
+  EXPECT_EQ(errorFor(with(R"("version":")" + longer + "\"")),
+            "Invalid node field version: strings must be at most 256 bytes");
+  EXPECT_EQ(errorFor(with(R"("models":[")" + std::string(256, 'm') + "\"]")), "");
+}
+
+TEST(RegistryJoin, InvalidUtf8IsAnInvalidJsonBody) {
+  EXPECT_EQ(errorFor(with("\"sshUser\":\"op\xc3\x28s\"")), "Invalid JSON body");
+}
+
+TEST(RegistryJoin, CertificateMayRegisterOnlyTheEntryWhoseIdAndNameAreItsCn) {
+  NodeRecord own = *checkJoinBody(kValid).node; // id and name ct301
+  EXPECT_EQ(checkJoinIdentity("ct301", own), "");
+  EXPECT_EQ(checkJoinIdentity("ct301.mesh", own), "");
+  EXPECT_EQ(checkJoinIdentity("ct302", own), "Certificate CN ct302 may not register node ct301");
+  NodeRecord otherId =
+      *checkJoinBody(R"({"id":"victim","name":"ct301","host":"192.0.2.31","port":3000})").node;
+  EXPECT_EQ(checkJoinIdentity("ct301", otherId),
+            "Certificate CN ct301 may not register node victim");
+  EXPECT_EQ(checkJoinIdentity("ct301.mesh", otherId),
+            "Certificate CN ct301.mesh may not register node victim");
+}
+
+TEST(RegistryJoin, OneCertificateCannotOwnASecondEntryUnderItsDottedName) {
+  NodeRecord dotted =
+      *checkJoinBody(R"({"id":"ct301.mesh","name":"ct301.mesh","host":"h","port":3000})").node;
+  EXPECT_EQ(checkJoinIdentity("ct301.mesh", dotted),
+            "Certificate CN ct301.mesh may not register node ct301.mesh");
+  NodeRecord agent =
+      *checkJoinBody(R"({"id":"opus@ct301","name":"opus@ct301","host":"h","port":3000})").node;
+  EXPECT_EQ(checkJoinIdentity("opus@ct301", agent),
+            "Certificate CN opus@ct301 may not register node opus@ct301");
+}

@@ -18,14 +18,10 @@ std::string errorBody(const std::string& text) {
   return "{\"error\":" + util::jsonString(text) + "}";
 }
 
-bool cnMatches(std::string_view cn, const std::string& name) {
-  return cn == name || cn == name + ".mesh";
-}
-
 } // namespace
 
 Membership::Membership(const config::Mesh& mesh, const plugin::AgentSet& agents)
-    : mesh_(mesh), agents_(agents), store_(mesh.storageDir) {}
+    : mesh_(mesh), agents_(agents), store_(mesh.storageDir, {}, mesh.registryMaxBytes) {}
 
 Membership::~Membership() {
   stop();
@@ -134,11 +130,11 @@ EndpointAnswer Membership::nodes() {
 EndpointAnswer Membership::join(std::string_view body, std::string_view peerCn) {
   registry::JoinCheck check = registry::checkJoinBody(body);
   if (!check.node)
-    return {400, errorBody(check.error)};
+    return {check.status, errorBody(check.error)};
   const registry::NodeRecord& node = *check.node;
-  if (!cnMatches(peerCn, node.name()))
-    return {403, errorBody("Certificate CN " + std::string(peerCn) + " may not register node " +
-                           node.name())};
+  std::string forbidden = registry::checkJoinIdentity(peerCn, node);
+  if (!forbidden.empty())
+    return {403, errorBody(forbidden)};
   try {
     std::string nodes = store_.join(node);
     log::get("AgentChannel")

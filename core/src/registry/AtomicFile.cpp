@@ -3,10 +3,9 @@
 #include "registry/AtomicFile.hpp"
 
 #include "registry/RegistryError.hpp"
+#include "registry/TempFile.hpp"
 
-#include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,99 +13,99 @@
 namespace rivet::registry {
 namespace {
 
-RegistryError ioError(const std::string& what, const std::string& path, int err) {
-  return RegistryError(RegistryError::Kind::Io, "cannot " + what + " " + path + ": " +
-                                                    std::strerror(err) +
-                                                    "; check free space and the permissions of "
-                                                    "mesh.storage_dir");
+const char* kindOf(mode_t mode) {
+  if (S_ISDIR(mode))
+    return "a directory";
+  if (S_ISFIFO(mode))
+    return "a FIFO";
+  if (S_ISCHR(mode))
+    return "a character device";
+  if (S_ISBLK(mode))
+    return "a block device";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  return "not a regular file";
 }
 
-void closeQuietly(int fd) {
-  if (fd >= 0)
-    ::close(fd);
+RegistryError refused(const std::string& path, const std::string& what) {
+  return RegistryError(RegistryError::Kind::Refused,
+                       path + " is " + what +
+                           ", not a regular file; it is not read. Replace it with the registry "
+                           "file (or remove it to start an empty registry)");
 }
+
+// Closes the descriptor on every path out of read().
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+};
 
 } // namespace
 
-std::optional<std::string> AtomicFile::read(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+std::optional<std::string> AtomicFile::read(const std::string& path, int64_t maxBytes) {
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)};
+  if (f.fd < 0) {
     if (errno == ENOENT)
       return std::nullopt;
-    throw ioError("open", path, errno);
+    if (errno == ELOOP)
+      throw refused(path, "a symbolic link");
+    throw RegistryError::io("open", path, errno);
   }
-  std::string content;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0)
-    content.reserve(static_cast<size_t>(st.st_size) + 1);
+  if (::fstat(f.fd, &st) != 0)
+    throw RegistryError::io("stat", path, errno);
+  if (!S_ISREG(st.st_mode))
+    throw refused(path, kindOf(st.st_mode));
+  auto tooLarge = [&] {
+    return RegistryError(RegistryError::Kind::Refused,
+                         path + " is larger than mesh.registry_max_bytes (" +
+                             std::to_string(maxBytes) +
+                             " bytes); it is not read. Raise mesh.registry_max_bytes if the mesh "
+                             "really is that large, else restore the file");
+  };
+  if (st.st_size > maxBytes)
+    throw tooLarge();
+  std::string content;
+  content.reserve(static_cast<size_t>(st.st_size) + 1);
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(f.fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR)
       continue;
-    if (n < 0) {
-      int err = errno;
-      closeQuietly(fd);
-      throw ioError("read", path, err);
-    }
+    if (n < 0)
+      throw RegistryError::io("read", path, errno);
     if (n == 0)
       break;
     content.append(buf, static_cast<size_t>(n));
+    if (static_cast<int64_t>(content.size()) > maxBytes) // grew while read
+      throw tooLarge();
   }
-  closeQuietly(fd);
   return content;
 }
 
-void AtomicFile::replace(const std::string& path, const std::string& content) {
-  static std::atomic<unsigned> counter{0};
+bool AtomicFile::replace(const std::string& path, const std::string& content,
+                         const std::function<bool()>& stillCurrent) {
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  std::string tmp =
-      dir + "/." + name + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0)
-    throw ioError("create", tmp, errno);
+  TempFile tmp(dir, name, 0644);
   struct stat old {};
-  if (::stat(path.c_str(), &old) == 0)
-    (void)::fchmod(fd, old.st_mode & 07777);
-  const char* p = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int err = errno;
-      closeQuietly(fd);
-      ::unlink(tmp.c_str());
-      throw ioError("write", tmp, err);
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  int rc = ::fsync(fd);
-  int err = errno;
-  if (::close(fd) != 0 && rc == 0) {
-    rc = -1;
-    err = errno;
-  }
-  if (rc != 0) {
-    ::unlink(tmp.c_str());
-    throw ioError("flush", tmp, err);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw ioError("rename " + tmp + " over", path, err);
-  }
+  if (::lstat(path.c_str(), &old) == 0 && S_ISREG(old.st_mode))
+    tmp.setMode(old.st_mode & 0777);
+  tmp.write(content);
+  if (stillCurrent && !stillCurrent())
+    return false;
+  tmp.renameOver(path);
   // Makes the rename itself durable. Some file systems (NFS) refuse fsync on a folder: ignored.
   int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirFd >= 0) {
     (void)::fsync(dirFd);
     ::close(dirFd);
   }
+  return true;
 }
 
 } // namespace rivet::registry

@@ -22,9 +22,22 @@ bool arrayOfStrings(const rapidjson::Value& v) {
   return true;
 }
 
+std::string invalidField(std::string_view key, const std::string& why) {
+  return "Invalid node field " + std::string(key) + ": " + why;
+}
+
+std::string tooLong(std::string_view key) {
+  return invalidField(key, "strings must be at most " + std::to_string(kMaxFieldBytes) + " bytes");
+}
+
 } // namespace
 
 JoinCheck checkJoinBody(std::string_view body) {
+  if (body.size() > kMaxJoinBodyBytes)
+    return {std::nullopt,
+            "Join body exceeds " + std::to_string(kMaxJoinBodyBytes / 1024) +
+                " KiB limit: a node entry is small; send only this node's own entry",
+            413};
   rapidjson::Document doc;
   std::string error;
   if (!parseJson(body, doc, error) || doc.IsNull())
@@ -44,14 +57,39 @@ std::string checkNodeRecord(NodeRecord& node) {
   if (!nonEmptyString(v, "id") || !nonEmptyString(v, "name") || !nonEmptyString(v, "host") ||
       !port || *port < 1 || *port > 65535)
     return kMissingNodeFields;
+  for (const char* key : {"id", "name", "host", "status", "version", "role"}) {
+    const rapidjson::Value* s = json::member(v, key);
+    if (s && s->IsString() && s->GetStringLength() > kMaxFieldBytes)
+      return tooLong(key);
+  }
   for (const char* key : {"agents", "providers", "models", "capabilities"}) {
     const rapidjson::Value* list = json::member(v, key);
-    if (!list)
+    if (!list) {
       node.setStrings(key, {});
-    else if (!arrayOfStrings(*list))
-      return std::string("Invalid node field ") + key + ": must be an array of strings";
+      continue;
+    }
+    if (!arrayOfStrings(*list))
+      return invalidField(key, "must be an array of strings");
+    if (list->Size() > kMaxListEntries)
+      return invalidField(key, "at most " + std::to_string(kMaxListEntries) + " entries");
+    for (const auto& item : list->GetArray())
+      if (item.GetStringLength() > kMaxFieldBytes)
+        return tooLong(key);
   }
   return "";
+}
+
+std::string checkJoinIdentity(std::string_view peerCn, const NodeRecord& node) {
+  std::string_view own = peerCn;
+  constexpr std::string_view kSuffix = ".mesh";
+  if (own.size() > kSuffix.size() && own.substr(own.size() - kSuffix.size()) == kSuffix)
+    own.remove_suffix(kSuffix.size());
+  bool agentCertificate = own.find('@') != std::string_view::npos;
+  std::string name = node.name(), id = node.id();
+  const std::string* differs = agentCertificate || name != own ? &name : id != own ? &id : nullptr;
+  if (!differs)
+    return "";
+  return "Certificate CN " + std::string(peerCn) + " may not register node " + *differs;
 }
 
 } // namespace rivet::registry

@@ -172,11 +172,15 @@ bool parseJson(std::string_view text, rapidjson::Document& doc, std::string& err
     error = "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
     return false;
   }
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+  // Invalid UTF-8 is refused, never stored: the file is shared, and JSON is UTF-8 (RFC 8259).
+  doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag>(
+      text.data(), text.size());
   if (!doc.HasParseError())
     return true;
-  error = std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " (at byte " +
-          std::to_string(doc.GetErrorOffset()) + ")";
+  error = doc.GetParseError() == rapidjson::kParseErrorStringInvalidEncoding
+              ? std::string("invalid UTF-8 in a string")
+              : std::string(rapidjson::GetParseError_En(doc.GetParseError()));
+  error += " (at byte " + std::to_string(doc.GetErrorOffset()) + ")";
   return false;
 }
 

@@ -13,7 +13,7 @@ namespace rivet::registry {
 constexpr int kMaxJsonDepth = 128;
 
 // Parses `text` into `doc`; on failure returns false and sets `error` to what and where
-// (byte offset), e.g. "unexpected end of the text at byte 1204".
+// (byte offset), e.g. "unexpected end of the text at byte 1204". Invalid UTF-8 is an error.
 bool parseJson(std::string_view text, rapidjson::Document& doc, std::string& error);
 
 // JSON.stringify(value, null, indent): indent 0 is compact, 2 is RivetOS's mesh.json layout.

@@ -32,22 +32,25 @@ std::string fileIdentity(const std::string& path) {
 struct RegistryReader::Attempt {
   std::optional<Registry> registry; // set when readable (empty when the file is missing)
   bool missing = false;
-  std::string problem; // otherwise: what is wrong, naming the file
+  std::optional<std::string> text; // what was read, valid or not
+  std::string problem;             // otherwise: what is wrong, naming the file
   RegistryError::Kind kind = RegistryError::Kind::Invalid;
 };
 
-RegistryReader::RegistryReader(std::string path) : path_(std::move(path)) {}
+RegistryReader::RegistryReader(std::string path, int64_t maxBytes)
+    : path_(std::move(path)), maxBytes_(maxBytes) {}
 
 RegistryReader::Attempt RegistryReader::load() {
   Attempt a;
   for (int i = 0;; ++i) {
     try {
-      std::optional<std::string> text = AtomicFile::read(path_);
-      if (!text) {
+      a.text.reset();
+      a.text = AtomicFile::read(path_, maxBytes_);
+      if (!a.text) {
         a.registry.emplace();
         a.missing = true;
       } else {
-        a.registry.emplace(RegistryFile::parse(*text, path_));
+        a.registry.emplace(RegistryFile::parse(*a.text, path_));
       }
       return a;
     } catch (const RegistryError& e) {
@@ -61,8 +64,8 @@ RegistryReader::Attempt RegistryReader::load() {
       std::lock_guard<std::mutex> lock(mutex_);
       reported = a.problem == lastProblem_;
     }
-    if (i == kRetries || reported)
-      return a;
+    if (i == kRetries || reported || a.kind == RegistryError::Kind::Refused)
+      return a; // a FIFO or a device does not heal in 20 ms: refused at once
     std::this_thread::sleep_for(kRetryDelay);
   }
 }
@@ -103,9 +106,9 @@ RegistryReader::ForUpdate RegistryReader::readForUpdate() {
   Attempt a = load();
   if (a.registry) {
     noteGood(nullptr);
-    return {std::move(*a.registry), false};
+    return {std::move(*a.registry), false, std::move(a.text), ""};
   }
-  if (a.kind != RegistryError::Kind::Invalid)
+  if (a.kind != RegistryError::Kind::Invalid && a.kind != RegistryError::Kind::Refused)
     throw RegistryError(a.kind, a.problem);
   std::shared_ptr<const Registry> good;
   {
@@ -121,7 +124,16 @@ RegistryReader::ForUpdate RegistryReader::readForUpdate() {
   log::get("Mesh")->warn("{}; rewriting it from this node's last good copy ({} nodes) so that no "
                          "entry is lost",
                          a.problem, good->size());
-  return {Registry(*good), true};
+  std::string refusal = a.kind == RegistryError::Kind::Refused ? a.problem : "";
+  return {Registry(*good), true, std::move(a.text), std::move(refusal)};
+}
+
+bool RegistryReader::unchangedSince(const ForUpdate& read) const {
+  try {
+    return read.refusal.empty() && AtomicFile::read(path_, maxBytes_) == read.text;
+  } catch (const RegistryError& e) {
+    return e.kind() == RegistryError::Kind::Refused && e.what() == read.refusal;
+  }
 }
 
 void RegistryReader::remember(Registry&& written) {

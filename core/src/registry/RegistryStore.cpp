@@ -10,9 +10,9 @@
 #include "registry/RegistryFile.hpp"
 #include "registry/RegistryLock.hpp"
 #include "registry/RegistryRules.hpp"
+#include "registry/StorageDir.hpp"
 
 #include <chrono>
-#include <filesystem>
 
 namespace rivet::registry {
 namespace {
@@ -34,10 +34,10 @@ std::vector<std::string> logStale(const std::vector<StaleNode>& stale) {
 
 } // namespace
 
-RegistryStore::RegistryStore(const std::string& storageDir, Clock clock)
+RegistryStore::RegistryStore(const std::string& storageDir, Clock clock, int64_t maxBytes)
     : dir_(storageDir.empty() ? "/rivet-shared" : storageDir), path_(dir_ + "/mesh.json"),
       lockPath_(dir_ + "/mesh.json.lock"), clock_(clock ? std::move(clock) : Clock(systemNow)),
-      reader_(path_) {}
+      reader_(path_, maxBytes) {}
 
 int64_t RegistryStore::now() const {
   return clock_();
@@ -48,17 +48,27 @@ std::shared_ptr<const Registry> RegistryStore::snapshot() {
 }
 
 bool RegistryStore::update(const std::function<bool(Registry&)>& change) {
-  std::error_code ignored; // a folder that cannot be made is reported by the lock, naming it
-  std::filesystem::create_directories(dir_, ignored);
+  StorageDir::prepare(dir_);
   RegistryLock lock(lockPath_);
-  RegistryReader::ForUpdate current = reader_.readForUpdate();
-  bool write = change(current.registry) || current.healed;
-  if (write) {
-    current.registry.setUpdatedAt(now());
-    AtomicFile::replace(path_, RegistryFile::serialize(current.registry));
+  for (int attempt = 1; attempt <= kWriteAttempts; ++attempt) {
+    RegistryReader::ForUpdate current = reader_.readForUpdate();
+    bool write = change(current.registry) || current.healed;
+    if (write) {
+      current.registry.setUpdatedAt(now());
+      // Checked after the fsync, the slow part, so the window left to a writer without the lock
+      // is one read and a rename.
+      if (!AtomicFile::replace(path_, RegistryFile::serialize(current.registry),
+                               [&] { return reader_.unchangedSince(current); }))
+        continue; // another program wrote meanwhile: apply the change to its version
+    }
+    reader_.remember(std::move(current.registry));
+    return write;
   }
-  reader_.remember(std::move(current.registry));
-  return write;
+  throw RegistryError(RegistryError::Kind::Io,
+                      path_ + " changed again between each read and write (" +
+                          std::to_string(kWriteAttempts) +
+                          " attempts): not written, so that the other program's changes are "
+                          "kept; a program rewrites it without taking mesh.json.lock");
 }
 
 void RegistryStore::registerSelf(const NodeRecord& self) {

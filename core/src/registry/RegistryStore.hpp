@@ -19,8 +19,11 @@ namespace rivet::registry {
 class RegistryStore {
 public:
   using Clock = std::function<int64_t()>; // epoch milliseconds; the default reads the system clock
+  static constexpr int kWriteAttempts = 5;
 
-  explicit RegistryStore(const std::string& storageDir, Clock clock = {});
+  // Reads of mesh.json are bounded by `maxBytes` (mesh.registry_max_bytes).
+  explicit RegistryStore(const std::string& storageDir, Clock clock = {},
+                         int64_t maxBytes = 64 * 1024 * 1024);
   const std::string& path() const { return path_; } // <storageDir>/mesh.json
   int64_t now() const;
 
@@ -29,8 +32,11 @@ public:
 
   // One locked read-modify-write: lock <dir>/mesh.json.lock, re-read, `change`, and when it
   // returns true (or the file had to be healed) stamp updatedAt and replace the file
-  // atomically. Returns whether the file was written. Throws RegistryError (Legacy, Io,
-  // NoGoodCopy); the file is then untouched.
+  // atomically. Programs that take no lock (RivetOS rewrites in place) are not overwritten: if
+  // the file changed after the read, it is read again and `change` runs again on the new copy
+  // (so `change` must set, not accumulate, what it reports), up to kWriteAttempts times.
+  // Returns whether the file was written. Throws RegistryError (Legacy, Io, NoGoodCopy, or Io
+  // when the file kept changing); the file is then untouched.
   bool update(const std::function<bool(Registry&)>& change);
 
   // Start-up: own entry from `self` (hand-added fields kept), online, lastSeen = registeredAt

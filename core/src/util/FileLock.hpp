@@ -14,7 +14,8 @@ class FileLockError : public std::runtime_error {
 
 class FileLock {
 public:
-  // Blocks until held. FileLockError ("cannot open ..." / "cannot lock ...: <errno text>").
+  // Blocks until held. FileLockError ("cannot open ..." / "cannot lock ...: <errno text>"), also
+  // when `path` is a symbolic link (never followed) or not a regular file.
   FileLock(const std::string& path, int mode);
   ~FileLock(); // closing the descriptor releases the fcntl lock
   FileLock(const FileLock&) = delete;
