@@ -39,7 +39,8 @@ elseif(RIVET_SANITIZE STREQUAL "fuzzer")
   endif()
   # Everything is instrumented for coverage; only the fuzz targets link libFuzzer's main().
   list(APPEND RIVET_SANITIZER_FLAGS -fsanitize=fuzzer-no-link,address,undefined
-       -fno-sanitize-recover=undefined)
+       -fno-sanitize-recover=undefined
+       -fsanitize-ignorelist=${CMAKE_CURRENT_LIST_DIR}/ubsan-ignorelist.txt) # RapidJSON only
   add_compile_definitions(RIVET_ASAN=1 RIVET_FUZZING=1)
 else()
   message(FATAL_ERROR "RIVET_SANITIZE must be address, thread, fuzzer or empty, not '${RIVET_SANITIZE}'")
