@@ -1,6 +1,7 @@
 // A point in time an I/O operation must finish by, and the milliseconds left until it.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 
 namespace rivet::mtls {
@@ -9,7 +10,10 @@ using Clock = std::chrono::steady_clock;
 
 class Deadline {
 public:
-  static Deadline in(std::chrono::milliseconds ms) { return Deadline(Clock::now() + ms); }
+  // `ms` is capped at 30 days: a peer's huge timeoutMs must not overflow the clock into the past.
+  static Deadline in(std::chrono::milliseconds ms) {
+    return Deadline(Clock::now() + std::min(ms, std::chrono::milliseconds(30LL * 86400000)));
+  }
   explicit Deadline(Clock::time_point at) : at_(at) {}
   // Milliseconds left, at least 0, for poll().
   int remainingMs() const {

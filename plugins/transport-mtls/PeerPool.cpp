@@ -107,7 +107,11 @@ rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_res
     conn->tls =
         std::make_unique<TlsSocket>(conn->material->clientContext(), conn->socket.impl()->sockfd());
     conn->tls->expectPeerName(name);
-    IoStatus st = conn->tls->connect(deadline);
+    // Nothing was delivered before the handshake completes: a peer that accepts TCP and then
+    // stalls gets the connect timeout, not the task's whole deadline, so failover is prompt.
+    Deadline handshakeBy(
+        std::min(deadline.at(), std::chrono::steady_clock::now() + kConnectTimeout));
+    IoStatus st = conn->tls->connect(handshakeBy);
     if (st != IoStatus::Ok)
       return fail(resp, RIVET_NET_NOT_DELIVERED,
                   "TLS handshake with " + where + " (expecting " + name +

@@ -140,6 +140,23 @@ TEST(ChannelMessageParse, WrongTypesOfOptionalFieldsAreRefusedNamingTheField) {
                "model");
 }
 
+TEST(ChannelMessageParse, NumbersFromPeersAreBoundedInsteadOfOverflowing) {
+  const std::string timeoutError = "{\"error\":\"timeoutMs must be a positive number of "
+                                   "milliseconds, at most 86400000 (24 h)\"}";
+  for (const char* timeout : {"9e15", "1e300", "86400001", "-5", "\"99999999999999999999\""}) {
+    auto e = parsedError(std::string("{\"fromAgent\":\"a\",\"message\":\"m\",\"timeoutMs\":") +
+                         timeout + "}");
+    EXPECT_EQ(e.error, timeoutError) << timeout;
+  }
+  for (const char* depth : {"1e19", "1000001", "-1", "0.5e7"}) {
+    auto e = parsedError(std::string("{\"fromAgent\":\"a\",\"message\":\"m\",\"chainDepth\":") +
+                         depth + "}");
+    EXPECT_EQ(e.error, "{\"error\":\"chainDepth must be a number from 0 to 1000000\"}") << depth;
+  }
+  EXPECT_EQ(parsedOk(R"({"fromAgent":"a","message":"m","timeoutMs":86400000})").timeoutMs,
+            86400000);
+}
+
 // --- AgentChannel -------------------------------------------------------------------------------
 
 TEST_F(ChannelWithEcho, PingNamesTheNodeAndTheCaller) {

@@ -130,7 +130,9 @@ TEST(DelegationEngine, FailsOverWhileNotDeliveredThenReportsEveryNodeFailed) {
                           });
   auto out = engine.handleInbound({"a", "task", "opus", "", 0, 1000});
   EXPECT_EQ(out.status, RIVET_TASK_FAILED);
-  EXPECT_EQ(tried, (std::vector<std::string>{"node-b.mesh", "node-c.mesh"}));
+  // Each node at its registry host, then at <name>.mesh, before the next node.
+  EXPECT_EQ(tried,
+            (std::vector<std::string>{"node-b.mesh", "node-b.mesh", "node-c.mesh", "node-c.mesh"}));
   EXPECT_NE(out.text.find("failed on every node that hosts it"), std::string::npos) << out.text;
 }
 
@@ -194,4 +196,42 @@ TEST(DelegationEngine, TaskAnAgentDelegatesCountsItsHopOnce) {
   auto out = engine.delegate({"opus", "sub-task", "opus", "", 1, 1000});
   EXPECT_EQ(out.status, RIVET_TASK_COMPLETED);
   EXPECT_NE(sentBody.find(R"("chainDepth":1,)"), std::string::npos) << sentBody;
+}
+
+TEST(DelegationEngine, UnreachableHostIsTriedAgainAsNameDotMeshBeforeTheNextNode) {
+  rivet::plugin::AgentSet none;
+  FakeDirectory dir;
+  dir.online = {{"node-b", "ct201", 3000, 2}, {"node-c", "127.0.0.1", 3000, 1}};
+  std::vector<std::string> hosts;
+  DelegationEngine engine({"n", 3, 4, 5000}, none, &dir,
+                          [&](const rivet_peer_request& req, rivet_peer_response& resp) {
+                            hosts.emplace_back(req.host.data, req.host.len);
+                            if (hosts.back() == "ct201")
+                              return unreachable(req, resp);
+                            static const std::string ok = R"({"response":"done"})";
+                            resp.status = 200;
+                            resp.body.write(resp.body.ctx, ok.data(), ok.size());
+                            return RIVET_NET_OK;
+                          });
+  auto out = engine.handleInbound({"a", "task", "opus", "", 0, 1000});
+  EXPECT_EQ(out.status, RIVET_TASK_COMPLETED) << out.text;
+  EXPECT_EQ(hosts, (std::vector<std::string>{"ct201", "node-b.mesh"}));
+}
+
+TEST(DelegationEngine, AnswerFromAnotherAgentIsReportedAsThatAgentWithTheOneAskedFor) {
+  rivet::plugin::AgentSet none;
+  FakeDirectory dir;
+  dir.online = {{"node-b", "10.0.0.2", 3000, 2}};
+  DelegationEngine engine(
+      {"n", 3, 4, 5000}, none, &dir, [&](const rivet_peer_request&, rivet_peer_response& resp) {
+        // A RivetOS receiver runs its first agent and says so.
+        static const std::string ok = R"({"response":"from opus","agent":"opus","durationMs":5})";
+        resp.status = 200;
+        resp.body.write(resp.body.ctx, ok.data(), ok.size());
+        return RIVET_NET_OK;
+      });
+  auto out = engine.handleInbound({"grok", "review", "sonnet", "", 0, 1000});
+  EXPECT_EQ(out.status, RIVET_TASK_COMPLETED);
+  EXPECT_EQ(out.agent, "opus");
+  EXPECT_EQ(out.requestedAgent, "sonnet");
 }

@@ -45,8 +45,8 @@ bool parseRequest(std::string_view json, delegation::TaskRequest& task, std::str
   if (req->has("timeoutMs") && !req->isNull("timeoutMs")) {
     auto v = req->get("timeoutMs");
     double ms = v.isNumeric() ? v.convert<double>() : -1;
-    if (!(ms >= 1 && ms <= 9e15)) {
-      problem = "timeoutMs must be a positive number of milliseconds";
+    if (!(ms >= 1 && ms <= 86400000)) {
+      problem = "timeoutMs must be a positive number of milliseconds, at most 86400000 (24 h)";
       return false;
     }
     task.timeoutMs = static_cast<int64_t>(ms);
@@ -91,11 +91,14 @@ rivet_task_status AgentServices::delegateAs(const std::string& caller,
   delegation::Outcome out = engine_.delegate(task);
   if (out.httpStatus != 0) // busy or no agents: an agent sees a failed result
     out.status = RIVET_TASK_FAILED;
-  resultJson = "{\"status\":\"" +
-               std::string(delegation::DelegationEngine::statusName(out.status)) +
-               "\",\"response\":" + util::jsonString(out.text) +
-               ",\"agent\":" + util::jsonString(out.agent) +
-               ",\"durationMs\":" + std::to_string(out.durationMs) + "}";
+  resultJson =
+      "{\"status\":\"" + std::string(delegation::DelegationEngine::statusName(out.status)) +
+      "\",\"response\":" + util::jsonString(out.text) +
+      ",\"agent\":" + util::jsonString(out.agent) +
+      ",\"durationMs\":" + std::to_string(out.durationMs) +
+      (out.requestedAgent.empty() ? std::string()
+                                  : ",\"requestedAgent\":" + util::jsonString(out.requestedAgent)) +
+      "}";
   return out.status;
 }
 

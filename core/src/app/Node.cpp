@@ -81,6 +81,7 @@ Node::Node(config::Config config)
   pluginDir_ = config_.plugins.dir.empty() ? plugin::defaultPluginDir() : config_.plugins.dir;
   agentsDir_ = config_.plugins.agentsDir.empty() ? pluginDir_ : config_.plugins.agentsDir;
   nodeInfo_ = plugin::nodeInfoJson(config_);
+  catalog_.useStateDir(config_.mesh.stateDir); // private copies of plugins go there
 }
 
 Node::~Node() {

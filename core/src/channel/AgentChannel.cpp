@@ -19,14 +19,18 @@ ChannelResponse json(int status, std::string body) {
 }
 
 std::string messageReply(const std::string& text, const std::string& agent, int64_t ms,
-                         rivet_task_status status) {
+                         rivet_task_status status, const std::string& requestedAgent) {
   std::string body = "{\"response\":";
   appendJsonString(body, text);
   body += ",\"agent\":";
   appendJsonString(body, agent);
   body += ",\"durationMs\":" + std::to_string(ms) + ",\"status\":\"" +
-          delegation::DelegationEngine::statusName(status) + "\"}";
-  return body;
+          delegation::DelegationEngine::statusName(status) + "\"";
+  if (!requestedAgent.empty()) { // another agent answered than the one asked for
+    body += ",\"requestedAgent\":";
+    appendJsonString(body, requestedAgent);
+  }
+  return body + "}";
 }
 
 } // namespace
@@ -118,7 +122,8 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r) const {
   }
   if (out.status != RIVET_TASK_COMPLETED && out.status != RIVET_TASK_REJECTED)
     logger_->error("Delegation from {} (peer.cn={}) failed: {}", m.fromAgent, r.peerCn, out.text);
-  return json(200, messageReply(out.text, out.agent, out.durationMs, out.status));
+  return json(200,
+              messageReply(out.text, out.agent, out.durationMs, out.status, out.requestedAgent));
 }
 
 } // namespace rivet::channel

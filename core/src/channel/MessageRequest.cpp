@@ -24,18 +24,25 @@ bool truthy(const Poco::Dynamic::Var& v) {
   return true;
 }
 
-// A number, or a string holding an integer (RivetOS passes strings through); nullopt otherwise.
-std::optional<int64_t> integer(const Poco::Dynamic::Var& v) {
+// A number, or a string holding an integer (RivetOS passes strings through), within
+// [0, max]; nullopt otherwise (also for NaN, infinities and anything a cast could not hold).
+std::optional<int64_t> integer(const Poco::Dynamic::Var& v, int64_t max) {
   try {
-    if (v.isNumeric())
-      return static_cast<int64_t>(v.convert<double>());
-    if (v.isString()) {
+    double d = 0;
+    if (v.isNumeric()) {
+      d = v.convert<double>();
+    } else if (v.isString()) {
       const std::string s = v.extract<std::string>();
       size_t used = 0;
-      int64_t n = std::stoll(s, &used);
-      if (used == s.size())
-        return n;
+      d = static_cast<double>(std::stoll(s, &used));
+      if (used != s.size())
+        return std::nullopt;
+    } else {
+      return std::nullopt;
     }
+    if (!(d >= 0 && d <= static_cast<double>(max)))
+      return std::nullopt;
+    return static_cast<int64_t>(d);
   } catch (const std::exception&) {
   }
   return std::nullopt;
@@ -99,15 +106,16 @@ MessageParse parseMessageRequest(std::string_view body) {
     r.model = model.extract<std::string>();
   }
   if (obj->has("chainDepth") && !obj->isNull("chainDepth")) {
-    auto depth = integer(obj->get("chainDepth"));
-    if (!depth || *depth < 0)
-      return error(R"({"error":"chainDepth must be a non-negative number"})");
+    auto depth = integer(obj->get("chainDepth"), kMaxChainDepthValue);
+    if (!depth)
+      return error(R"({"error":"chainDepth must be a number from 0 to 1000000"})");
     r.chainDepth = *depth;
   }
   if (obj->has("timeoutMs") && !obj->isNull("timeoutMs")) {
-    auto timeout = integer(obj->get("timeoutMs"));
+    auto timeout = integer(obj->get("timeoutMs"), kMaxTimeoutMs);
     if (!timeout || *timeout <= 0)
-      return error(R"({"error":"timeoutMs must be a positive number of milliseconds"})");
+      return error("{\"error\":\"timeoutMs must be a positive number of milliseconds, at "
+                   "most 86400000 (24 h)\"}");
     r.timeoutMs = *timeout;
   }
   if (obj->has("path") && !obj->isNull("path")) {

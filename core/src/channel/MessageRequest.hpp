@@ -23,6 +23,9 @@ struct MessageRequest {
 // Bounds of the `path` extension: a longer chain than this is refused anyway.
 constexpr size_t kMaxPathHops = 64;
 constexpr size_t kMaxHopBytes = 256;
+// Bounds of the numbers: a day is longer than any task a mesh should hold a connection for.
+constexpr int64_t kMaxTimeoutMs = 86400000;
+constexpr int64_t kMaxChainDepthValue = 1000000;
 
 struct MessageParse {
   std::optional<MessageRequest> request;

@@ -187,7 +187,8 @@ Outcome DelegationEngine::route(const TaskRequest& request, bool inbound) {
     r.toAgent = target;
     out = runRemote(nodes, r);
   }
-  out.agent = target;
+  if (out.requestedAgent.empty())
+    out.agent = target;
   out.durationMs = msSince(started);
   return out;
 }
@@ -279,11 +280,25 @@ void DelegationEngine::callRemoteFor(const RemoteNode& node, const TaskRequest& 
   int64_t grace = settings_.remoteGraceMs;
   if (r.parent)
     grace = std::clamp<int64_t>(r.parent->remainingMs() - r.timeoutMs, 0, grace);
-  RemoteResult result = callRemote(caller_, node, r, grace);
+  RemoteResult result = callNode(node, r, grace);
   std::lock_guard<std::mutex> lock(attempt.mutex);
   attempt.result = std::move(result);
   attempt.finished = true;
   attempt.done.notify_all();
+}
+
+RemoteResult DelegationEngine::callNode(const RemoteNode& node, const TaskRequest& r,
+                                        int64_t graceMs) {
+  RemoteResult result = callRemote(caller_, node, node.host, r, graceMs);
+  const std::string byName = node.name + ".mesh";
+  if (result.reachedAgent || !result.mayFailOver || node.host == byName)
+    return result;
+  // RivetOS nodes write their HOSTNAME as host and are reached as <name>.mesh themselves.
+  logger_->info("{}; trying {}", result.text, byName);
+  RemoteResult second = callRemote(caller_, node, byName, r, graceMs);
+  if (!second.reachedAgent && second.mayFailOver)
+    second.text = result.text + "; " + second.text;
+  return second;
 }
 
 Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const TaskRequest& r) {
@@ -298,7 +313,7 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
                   node.port);
     RemoteResult result;
     if (!r.parent) {
-      result = callRemote(caller_, node, r, settings_.remoteGraceMs);
+      result = callNode(node, r, settings_.remoteGraceMs);
     } else { // on its own thread, so that a cancelled parent stops waiting at once
       auto attempt = std::make_shared<RemoteAttempt>();
       {
@@ -326,6 +341,13 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
       breaker_.recordSuccess(node.name);
       out.status = result.status;
       out.text = std::move(result.text);
+      if (!result.answeredBy.empty() && result.answeredBy != r.toAgent) {
+        logger_->warn("{} on {} answered instead of {}: that node runs its first agent whatever "
+                      "toAgent says (a RivetOS node)",
+                      result.answeredBy, node.name, r.toAgent);
+        out.requestedAgent = r.toAgent;
+        out.agent = result.answeredBy;
+      }
       return out;
     }
     if (!result.mayFailOver) { // delivered: an LLM task is never sent twice

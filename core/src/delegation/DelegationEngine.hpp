@@ -53,7 +53,12 @@ struct Outcome {
   // (404 unknown agent, 503 busy / offline hosts / no agents). 0: a normal result.
   int httpStatus = 0;
   int retryAfterSeconds = 0;
+  // Set when a remote node answered with another agent than the one asked for (a RivetOS node
+  // runs its first agent whatever toAgent says): `agent` is then the one that answered.
+  std::string requestedAgent;
 };
+
+struct RemoteResult; // RemoteCall.hpp
 
 using PeerCaller = std::function<rivet_net_result(const rivet_peer_request&, rivet_peer_response&)>;
 
@@ -98,6 +103,8 @@ private:
   // One remote call that stops waiting when the delegating task is cancelled.
   struct RemoteAttempt;
   void callRemoteFor(const RemoteNode& node, const TaskRequest& r, RemoteAttempt& attempt);
+  // One node: its registry host, then <name>.mesh while nothing was delivered.
+  RemoteResult callNode(const RemoteNode& node, const TaskRequest& r, int64_t graceMs);
   std::string delegableAgents() const;
   std::shared_ptr<plugin::TaskContext> contextFor(const plugin::AgentInstance& agent,
                                                   const TaskRequest& r) const;

@@ -54,13 +54,13 @@ std::string requestBody(const TaskRequest& r) {
 
 } // namespace
 
-RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node, const TaskRequest& r,
-                        int64_t graceMs) {
+RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node,
+                        const std::string& address, const TaskRequest& r, int64_t graceMs) {
   const std::string where = "Remote delegation to " + r.toAgent + " on " + node.name;
   std::string body = requestBody(r), answer, error;
   std::string verify = node.name + ".mesh";
   rivet_peer_request req{sizeof(rivet_peer_request),
-                         str(node.host),
+                         str(address),
                          static_cast<uint32_t>(node.port),
                          str(verify),
                          {"POST", 4},
@@ -77,7 +77,7 @@ RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node, const 
     break;
   case RIVET_NET_NOT_DELIVERED:
     out.mayFailOver = true;
-    out.text = where + " failed: " + error;
+    out.text = where + " (" + address + ") failed: " + error;
     return out;
   case RIVET_NET_TIMEOUT:
     out.status = RIVET_TASK_TIMEOUT;
@@ -105,6 +105,8 @@ RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node, const 
       out.text = obj->getValue<std::string>("response");
     if (obj->has("status") && obj->get("status").isString())
       out.status = parseStatus(obj->getValue<std::string>("status"));
+    if (obj->has("agent") && obj->get("agent").isString())
+      out.answeredBy = obj->getValue<std::string>("agent");
   } catch (const std::exception&) {
     // A 2xx whose body is not our JSON: completed without text, as RivetOS senders treat it.
   }

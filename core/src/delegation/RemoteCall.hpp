@@ -11,10 +11,13 @@ struct RemoteResult {
   bool mayFailOver = false;  // the task certainly did not run there
   rivet_task_status status = RIVET_TASK_FAILED;
   std::string text;
+  std::string answeredBy; // the `agent` the peer's answer names (RivetOS: its first agent)
 };
 
 // `r.chainDepth` is sent as it is: the caller has already counted the hop.
-RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node, const TaskRequest& r,
-                        int64_t graceMs);
+// `address` is where to connect (the registry's host, or <name>.mesh); the certificate must be
+// valid for <node.name>.mesh either way.
+RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node,
+                        const std::string& address, const TaskRequest& r, int64_t graceMs);
 
 } // namespace rivet::delegation
