@@ -66,7 +66,7 @@ int listCommand(const std::string& command, const std::string& configPath,
   }
   const auto& mesh = loaded.config.mesh;
   try {
-    registry::RegistryStore store(mesh.storageDir);
+    registry::RegistryStore store(mesh.storageDir, {}, mesh.registryMaxBytes);
     auto snapshot = store.snapshot();
     auto nodes = snapshot->nodes();
     int64_t now = store.now();

@@ -75,7 +75,7 @@ int nodeCommand(const std::string& command, const std::string& configPath,
     auto colon = address.rfind(':');
     if (colon == std::string::npos) { // a bare node name: its address comes from the registry
       try {
-        registry::RegistryStore store(mesh.storageDir);
+        registry::RegistryStore store(mesh.storageDir, {}, mesh.registryMaxBytes);
         auto node = store.snapshot()->find(address);
         if (!node) {
           std::cerr << "rivetctl: node '" << address << "' is not in " << store.path()
