@@ -1,6 +1,7 @@
 // Option handling, the start/stop sequence and the signal loop of rivetd.
 #include "app/RivetDaemon.hpp"
 
+#include "app/ConfigCheck.hpp"
 #include "app/Daemonizer.hpp"
 #include "app/Node.hpp"
 #include "config/ConfigLoader.hpp"
@@ -81,6 +82,18 @@ int RivetDaemon::fail(int code, const std::string& message) {
   return code;
 }
 
+int RivetDaemon::checkConfig(const config::LoadResult& loaded) {
+  // Everything start-up would refuse, not only the first: a unit file's ExecStartPre shows it all.
+  std::vector<std::string> errors = ConfigCheck(loaded.config, loaded.positions).run();
+  for (const auto& e : errors)
+    fail(EXIT_CONFIG, "configuration error: " + e);
+  if (!errors.empty())
+    return EXIT_CONFIG;
+  std::cout << config::describeEffective(loaded.config);
+  std::cout << "configuration OK: " << configPath_ << std::endl;
+  return EXIT_OK;
+}
+
 int RivetDaemon::main(const std::vector<std::string>& args) {
   if (done_)
     return EXIT_OK;
@@ -106,11 +119,8 @@ int RivetDaemon::main(const std::vector<std::string>& args) {
   auto logger = log::get("rivetd");
   for (const auto& w : loaded.warnings)
     logger->warn("{}", w);
-  if (checkOnly_) {
-    std::cout << config::describeEffective(loaded.config);
-    std::cout << "configuration OK: " << configPath_ << std::endl;
-    return EXIT_OK;
-  }
+  if (checkOnly_)
+    return checkConfig(loaded);
 
   Daemonizer daemonizer;
   try {

@@ -6,6 +6,10 @@
 
 #include <string>
 
+namespace rivet::config {
+struct LoadResult;
+}
+
 namespace rivet::app {
 
 class Node;
@@ -22,6 +26,8 @@ protected:
 
 private:
   int fail(int code, const std::string& message);
+  // --check-config: the loaded file, then every check start-up makes; 0 or EXIT_CONFIG.
+  int checkConfig(const config::LoadResult& loaded);
   int waitForSignals(Node& node);
 
   std::string configPath_;

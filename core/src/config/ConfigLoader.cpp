@@ -6,13 +6,13 @@
 #include "config/ConfigValidation.hpp"
 #include "config/FieldReader.hpp"
 #include "config/MeshSection.hpp"
+#include "config/YamlLimits.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace rivet::config {
 namespace fs = std::filesystem;
@@ -77,7 +77,9 @@ YAML::Node parseYaml(const std::string& yaml, const FieldReader& r) {
 LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath,
                           const EnvLookup& env) {
   FieldReader r(sourcePath.empty() ? "(config)" : sourcePath, env);
+  checkDocumentSize(yaml.size(), r.sourcePath());
   YAML::Node root = parseYaml(yaml, r);
+  checkNodeCount(root, r.sourcePath());
   if (!root.IsNull() && !root.IsMap()) {
     r.fail(root.Mark(), "",
            "the top level must be a map of sections (mesh:, plugins:, agents:, "
@@ -110,6 +112,7 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
   c.log = readLog(log, r);
   validateConfig(c, r);
   result.warnings = r.takeWarnings();
+  result.positions = r.positions();
   return result;
 }
 
@@ -124,11 +127,14 @@ LoadResult loadConfigFile(const std::string& path) {
     std::string reason = errno != 0 ? std::strerror(errno) : "cannot open it";
     throw ConfigError(path + ": cannot read the configuration file: " + reason + ". " + hint + ".");
   }
-  std::stringstream text;
-  text << in.rdbuf();
+  // One byte past the cap is enough to refuse the file, however large it is (or a link to
+  // /dev/zero).
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad())
     throw ConfigError(path + ": cannot read the configuration file: read error. " + hint + ".");
-  return loadConfigText(text.str(), path, processEnv());
+  text.resize(static_cast<size_t>(in.gcount()));
+  return loadConfigText(text, path, processEnv());
 }
 
 std::string defaultConfigPath() {

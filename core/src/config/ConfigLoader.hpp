@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/Config.hpp"
+#include "config/ConfigPositions.hpp"
 #include "config/EnvSubstitution.hpp" // EnvLookup
 
 #include <stdexcept>
@@ -22,6 +23,7 @@ public:
 struct LoadResult {
   Config config;
   std::vector<std::string> warnings; // one line each, e.g. unknown keys, mesh.secret
+  ConfigPositions positions;         // where each key is written
 };
 
 // Reads `path` with the process environment for ${VAR}.

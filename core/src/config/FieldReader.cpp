@@ -72,12 +72,7 @@ void FieldReader::fail(const std::optional<YAML::Mark>& mark, const std::string&
   std::string where = sourcePath_;
   if (mark && validMark(*mark))
     where += ":" + std::to_string(mark->line + 1) + ":" + std::to_string(mark->column + 1);
-  std::string text = where + ": " + (path.empty() ? "" : path + ": ") + problem;
-  if (!hint.empty())
-    text += (text.back() == '.' ? " " : ". ") + hint;
-  if (text.back() != '.')
-    text += '.';
-  throw ConfigError(text);
+  throw ConfigError(ConfigPositions::formatLine(where, path, problem, hint));
 }
 
 void FieldReader::failAt(const std::string& path, const std::string& problem,
@@ -151,6 +146,17 @@ void FieldReader::forEachEntry(const YAML::Node& node, const std::string& path,
     }
     fn(key, value);
   }
+}
+
+ConfigPositions FieldReader::positions() const {
+  std::map<std::string, ConfigPositions::Position> keys;
+  for (const auto& [path, mark] : keyMarks_)
+    if (validMark(mark))
+      keys[path] = {mark.line + 1, mark.column + 1};
+  for (const auto& [path, mark] : marks_) // list items have no key: where the item is
+    if (validMark(mark) && keys.count(path) == 0)
+      keys[path] = {mark.line + 1, mark.column + 1};
+  return ConfigPositions(sourcePath_, std::move(keys));
 }
 
 std::optional<YAML::Mark> FieldReader::markOf(const std::string& path) const {

@@ -2,6 +2,7 @@
 // formats errors ("file:line:col: key.path: problem. what to do"), warnings and type checks.
 #pragma once
 
+#include "config/ConfigPositions.hpp"
 #include "config/EnvSubstitution.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -43,6 +44,8 @@ public:
   std::optional<YAML::Mark> markOf(const std::string& path) const;
   std::optional<YAML::Mark> keyMarkOf(const std::string& path) const;
   bool has(const std::string& path) const { return marks_.count(path) > 0; }
+  // Where every key read so far is written, for checks made after loading.
+  ConfigPositions positions() const;
   void recordMark(const std::string& path, const YAML::Mark& mark) { marks_[path] = mark; }
 
   // Typed scalars. A null value (`key:` or `key: ~`) leaves `out` at its default.
