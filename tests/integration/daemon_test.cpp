@@ -3,6 +3,8 @@
 
 #include <csignal>
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <thread>
 
 using namespace rivet::test;
@@ -129,6 +131,24 @@ TEST(Daemon, DaemonModeWritesPidFileAndDetaches) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_NE(kill(pid, 0), 0) << "daemon still running";
   EXPECT_TRUE(contains(readFile(dir.file("rivetd.log")), "rivetd stopped"));
+}
+
+TEST(Daemon, SecondInstanceIsRefusedAndLeavesThePidFileOfTheFirst) {
+  TempDir dir;
+  auto cfg = devConfig(dir, "log:\n  file: " + dir.file("rivetd.log") + "\n");
+  auto r = run({binPath("rivetd"), "--config", cfg, "--daemon", "--pidfile", dir.file("pid")});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  int pid = std::stoi(readFile(dir.file("pid")));
+  auto second = run({binPath("rivetd"), "--config", cfg, "--daemon", "--pidfile", dir.file("pid")});
+  EXPECT_EQ(second.exitCode, 78) << second.err;
+  EXPECT_TRUE(contains(second.err, "another rivetd (pid " + std::to_string(pid) + ")"))
+      << second.err;
+  EXPECT_EQ(std::stoi(readFile(dir.file("pid"))), pid) << "the running daemon's pid file stays";
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 500 && kill(pid, 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_NE(kill(pid, 0), 0) << "daemon still running";
+  EXPECT_FALSE(std::filesystem::exists(dir.file("pid"))) << "removed when the daemon is done";
 }
 
 TEST(Daemon, DaemonModeReportsStartupFailureInForeground) {

@@ -3,6 +3,8 @@
 // create() is the check (the transport's loads the TLS material and checks the identity).
 #include "app/ConfigCheck.hpp"
 
+#include "app/PluginPlan.hpp"
+
 #include "plugin/NodeInfo.hpp"
 #include "plugin/PluginInstance.hpp"
 #include "plugin/PluginPaths.hpp"
@@ -15,9 +17,6 @@
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
-
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
 
 namespace rivet::app {
 namespace fs = std::filesystem;
@@ -32,29 +31,6 @@ std::string joined(const std::vector<std::string>& items) {
 }
 
 // The settings Node::startDiscovery gives the discovery plugin.
-std::string discoverySettingsJson(const config::Mesh& mesh) {
-  Poco::JSON::Object settings(Poco::JSON_PRESERVE_KEY_ORDER);
-  settings.set("mode", mesh.discovery.mode);
-  settings.set("node_name", mesh.nodeName);
-  settings.set("port", mesh.agentChannelPort);
-  settings.set("heartbeat_interval_ms", mesh.heartbeatIntervalMs);
-  settings.set("seed_host", mesh.discovery.seedHost);
-  settings.set("seed_port", mesh.discovery.seedPort);
-  settings.set("mdns_service", mesh.discovery.mdnsService);
-  Poco::JSON::Array peers;
-  for (const auto& p : mesh.peers) {
-    Poco::JSON::Object peer(Poco::JSON_PRESERVE_KEY_ORDER);
-    peer.set("name", p.name);
-    peer.set("host", p.host);
-    peer.set("port", p.port);
-    peers.add(peer);
-  }
-  settings.set("peers", peers);
-  std::ostringstream out;
-  settings.stringify(out);
-  return out.str();
-}
-
 // The first key of mesh a plugin's message names ("mesh.tls.key_path /x does not belong ..."),
 // or "" when it names none.
 std::string meshKeyIn(const std::string& message) {
@@ -102,44 +78,8 @@ std::vector<std::string> ConfigCheck::run() {
   return errors_;
 }
 
-std::vector<std::string> ConfigCheck::requiredPlugins() const {
-  std::vector<std::string> names;
-  for (const auto& a : config_.agents)
-    names.push_back(a.plugin);
-  if (config_.mesh.enabled) {
-    names.push_back("transport-" + config_.mesh.transport);
-    if (!config_.mesh.discovery.mode.empty())
-      names.push_back("discovery-" + config_.mesh.discovery.mode);
-  }
-  return names;
-}
-
-// As Node::loadNamedPlugins: <name>.so in the agents folder, then the plugin folder; false
-// (scan everything) when one of them is not found that way.
-bool ConfigCheck::loadNamedPlugins() {
-  for (const auto& name : requiredPlugins()) {
-    for (const std::string& dir : {agentsDir_, pluginDir_}) {
-      std::string path = dir + "/" + name + ".so";
-      if (catalog_.find(name) || catalog_.hasPath(path) || !fs::exists(path))
-        continue;
-      try {
-        catalog_.add(path, dir == agentsDir_ && agentsDir_ != pluginDir_);
-      } catch (const plugin::LoadError&) {
-        return false; // the scan records it
-      }
-    }
-    if (!catalog_.find(name))
-      return false;
-  }
-  return true;
-}
-
 void ConfigCheck::loadPlugins() {
-  if (config_.agentsSectionPresent && loadNamedPlugins())
-    return;
-  catalog_.scan(pluginDir_, false);
-  if (agentsDir_ != pluginDir_)
-    catalog_.scan(agentsDir_, true);
+  loadConfiguredPlugins(catalog_, config_, pluginDir_, agentsDir_);
 }
 
 std::shared_ptr<const plugin::LoadedPlugin> ConfigCheck::required(const std::string& name,

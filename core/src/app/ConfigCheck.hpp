@@ -25,8 +25,6 @@ public:
 
 private:
   void loadPlugins();
-  bool loadNamedPlugins();
-  std::vector<std::string> requiredPlugins() const;
   bool tlsFilesReadable();
   void checkStorageDir();
   void checkAgents();

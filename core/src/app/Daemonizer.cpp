@@ -2,6 +2,7 @@
 #include "app/Daemonizer.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -70,6 +71,15 @@ void writePidFile(const std::string& path) {
   if (!f || !(f << getpid() << "\n"))
     throw std::runtime_error("cannot write pid file " + path +
                              ": check the folder exists and is writable");
+}
+
+void removePidFile(const std::string& path) {
+  if (path.empty())
+    return;
+  std::ifstream f(path);
+  long pid = 0;
+  if (f >> pid && pid == static_cast<long>(getpid())) // never another instance's file
+    std::remove(path.c_str());
 }
 
 } // namespace rivet::app

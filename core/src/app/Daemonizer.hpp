@@ -19,5 +19,8 @@ private:
 
 // Writes the pid to `path` (no-op for an empty path); throws std::runtime_error naming the file.
 void writePidFile(const std::string& path);
+// Removes `path` if it holds this process's pid (a second instance's refusal never deletes the
+// pid file of the one that runs).
+void removePidFile(const std::string& path);
 
 } // namespace rivet::app

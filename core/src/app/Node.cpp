@@ -1,6 +1,8 @@
 // Node start-up and shutdown, and the host services offered to plugins.
 #include "app/Node.hpp"
 
+#include "app/PluginPlan.hpp"
+
 #include "log/Log.hpp"
 #include "plugin/AgentFactory.hpp"
 #include "plugin/NodeInfo.hpp"
@@ -14,17 +16,8 @@
 #include <sstream>
 #include <thread>
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 namespace rivet::app {
 namespace {
-
-std::string toJson(const Poco::JSON::Object& obj) {
-  std::ostringstream out;
-  obj.stringify(out);
-  return out.str();
-}
 
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
@@ -89,48 +82,11 @@ Node::~Node() {
   gate()->close(); // a plugin thread still running gets an error from the host API from now on
 }
 
-// With an `agents:` section the configuration names every plugin it needs: those are loaded by
-// their conventional file names (<name>.so) and nothing else, which keeps start-up quick and
-// memory small. Anything not found that way falls back to scanning the folders, since plugins
-// are identified by their descriptor's name, not their file name.
-bool Node::loadNamedPlugins() {
-  std::vector<std::string> names;
-  for (const auto& a : config_.agents)
-    names.push_back(a.plugin);
-  if (config_.mesh.enabled) {
-    names.push_back("transport-" + config_.mesh.transport);
-    if (!config_.mesh.discovery.mode.empty())
-      names.push_back("discovery-" + config_.mesh.discovery.mode);
-  }
-  for (const auto& name : names) {
-    if (catalog_.find(name))
-      continue;
-    for (const std::string& dir : {agentsDir_, pluginDir_}) {
-      std::string path = dir + "/" + name + ".so";
-      if (catalog_.find(name) || catalog_.hasPath(path) || !std::filesystem::exists(path))
-        continue;
-      try {
-        catalog_.add(path, dir == agentsDir_ && agentsDir_ != pluginDir_);
-      } catch (const plugin::LoadError&) {
-        return false; // the scan reports it
-      }
-    }
-    if (!catalog_.find(name))
-      return false;
-  }
-  return true;
-}
-
 void Node::loadPlugins() {
   auto logger = log::get("Plugins");
-  logger->info("Loading plugins from {}", pluginDir_);
-  if (!config_.agentsSectionPresent || !loadNamedPlugins()) {
-    catalog_.scan(pluginDir_, false);
-    if (agentsDir_ != pluginDir_) {
-      logger->info("Loading agent plugins from {}", agentsDir_);
-      catalog_.scan(agentsDir_, true);
-    }
-  }
+  logger->info("Loading plugins from {}{}", pluginDir_,
+               agentsDir_ == pluginDir_ ? "" : " and " + agentsDir_);
+  loadConfiguredPlugins(catalog_, config_, pluginDir_, agentsDir_);
   for (auto kind : {RIVET_KIND_TRANSPORT, RIVET_KIND_DISCOVERY, RIVET_KIND_AGENT})
     for (const auto& p : catalog_.ofKind(kind))
       logger->debug("Found {} plugin {} {} (ABI {}) at {}", plugin::kindName(kind), p->name(),
@@ -315,25 +271,8 @@ void Node::startDiscovery() {
         return request(req, resp);
       });
   verifier_->start();
-  Poco::JSON::Object settings(Poco::JSON_PRESERVE_KEY_ORDER);
-  settings.set("mode", mesh.discovery.mode);
-  settings.set("node_name", mesh.nodeName);
-  settings.set("port", mesh.agentChannelPort);
-  settings.set("heartbeat_interval_ms", mesh.heartbeatIntervalMs);
-  settings.set("seed_host", mesh.discovery.seedHost);
-  settings.set("seed_port", mesh.discovery.seedPort);
-  settings.set("mdns_service", mesh.discovery.mdnsService);
-  Poco::JSON::Array peers;
-  for (const auto& p : mesh.peers) {
-    Poco::JSON::Object peer(Poco::JSON_PRESERVE_KEY_ORDER);
-    peer.set("name", p.name);
-    peer.set("host", p.host);
-    peer.set("port", p.port);
-    peers.add(peer);
-  }
-  settings.set("peers", peers);
   discovery_ = startRequired("discovery-" + mesh.discovery.mode, RIVET_KIND_DISCOVERY,
-                             "mesh.discovery.mode", "Discovery", toJson(settings));
+                             "mesh.discovery.mode", "Discovery", discoverySettingsJson(mesh));
   announceSelf();
 }
 

@@ -53,7 +53,6 @@ public:
 
 private:
   void loadPlugins();
-  bool loadNamedPlugins();
   // A plugin file dropped into plugins.agents_dir while running.
   void hotDrop(const std::string& path);
   std::unique_ptr<plugin::PluginInstance> startRequired(const std::string& name, rivet_kind kind,

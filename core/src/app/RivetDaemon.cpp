@@ -147,10 +147,9 @@ int RivetDaemon::main(const std::vector<std::string>& args) {
   } catch (const std::exception& e) {
     return fail(EXIT_SOFTWARE, std::string("internal error: ") + e.what());
   }
-  if (!pidFile_.empty())
-    std::filesystem::remove(pidFile_);
   logger->info("rivetd stopped");
   log::flush();
+  removePidFile(pidFile_); // last: whoever waits for it to vanish sees a daemon that is done
   return EXIT_OK;
 }
 

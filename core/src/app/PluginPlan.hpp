@@ -1,0 +1,26 @@
+// Which plugins a configuration needs and how start-up finds them, and the settings the
+// discovery plugin is given: one definition for the node and for --check-config.
+#pragma once
+
+#include "config/Config.hpp"
+#include "plugin/PluginCatalog.hpp"
+
+#include <string>
+#include <vector>
+
+namespace rivet::app {
+
+// Each agent's plugin, then transport-<name> and discovery-<mode> when the mesh is enabled.
+std::vector<std::string> requiredPluginNames(const config::Config& config);
+
+// With an `agents:` section the configuration names every plugin it needs: those are loaded by
+// their conventional file names (<name>.so, agents folder first) and nothing else, which keeps
+// start-up quick. When one is not found that way (plugins are known by their descriptor's
+// name, not their file name), or without an `agents:` section, both folders are scanned.
+void loadConfiguredPlugins(plugin::PluginCatalog& catalog, const config::Config& config,
+                           const std::string& pluginDir, const std::string& agentsDir);
+
+// The discovery plugin's settings JSON (mode, node, port, interval, seed, mDNS, peers).
+std::string discoverySettingsJson(const config::Mesh& mesh);
+
+} // namespace rivet::app
