@@ -13,8 +13,9 @@ namespace {
 
 std::string devConfig(const TempDir& dir, const std::string& extra = "") {
   std::string path = dir.file("rivet.yaml");
+  // Its own state folder: the single-instance lock of each test's node is its own.
   writeFile(path, "mesh:\n  node_name: testnode\n  storage_dir: " + dir.path() +
-                      "\nplugins:\n  dir: " + pluginDir() +
+                      "\n  state_dir: " + dir.file("state") + "\nplugins:\n  dir: " + pluginDir() +
                       "\nagents:\n  echo:\n    plugin: echo\n" + extra);
   return path;
 }
