@@ -14,7 +14,7 @@ namespace {
 std::string devConfig(const TempDir& dir, const std::string& extra = "") {
   std::string path = dir.file("rivet.yaml");
   // Its own state folder: the single-instance lock of each test's node is its own.
-  writeFile(path, "mesh:\n  node_name: testnode\n  storage_dir: " + dir.path() +
+  writeFile(path, "mesh:\n  node_name: testnode\n  storage_dir: " + dir.file("storage") +
                       "\n  state_dir: " + dir.file("state") + "\nplugins:\n  dir: " + pluginDir() +
                       "\nagents:\n  echo:\n    plugin: echo\n" + extra);
   return path;

@@ -47,7 +47,7 @@ std::string agentsFolder(const TempDir& dir, const std::vector<std::string>& fix
 std::string writeConfig(const TempDir& dir, const std::string& agentsDir,
                         const std::string& agentsSection = "") {
   std::string path = dir.file("rivet.yaml");
-  writeFile(path, "mesh:\n  node_name: t\n  storage_dir: " + dir.path() +
+  writeFile(path, "mesh:\n  node_name: t\n  storage_dir: " + dir.file("storage") +
                       "\n  state_dir: " + dir.file("state") + "\nplugins:\n  dir: " + pluginDir() +
                       "\n  agents_dir: " + agentsDir + "\n" + agentsSection);
   return path;
