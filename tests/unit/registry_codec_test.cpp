@@ -107,10 +107,12 @@ TEST(RegistryCodec, EmptyTornAndForeignFilesAreInvalidNamingTheFile) {
 }
 
 TEST(RegistryCodec, NumbersAreWrittenAsJavaScriptWritesThem) {
-  // Expected output taken from node: JSON.stringify of the same values.
-  EXPECT_EQ(compact(R"({"a":1.5,"b":1e21,"c":1e-7,"d":123456789012345680000,"e":-0.0000015,)"
+  // Expected output taken from node: JSON.stringify of the same values. ("d" is 2^64: the reader
+  // parses without RapidJSON's full-precision path, whose 1.1.0 code reads out of bounds on
+  // crafted numbers, so a decimal that is not exactly a double may differ in its last digit.)
+  EXPECT_EQ(compact(R"({"a":1.5,"b":1e21,"c":1e-7,"d":18446744073709551616,"e":-0.0000015,)"
                     R"("f":3.0,"g":0.1,"h":1e300,"i":-0,"j":5e-324,"l":0.000001,"m":1E2})"),
-            R"({"a":1.5,"b":1e+21,"c":1e-7,"d":123456789012345680000,"e":-0.0000015,)"
+            R"({"a":1.5,"b":1e+21,"c":1e-7,"d":18446744073709552000,"e":-0.0000015,)"
             R"("f":3,"g":0.1,"h":1e+300,"i":0,"j":5e-324,"l":0.000001,"m":100})");
   EXPECT_EQ(compact("[1795735875453,-42,9007199254740993]"),
             "[1795735875453,-42,9007199254740993]"); // integers are kept exactly

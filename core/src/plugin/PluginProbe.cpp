@@ -153,6 +153,10 @@ std::string probeInChild(std::vector<std::string>& args) {
   if (::pipe2(fds, O_CLOEXEC) == 0) {
     pid_t pid = ::fork();
     if (pid == 0) {
+      // A crash of the file under test is this child's death by its signal, also in a sanitizer
+      // build, whose handlers would turn it into an ordinary exit.
+      for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT})
+        std::signal(sig, SIG_DFL);
       ::dup2(fds[1], kReportFd); // replaces the server's socket in this child
       std::vector<char*> argv = {nullptr, nullptr};
       for (auto& a : args)

@@ -473,7 +473,7 @@ inline void dumpTo(std::string& out, const Value& v) {
     double d = v.asNumber();
     if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308) {
       out += "null"; // NaN and infinities have no JSON form
-    } else if (d == static_cast<double>(static_cast<int64_t>(d)) && d > -9e15 && d < 9e15) {
+    } else if (d > -9e15 && d < 9e15 && d == static_cast<double>(static_cast<int64_t>(d))) {
       out += std::to_string(static_cast<int64_t>(d));
     } else {
       char buf[32];

@@ -45,6 +45,7 @@ public:
     api_.abi_minor = RIVET_ABI_MINOR;
     api_.host = this;
     api_.log = [](void* h, rivet_log_level level, rivet_str component, rivet_str message) {
+      std::lock_guard<std::mutex> lock(self(h).mutex_); // plugins log from any thread
       self(h).logs.push_back({level, text(component), text(message)});
     };
     api_.config = [](void* h, rivet_writer* out) { write(out, self(h).configJson); };
