@@ -181,7 +181,8 @@ public:
               "mesh:\n  enabled: true\n  node_name: " + name_ +
                   "\n  advertise_host: " + addressOf(index_) +
                   "\n  listen_host: 0.0.0.0\n  agent_channel_port: " + std::to_string(kPort) +
-                  "\n  storage_dir: " + dir_.file("registry") + "\n" + kHeartbeat +
+                  "\n  storage_dir: " + dir_.file("registry") +
+                  "\n  state_dir: " + dir_.file("state") + "\n" + kHeartbeat +
                   "  discovery:\n    mode: mdns\n  tls:\n    ca_path: " + pki.chainPath() +
                   "\n    cert_path: " + issued + ".crt\n    key_path: " + issued +
                   ".key\nplugins:\n  dir: " + pluginDir() + "\nagents:\n  " + agent() +
