@@ -316,4 +316,23 @@ void appendResponse(std::string& out, int status, std::string_view extraHeaders,
     out.append(body);
 }
 
+void appendStreamHead(std::string& out, int status, std::string_view extraHeaders, bool keepAlive) {
+  char code[8];
+  auto codeEnd = std::to_chars(code, code + sizeof code, status).ptr;
+  out.append("HTTP/1.1 ").append(code, codeEnd).append(" ").append(reasonPhrase(status));
+  out.append("\r\nTransfer-Encoding: chunked");
+  out.append(keepAlive ? "\r\nConnection: keep-alive" : "\r\nConnection: close");
+  out.append("\r\nDate: ").append(httpDate()).append("\r\n");
+  out.append(extraHeaders);
+  out.append("\r\n");
+}
+
+void appendChunk(std::string& out, std::string_view data) {
+  if (data.empty())
+    return; // an empty chunk would end the body
+  char size[20];
+  auto end = std::to_chars(size, size + sizeof size, data.size(), 16).ptr;
+  out.append(size, end).append("\r\n").append(data).append("\r\n");
+}
+
 } // namespace rivet::mtls

@@ -59,5 +59,9 @@ const char* reasonPhrase(int status);
 // the body out but still announces its length.
 void appendResponse(std::string& out, int status, std::string_view extraHeaders,
                     std::string_view body, bool keepAlive, bool headOnly = false);
+// The head of a streamed response (chunked transfer coding; the host's headers say the type),
+// and one chunk of its body; "0\r\n\r\n" ends it.
+void appendStreamHead(std::string& out, int status, std::string_view extraHeaders, bool keepAlive);
+void appendChunk(std::string& out, std::string_view data);
 
 } // namespace rivet::mtls

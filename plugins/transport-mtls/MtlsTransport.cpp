@@ -36,6 +36,11 @@ public:
     settings_.nodeName = info->optValue<std::string>("node_name", "");
     settings_.listenHost = info->optValue<std::string>("listen_host", "0.0.0.0");
     settings_.port = info->optValue<int>("port", 3000);
+    try {
+      settings_.readChannelKeys(host.configJson());
+    } catch (const std::exception& e) {
+      throw sdk::PluginError(std::string("transport-mtls: ") + e.what());
+    }
     auto tls = info->getObject("tls");
     if (!tls)
       throw sdk::PluginError("transport-mtls: node info has no tls section");
@@ -53,6 +58,7 @@ public:
 
   ~MtlsTransport() override {
     stop();
+    server_.reset();
     pool_.clear();
     materials_.replace(nullptr);
     Poco::Net::uninitializeSSL();
@@ -82,9 +88,10 @@ public:
     if (watcher_)
       watcher_->stop();
     watcher_.reset();
+    // The server object lives on until destroy: the host may still answer requests that
+    // were in progress (abi.h rivet_async_responder); their answers are dropped.
     if (server_)
       server_->stop();
-    server_.reset();
   }
 
   rivet_net_result request(const rivet_peer_request& request,

@@ -1,146 +1,409 @@
-// The per-connection loop of the agent channel.
+// The state machine of one agent channel connection (docs/transport.md "Connection states").
 #include "ServerConnection.hpp"
 
 #include "HttpWire.hpp"
-#include "PeerIdentity.hpp"
-#include "TlsSocket.hpp"
+#include "ReplySlot.hpp"
+
+#include <boost/asio/error.hpp>
 
 namespace rivet::mtls {
 namespace {
 
-struct Reply {
-  int status = 500;
-  std::string headers;
-  std::string body;
-};
+constexpr auto kRefusalWrite = std::chrono::seconds(5);
+// After a refusal, the client's unread bytes are read and dropped this long before the close,
+// so that it reads the answer instead of a reset (nginx's lingering close).
+constexpr auto kLinger = std::chrono::seconds(2);
+constexpr size_t kKeepBuffer = 64 * 1024; // larger buffers are freed between requests
 
-void respond(void* ctx, int status, const rivet_header* headers, size_t count, rivet_str body) {
-  auto& r = *static_cast<Reply*>(ctx);
-  r.status = status;
-  r.headers.clear();
-  for (size_t i = 0; i < count; ++i)
-    r.headers.append(headers[i].name.data, headers[i].name.len)
-        .append(": ")
-        .append(headers[i].value.data, headers[i].value.len)
-        .append("\r\n");
-  r.body.assign(body.data ? body.data : "", body.len);
+const char* phaseName(int phase) {
+  static const char* const kNames[] = {"handshake", "keep-alive", "request head", "request body",
+                                       "dispatch",  "write",      "linger",       "closed"};
+  return kNames[phase];
 }
 
-rivet_str str(const std::string& s) {
+rivet_str str(std::string_view s) {
   return {s.data(), s.size()};
 }
 
 } // namespace
 
-void ServerConnection::run() {
-  Poco::Net::StreamSocket& sock = socket();
-  std::string address = "unknown";
-  try {
-    address = sock.peerAddress().toString();
-    sock.setNoDelay(true);
-    // Blocking I/O with socket timeouts: a read that sleeps in the kernel costs one syscall.
-    const ServerSettings& s = server_.settings();
-    sock.setReceiveTimeout(Poco::Timespan(s.keepAliveTimeout.count() * 1000));
-    sock.setSendTimeout(Poco::Timespan(s.writeTimeout.count() * 1000));
-  } catch (const Poco::Exception&) {
-    return; // the client is already gone
-  }
-  int fd = sock.impl()->sockfd();
-  server_.track(fd);
-  struct Untrack {
-    ChannelServer& s;
-    int fd;
-    ~Untrack() { s.untrack(fd); }
-  } untrack{server_, fd};
-  if (server_.stopping())
-    return;
+ServerConnection::ServerConnection(ChannelServer& server, IoLoop& loop,
+                                   boost::asio::ip::tcp::socket socket, std::string address,
+                                   std::string ip)
+    : server_(server), loop_(loop), socket_(std::move(socket)), timer_(loop.context),
+      address_(std::move(address)), ip_(std::move(ip)),
+      framing_(FramingLimits{server.settings().maxHeadBytes, server.settings().maxHeaders,
+                             server.settings().maxBodyBytes}) {}
 
-  auto material = server_.materials().current(); // kept for the connection's lifetime
-  TlsSocket tls(material->serverContext(), fd);
-  if (tls.accept(Deadline::in(server_.settings().handshakeTimeout)) != IoStatus::Ok) {
+ServerConnection::~ServerConnection() {
+  if (handshaking_)
+    server_.handshakeEnded(ip_);
+  if (reserved_)
+    server_.releaseBody(reserved_);
+}
+
+void ServerConnection::start() {
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+  if (ec || server_.stopping()) {
+    close();
+    return;
+  }
+  tls_ = std::make_unique<TlsSocket>(server_.materials().current()->serverContext(),
+                                     socket_.native_handle());
+  setDeadline(server_.settings().handshakeTimeout, ChannelCounters::kHandshakeTimeout);
+  handshake();
+}
+
+void ServerConnection::handshake() {
+  TlsStep step = tls_->acceptStep();
+  if (step == TlsStep::WantRead || step == TlsStep::WantWrite)
+    return wait(step, &ServerConnection::handshake);
+  endHandshake();
+  if (step != TlsStep::Done) {
+    server_.counters().add(ChannelCounters::kHandshakeFailures);
     if (!server_.stopping())
-      server_.log(RIVET_LOG_WARN, "TLS handshake failed from " + address + ": " + tls.error());
+      server_.log(RIVET_LOG_WARN, "TLS handshake failed from " + address_ + ": " + tls_->error());
+    return close();
+  }
+  peer_ = readPeerIdentity(tls_->ssl());
+  tls_->releaseIdleBuffers();
+  setPhase(Phase::Idle);
+  setDeadline(server_.settings().idleTimeout, ChannelCounters::kIdleTimeout);
+  readMore();
+}
+
+void ServerConnection::endHandshake() {
+  if (!handshaking_)
+    return;
+  handshaking_ = false;
+  server_.handshakeEnded(ip_);
+}
+
+void ServerConnection::readMore() {
+  while (phase_ == Phase::Idle || phase_ == Phase::Head || phase_ == Phase::Body ||
+         phase_ == Phase::Lingering) {
+    size_t got = 0;
+    TlsStep step = tls_->readStep(loop_.scratch, sizeof loop_.scratch, got);
+    if (step == TlsStep::Done) {
+      if (phase_ != Phase::Lingering) // lingering: dropped
+        feedBytes(loop_.scratch, got);
+      continue;
+    }
+    if (step == TlsStep::WantRead || step == TlsStep::WantWrite)
+      return wait(step, &ServerConnection::readMore);
+    return close(); // the client closed, or the connection broke
+  }
+}
+
+void ServerConnection::feedBytes(const char* data, size_t size) {
+  if (pending_.empty()) {
+    size_t used = process(data, size);
+    if (used < size && phase_ != Phase::Closed)
+      pending_.assign(data + used, size - used);
     return;
   }
-  serve(tls, readPeerIdentity(tls.ssl()), address);
+  pending_.append(data, size);
+  size_t used = process(pending_.data(), pending_.size());
+  pending_.erase(0, used);
 }
 
-void ServerConnection::serve(TlsSocket& tls, const PeerIdentity& peer, const std::string& address) {
+size_t ServerConnection::process(const char* data, size_t size) {
   const ServerSettings& s = server_.settings();
-  HttpReader reader(tls);
-  MessageHead head;
-  std::string body;
-  std::string out;
-  Reply reply;
-  const rivet_host_api* host = server_.host();
-  while (!server_.stopping()) {
-    ReadResult r = reader.readHead(true, s.maxHeadBytes, Deadline::in(s.keepAliveTimeout),
-                                   s.headTimeout, head);
-    if (r == ReadResult::TooLarge) {
-      sendError(tls, 431, R"({"error":"Request header fields too large"})");
-      return;
+  size_t used = 0;
+  while (phase_ == Phase::Idle || phase_ == Phase::Head || phase_ == Phase::Body) {
+    if (phase_ == Phase::Idle) {
+      if (used == size)
+        return used;
+      setPhase(Phase::Head); // the head's deadline counts from its first byte
+      setDeadline(s.headTimeout, ChannelCounters::kHeadTimeout);
     }
-    if (r == ReadResult::Malformed) {
-      sendError(tls, 400, R"({"error":"Bad request"})");
-      return;
+    size_t n = framing_.feed(data + used, size - used);
+    used += n;
+    switch (framing_.state()) {
+    case RequestFraming::State::Failed:
+      server_.counters().add(ChannelCounters::kFramingErrors);
+      refuse(framing_.error().status, framing_.error().body, framing_.error().reason);
+      return used;
+    case RequestFraming::State::Head:
+      if (n == 0)
+        return used; // the rest of the head has not arrived
+      break;
+    case RequestFraming::State::Body:
+      if (phase_ == Phase::Head ? !headAccepted() : !reserveChunked())
+        return used;
+      if (n == 0 || used == size)
+        return used;
+      break;
+    case RequestFraming::State::Done:
+      if (phase_ == Phase::Head ? !headAccepted() : !reserveChunked())
+        return used;
+      dispatch();
+      return used;
     }
-    if (r != ReadResult::Ok)
-      return; // idle timeout, client closed, or server stopping
-    if (!server_.beginRequest(tls.fd()))
-      return; // stopping: no new work on this connection
-    struct EndRequest {
-      ChannelServer& s;
-      int fd;
-      ~EndRequest() { s.endRequest(fd); }
-    } endRequest{server_, tls.fd()};
-    if (head.hasLength && head.contentLength > s.maxBodyBytes) {
-      sendError(tls, 413, R"({"error":"Request body exceeds 10 MB limit"})");
-      return;
-    }
-    if (head.expectContinue && (head.hasLength || head.chunked)) {
-      static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-      if (tls.writeAll(kContinue, sizeof kContinue - 1, Deadline::in(s.writeTimeout)) !=
-          IoStatus::Ok)
-        return;
-    }
-    r = reader.readBody(head, s.maxBodyBytes, Deadline::in(s.bodyTimeout), body);
-    if (r == ReadResult::TooLarge) {
-      sendError(tls, 413, R"({"error":"Request body exceeds 10 MB limit"})");
-      return;
-    }
-    if (r == ReadResult::Malformed) {
-      sendError(tls, 400, R"({"error":"Bad request"})");
-      return;
-    }
-    if (r != ReadResult::Ok)
-      return;
-
-    rivet_inbound_request req{
-        sizeof(rivet_inbound_request), str(head.method),   str(head.target), str(body),
-        str(peer.commonName),          str(peer.sansJson), str(address)};
-    reply.status = 500;
-    reply.body = R"({"error":"Internal error"})";
-    reply.headers.clear();
-    rivet_responder responder{&reply, &respond};
-    host->dispatch(host->host, &req, &responder);
-
-    out.clear();
-    appendResponse(out, reply.status, reply.headers, reply.body, head.keepAlive,
-                   head.method == "HEAD");
-    if (tls.writeAll(out.data(), out.size(), Deadline::in(s.writeTimeout)) != IoStatus::Ok)
-      return;
-    if (!head.keepAlive)
-      return;
-    if (body.capacity() > 1024 * 1024)
-      std::string().swap(body); // do not keep a large buffer on an idle connection
   }
+  return used;
 }
 
-bool ServerConnection::sendError(TlsSocket& tls, int status, const char* body) {
-  std::string out;
-  appendResponse(out, status, "", body, false);
-  return tls.writeAll(out.data(), out.size(), Deadline::in(std::chrono::seconds(5))) ==
-         IoStatus::Ok;
+bool ServerConnection::headAccepted() {
+  setPhase(Phase::Body);
+  if (auto length = framing_.contentLength(); length && *length > 0) {
+    if (!server_.reserveBody(*length)) {
+      server_.counters().add(ChannelCounters::kBusyBodies);
+      refuse(503, R"({"error":"Node busy: too many request bytes in flight; retry in a moment"})",
+             "request bytes in flight at mesh.channel.max_inflight_body_bytes");
+      return false;
+    }
+    reserved_ = *length;
+  }
+  if (framing_.state() == RequestFraming::State::Body) {
+    setDeadline(server_.settings().bodyTimeout, ChannelCounters::kBodyTimeout);
+    if (framing_.expectContinue()) {
+      out_ = "HTTP/1.1 100 Continue\r\n\r\n";
+      outOff_ = 0;
+      after_ = After::Continue;
+      setPhase(Phase::Writing);
+      writeOut();
+      return false; // reading goes on once it is written
+    }
+  }
+  return true;
+}
+
+bool ServerConnection::reserveChunked() {
+  if (framing_.contentLength())
+    return true; // reserved whole with the head
+  uint64_t held = framing_.bodyBytes();
+  if (held <= reserved_)
+    return true;
+  if (!server_.reserveBody(held - reserved_)) {
+    server_.counters().add(ChannelCounters::kBusyBodies);
+    refuse(503, R"({"error":"Node busy: too many request bytes in flight; retry in a moment"})",
+           "request bytes in flight at mesh.channel.max_inflight_body_bytes");
+    return false;
+  }
+  reserved_ = held;
+  return true;
+}
+
+void ServerConnection::dispatch() {
+  setPhase(Phase::Dispatched);
+  clearDeadline(); // the host enforces the task's own deadline
+  keepAlive_ = framing_.keepAlive();
+  body_ = std::move(framing_.body());
+  request_ = rivet_inbound_request{sizeof(rivet_inbound_request),
+                                   str(framing_.method()),
+                                   str(framing_.target()),
+                                   str(body_.view()),
+                                   str(peer_.commonName),
+                                   str(peer_.sansJson),
+                                   str(address_)};
+  dispatchToHost(server_.host(), shared_from_this(), request_, keepAlive_, framing_.headRequest());
+}
+
+void ServerConnection::refuse(int status, const char* body, const char* reason) {
+  server_.log(RIVET_LOG_DEBUG, "Refused a request from " + address_ +
+                                   " (peer.cn=" + peer_.commonName +
+                                   "): " + std::to_string(status) + ", " + reason);
+  releaseRequest();
+  out_.clear();
+  appendResponse(out_, status, status == 503 ? "Retry-After: 1\r\n" : "", body, false);
+  outOff_ = 0;
+  after_ = After::Response;
+  closeAfter_ = true;
+  lingerAfter_ = true;
+  setPhase(Phase::Writing);
+  setDeadline(kRefusalWrite, ChannelCounters::kWriteTimeout);
+  writeOut();
+}
+
+void ServerConnection::answer(std::string bytes, bool closeAfter) {
+  if (phase_ != Phase::Dispatched)
+    return; // closed meanwhile
+  releaseRequest();
+  out_ = std::move(bytes);
+  outOff_ = 0;
+  after_ = After::Response;
+  closeAfter_ = closeAfter || !keepAlive_ || server_.stopping();
+  setPhase(Phase::Writing);
+  setDeadline(server_.settings().writeTimeout, ChannelCounters::kWriteTimeout);
+  writeOut();
+}
+
+void ServerConnection::stream(std::string bytes, bool last) {
+  streamBacklog_.fetch_sub(bytes.size(), std::memory_order_relaxed);
+  if (phase_ == Phase::Closed)
+    return;
+  if (phase_ == Phase::Dispatched) { // the head: the answer has begun
+    releaseRequest();
+    closeAfter_ = !keepAlive_ || server_.stopping();
+    setPhase(Phase::Writing);
+    after_ = After::Stream;
+    outOff_ = 0;
+    out_.clear();
+  }
+  bool idle = outOff_ == out_.size();
+  if (idle) {
+    out_.clear();
+    outOff_ = 0;
+  }
+  out_.append(bytes);
+  if (last)
+    after_ = After::Response;
+  // A streamed answer may be quiet for long; each write has its own deadline.
+  setDeadline(server_.settings().writeTimeout, ChannelCounters::kWriteTimeout);
+  if (idle)
+    writeOut();
+}
+
+void ServerConnection::writeOut() {
+  while (outOff_ < out_.size()) {
+    size_t wrote = 0;
+    TlsStep step = tls_->writeStep(out_.data() + outOff_, out_.size() - outOff_, wrote);
+    if (step == TlsStep::Done) {
+      outOff_ += wrote;
+      continue;
+    }
+    if (step == TlsStep::WantRead || step == TlsStep::WantWrite)
+      return wait(step, &ServerConnection::writeOut);
+    return close();
+  }
+  afterWrite();
+}
+
+void ServerConnection::afterWrite() {
+  if (after_ == After::Stream) {
+    clearDeadline(); // waiting for the host's next chunk
+    return;
+  }
+  out_.clear();
+  outOff_ = 0;
+  if (out_.capacity() > kKeepBuffer)
+    std::string().swap(out_);
+  if (after_ == After::Continue) {
+    setPhase(Phase::Body);
+    setDeadline(server_.settings().bodyTimeout, ChannelCounters::kBodyTimeout);
+    return resumeReading();
+  }
+  if (closeAfter_) {
+    if (lingerAfter_)
+      return linger();
+    return close();
+  }
+  framing_.reset();
+  setPhase(Phase::Idle);
+  setDeadline(server_.settings().idleTimeout, ChannelCounters::kIdleTimeout);
+  if (pending_.capacity() > kKeepBuffer && pending_.empty())
+    std::string().swap(pending_);
+  resumeReading();
+}
+
+void ServerConnection::resumeReading() {
+  if (!pending_.empty()) {
+    size_t used = process(pending_.data(), pending_.size());
+    pending_.erase(0, used);
+  }
+  readMore();
+}
+
+void ServerConnection::linger() {
+  // close_notify and a half-close tell the client the answer is complete; what it still
+  // sends is read and dropped for a moment.
+  SSL_shutdown(tls_->ssl());
+  boost::system::error_code ec;
+  socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  pending_.clear();
+  setPhase(Phase::Lingering);
+  deadlineKind_ = ChannelCounters::kCount;
+  deadline_ = Clock::now() + kLinger;
+  if (!timerArmed_ || timerAt_ > deadline_)
+    armTimer();
+  readMore();
+}
+
+void ServerConnection::releaseRequest() {
+  if (reserved_) {
+    server_.releaseBody(reserved_);
+    reserved_ = 0;
+  }
+  body_.clear();
+  request_ = {};
+}
+
+void ServerConnection::closeIfIdle() {
+  if (phase_ == Phase::Handshake || phase_ == Phase::Idle || phase_ == Phase::Head ||
+      phase_ == Phase::Lingering)
+    close();
+}
+
+void ServerConnection::close() {
+  if (phase_ == Phase::Closed)
+    return;
+  setPhase(Phase::Closed);
+  gone_ = true;
+  endHandshake();
+  releaseRequest();
+  timer_.cancel();
+  tls_.reset();
+  boost::system::error_code ec;
+  socket_.close(ec);
+  server_.connectionClosed(loop_, shared_from_this());
+}
+
+void ServerConnection::setPhase(Phase p) {
+  bool busy = p == Phase::Body || p == Phase::Dispatched || p == Phase::Writing;
+  if (busy != busyCounted_) {
+    server_.busy(busy);
+    busyCounted_ = busy;
+  }
+  phase_ = p;
+}
+
+void ServerConnection::wait(TlsStep step, Step next) {
+  auto what = step == TlsStep::WantWrite ? boost::asio::ip::tcp::socket::wait_write
+                                         : boost::asio::ip::tcp::socket::wait_read;
+  socket_.async_wait(what, [self = shared_from_this(), next](boost::system::error_code ec) {
+    if (ec || self->phase_ == Phase::Closed)
+      return;
+    (self.get()->*next)();
+  });
+}
+
+// One timer per connection, re-armed only when a deadline comes earlier than the one it
+// waits for: on a busy keep-alive connection most requests touch no timer at all.
+void ServerConnection::setDeadline(std::chrono::milliseconds in, ChannelCounters::Kind kind) {
+  deadline_ = Clock::now() + in;
+  deadlineKind_ = kind;
+  if (!timerArmed_ || timerAt_ > deadline_)
+    armTimer();
+}
+
+void ServerConnection::clearDeadline() {
+  deadline_ = Clock::time_point::max();
+}
+
+void ServerConnection::armTimer() {
+  timerArmed_ = true;
+  timerAt_ = deadline_;
+  timer_.expires_at(deadline_);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec == boost::asio::error::operation_aborted)
+      return; // re-armed for an earlier deadline, or closed
+    self->timerArmed_ = false;
+    if (self->phase_ == Phase::Closed || self->deadline_ == Clock::time_point::max())
+      return;
+    if (Clock::now() < self->deadline_)
+      return self->armTimer();
+    if (self->deadlineKind_ < ChannelCounters::kCount) {
+      self->server_.counters().add(self->deadlineKind_);
+      if (self->deadlineKind_ != ChannelCounters::kIdleTimeout)
+        self->server_.log(RIVET_LOG_DEBUG,
+                          "Closed the connection from " + self->address_ + ": past its " +
+                              phaseName(static_cast<int>(self->phase_)) + " deadline");
+    }
+    self->close();
+  });
 }
 
 } // namespace rivet::mtls

@@ -1,40 +1,98 @@
-// One accepted connection of the agent channel: handshake, peer identity, then HTTP/1.1
-// requests handed to the host's dispatch() until the client closes, idles out or the server stops.
+// One accepted connection of the agent channel, driven by its I/O loop: TLS handshake, peer
+// identity read once, then HTTP/1.1 requests framed by RequestFraming and handed to the host
+// without blocking the loop; the host's answer is posted back and written. Every phase has
+// its deadline (docs/transport.md "Connection states").
 #pragma once
 
 #include "ChannelServer.hpp"
+#include "PeerIdentity.hpp"
+#include "RequestFraming.hpp"
+#include "TlsSocket.hpp"
 
-#include <Poco/Net/TCPServerConnection.h>
-#include <Poco/Net/TCPServerConnectionFactory.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
 
 namespace rivet::mtls {
 
-class TlsSocket;
-class HttpReader;
-struct PeerIdentity;
-
-class ServerConnection : public Poco::Net::TCPServerConnection {
+class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
 public:
-  ServerConnection(const Poco::Net::StreamSocket& socket, ChannelServer& server)
-      : TCPServerConnection(socket), server_(server) {}
-  void run() override;
+  ServerConnection(ChannelServer& server, IoLoop& loop, boost::asio::ip::tcp::socket socket,
+                   std::string address, std::string ip);
+  ~ServerConnection();
+
+  // All of these run on the connection's loop.
+  void start();
+  // stop(): closes the connection unless a request is being read or served.
+  void closeIfIdle();
+  void close();
+  // The host's answer, as complete response bytes (ReplySlot formats them).
+  void answer(std::string bytes, bool closeAfter);
+  // Streamed answers: bytes to send as they come; `last` ends the answer.
+  void stream(std::string bytes, bool last);
+
+  // Any thread: the connection is closed (a streaming host stops producing).
+  bool gone() const { return gone_.load(std::memory_order_relaxed); }
+  boost::asio::io_context& context() { return loop_.context; }
+  // Bytes of a streamed answer posted but not written yet (any thread).
+  std::atomic<size_t>& streamBacklog() { return streamBacklog_; }
 
 private:
-  void serve(TlsSocket& tls, const PeerIdentity& peer, const std::string& address);
-  bool sendError(TlsSocket& tls, int status, const char* body);
+  enum class Phase { Handshake, Idle, Head, Body, Dispatched, Writing, Lingering, Closed };
+  enum class After { Response, Continue, Stream };
+  using Step = void (ServerConnection::*)();
+
+  void handshake();
+  void endHandshake();
+  void readMore();
+  void feedBytes(const char* data, size_t size);
+  size_t process(const char* data, size_t size);
+  bool headAccepted();
+  bool reserveChunked();
+  void dispatch();
+  void refuse(int status, const char* body, const char* reason);
+  void writeOut();
+  void afterWrite();
+  void resumeReading();
+  void linger();
+  void releaseRequest();
+  void setPhase(Phase p);
+  void wait(TlsStep step, Step next);
+  void setDeadline(std::chrono::milliseconds in, ChannelCounters::Kind kind);
+  void clearDeadline();
+  void armTimer();
 
   ChannelServer& server_;
-};
-
-class ServerConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
-public:
-  explicit ServerConnectionFactory(ChannelServer& server) : server_(server) {}
-  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& s) override {
-    return new ServerConnection(s, server_);
-  }
-
-private:
-  ChannelServer& server_;
+  IoLoop& loop_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;
+  std::string address_; // "ip:port", for logs and the host
+  std::string ip_;      // for the per-address handshake count
+  std::unique_ptr<TlsSocket> tls_;
+  PeerIdentity peer_;
+  RequestFraming framing_;
+  std::string pending_; // bytes read and not consumed yet
+  std::string out_;
+  size_t outOff_ = 0;
+  After after_ = After::Response;
+  bool closeAfter_ = false;
+  bool lingerAfter_ = false; // a refusal: the client may still be sending
+  bool keepAlive_ = true;
+  bool handshaking_ = true;
+  bool busyCounted_ = false;
+  uint64_t reserved_ = 0; // body bytes of the node-wide budget this request holds
+  rivet_inbound_request request_{};
+  BodyBuffer body_;
+  Phase phase_ = Phase::Handshake;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  ChannelCounters::Kind deadlineKind_ = ChannelCounters::kIdleTimeout;
+  bool timerArmed_ = false;
+  Clock::time_point timerAt_;
+  std::atomic<bool> gone_{false};
+  std::atomic<size_t> streamBacklog_{0};
 };
 
 } // namespace rivet::mtls

@@ -153,6 +153,44 @@ IoStatus TlsSocket::writeAll(const char* data, size_t n, const Deadline& d) {
   return IoStatus::Ok;
 }
 
+TlsStep TlsSocket::acceptStep() {
+  ERR_clear_error();
+  int rc = SSL_accept(ssl_);
+  return rc == 1 ? TlsStep::Done : stepResult(rc, "handshake");
+}
+
+TlsStep TlsSocket::readStep(char* buf, size_t n, size_t& got) {
+  ERR_clear_error();
+  int rc = SSL_read_ex(ssl_, buf, n, &got);
+  return rc == 1 ? TlsStep::Done : stepResult(rc, "read");
+}
+
+TlsStep TlsSocket::writeStep(const char* data, size_t n, size_t& wrote) {
+  ERR_clear_error();
+  int rc = SSL_write_ex(ssl_, data, n, &wrote);
+  return rc == 1 ? TlsStep::Done : stepResult(rc, "write");
+}
+
+void TlsSocket::releaseIdleBuffers() {
+  SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
+}
+
+TlsStep TlsSocket::stepResult(int sslResult, const char* what) {
+  int err = SSL_get_error(ssl_, sslResult);
+  if (err == SSL_ERROR_WANT_READ)
+    return TlsStep::WantRead;
+  if (err == SSL_ERROR_WANT_WRITE)
+    return TlsStep::WantWrite;
+  if (err == SSL_ERROR_ZERO_RETURN) {
+    error_ = "connection closed by peer";
+    tlsFailure_ = false;
+    return TlsStep::Closed;
+  }
+  recordFailure(err, what);
+  return err == SSL_ERROR_SYSCALL && error_ == "connection closed by peer" ? TlsStep::Closed
+                                                                           : TlsStep::Failed;
+}
+
 bool TlsSocket::peerClosedOrBusy() const {
   if (SSL_has_pending(ssl_))
     return true;

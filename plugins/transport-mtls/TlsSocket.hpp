@@ -11,6 +11,10 @@ namespace rivet::mtls {
 
 enum class IoStatus { Ok, Timeout, Closed, Error };
 
+// One step of non-blocking TLS for an event loop: done, or wait for the socket to become
+// readable or writable and call again, or the connection is over (error() says why).
+enum class TlsStep { Done, WantRead, WantWrite, Closed, Failed };
+
 class TlsSocket {
 public:
   // `fd` is a connected socket; it is not owned. On a non-blocking socket every operation
@@ -31,6 +35,12 @@ public:
   // Reads at most `n` bytes into `buf`; `got` receives the count when Ok.
   IoStatus read(char* buf, size_t n, size_t& got, const Deadline& d);
   IoStatus writeAll(const char* data, size_t n, const Deadline& d);
+  // Event-loop steps on a non-blocking socket: no waiting, the caller waits for the socket.
+  TlsStep acceptStep();
+  TlsStep readStep(char* buf, size_t n, size_t& got);
+  TlsStep writeStep(const char* data, size_t n, size_t& wrote);
+  // Frees OpenSSL's record buffers while the connection is idle (many idle connections).
+  void releaseIdleBuffers();
   // True when the peer has closed or sent unexpected bytes (a pooled connection gone bad).
   bool peerClosedOrBusy() const;
   // The reason of the last failure, e.g. "certificate has expired", "peer did not return a
@@ -50,6 +60,7 @@ private:
   IoStatus handshake(bool server, const Deadline& d);
   IoStatus wait(int sslResult, const Deadline& d, const char* what);
   void recordFailure(int sslError, const char* what);
+  TlsStep stepResult(int sslResult, const char* what);
 
   SSL* ssl_;
   int fd_;

@@ -95,8 +95,38 @@ ChannelResponse AgentChannel::agentList() const {
   return json(200, std::move(body));
 }
 
+std::optional<ChannelResponse> AgentChannel::answerInline(const ChannelRequest& r) const {
+  // Bodies larger than this are parsed on a thread of their own: a 10 MB parse would stall
+  // every connection of the I/O thread.
+  constexpr size_t kInlineBody = 64 * 1024;
+  if (r.method == "POST" && r.path == "/api/message") {
+    if (r.body.size() > kInlineBody)
+      return std::nullopt;
+    auto parsed = parseMessageRequest(r.body);
+    if (parsed.request) {
+      const std::string& to = parsed.request->toAgent;
+      auto agent = to.empty() ? agents_.defaultAgent() : agents_.find(to);
+      if (!agent || !agent->isInline())
+        return std::nullopt;
+    }
+    try {
+      return message(r, std::move(parsed));
+    } catch (const std::exception& e) {
+      logger_->error("Agent channel request failed {} {} peer.cn={}: {}", r.method, r.path,
+                     r.peerCn, e.what());
+      return json(500, R"({"error":"Internal error"})");
+    }
+  }
+  if (registry_ && r.path.substr(0, 9) == "/api/mesh" && r.path != "/api/mesh/ping")
+    return std::nullopt; // reads or writes mesh.json on the shared folder
+  return handle(r);
+}
+
 ChannelResponse AgentChannel::message(const ChannelRequest& r) const {
-  auto parsed = parseMessageRequest(r.body);
+  return message(r, parseMessageRequest(r.body));
+}
+
+ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse parsed) const {
   if (!parsed.request)
     return json(parsed.status, parsed.error);
   const MessageRequest& m = *parsed.request;

@@ -2,6 +2,7 @@
 // the caller's certificate CN in; status, headers and JSON body out. No sockets here.
 #pragma once
 
+#include "channel/MessageRequest.hpp"
 #include "channel/RegistryEndpoints.hpp"
 #include "delegation/DelegationEngine.hpp"
 #include "plugin/AgentSet.hpp"
@@ -9,6 +10,7 @@
 #include <spdlog/logger.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,12 +36,18 @@ public:
                delegation::DelegationEngine& engine);
 
   ChannelResponse handle(const ChannelRequest& request) const;
+  // The answer when it is quick and never blocks (ping, agent list, not found, a small task for
+  // an inline agent, refusals found by parsing): the transport's I/O thread may wait for it.
+  // Nothing when the request needs a thread of its own (other agents, forwarding, the
+  // registry's files).
+  std::optional<ChannelResponse> answerInline(const ChannelRequest& request) const;
   // Serves /api/mesh and /api/mesh/join from `registry` (absent: those paths are 404).
   void setRegistry(RegistryEndpoints* registry) { registry_ = registry; }
 
 private:
   ChannelResponse ping(const ChannelRequest& request) const;
   ChannelResponse message(const ChannelRequest& request) const;
+  ChannelResponse message(const ChannelRequest& request, MessageParse parsed) const;
   ChannelResponse agentList() const;
 
   std::string nodeName_;

@@ -118,6 +118,32 @@ HostContext::HostContext(HostServices& services, std::string instanceName, std::
     }
     guarded(host, [&] { self(host).services_.dispatch(*req, *responder); });
   };
+  api_.dispatch_async = [](void* host, const rivet_inbound_request* req,
+                           const rivet_async_responder* responder) {
+    if (!responder || responder->struct_size < sizeof(rivet_async_responder) ||
+        !responder->respond) {
+      self(host).logger_->error("plugin instance '{}' called dispatch_async() without a "
+                                "complete ABI 1.2 responder; rebuild it against this rivetd's SDK",
+                                self(host).instanceName_);
+      return; // nothing to answer through: the transport's connection times out
+    }
+    auto refuse = [&](int status, const char* body, size_t len) {
+      responder->respond(responder->ctx, status, nullptr, 0, {body, len});
+    };
+    if (!req || req->struct_size < sizeof(rivet_inbound_request)) {
+      static const char body[] = "{\"error\":\"Internal error\"}";
+      self(host).logger_->error("plugin instance '{}' called dispatch_async() with a request "
+                                "struct smaller than ABI 1.0's; rebuild it against this "
+                                "rivetd's SDK",
+                                self(host).instanceName_);
+      return refuse(500, body, sizeof body - 1);
+    }
+    // dispatchAsync does not throw: once it returns, the answer is on its way.
+    if (!guarded(host, [&] { self(host).services_.dispatchAsync(*req, *responder); })) {
+      static const char body[] = "{\"error\":\"Node is stopping\"}";
+      refuse(503, body, sizeof body - 1);
+    }
+  };
   api_.delegate = [](void* host, const rivet_task* task, rivet_str json,
                      rivet_writer* out) -> rivet_task_status {
     std::string result;

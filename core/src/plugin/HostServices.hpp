@@ -25,6 +25,17 @@ public:
   virtual void peersSeen(std::string_view peersJson) = 0;
   virtual void peerLost(std::string_view name) = 0;
   virtual void dispatch(const rivet_inbound_request& request, rivet_responder& responder) = 0;
+  // ABI 1.2: answers through `responder` once, now or later from any thread (abi.h); must not
+  // throw. `request` stays valid until the answer. The default answers at once via dispatch().
+  virtual void dispatchAsync(const rivet_inbound_request& request,
+                             const rivet_async_responder& responder) {
+    rivet_responder sync{const_cast<rivet_async_responder*>(&responder),
+                         [](void* ctx, int status, const rivet_header* h, size_t n, rivet_str b) {
+                           auto* r = static_cast<rivet_async_responder*>(ctx);
+                           r->respond(r->ctx, status, h, n, b);
+                         }};
+    dispatch(request, sync);
+  }
   // Agents. `caller` is the calling agent's id; `current` the task it passed (may be null).
   virtual rivet_task_status delegate(std::string_view caller, const rivet_task* current,
                                      std::string_view requestJson, std::string& resultJson) = 0;

@@ -4,6 +4,9 @@
  *   1.0  descriptor, host API, agent/transport/discovery operation tables.
  *   1.1  rivet_task gains path_json, deadline_ms and from_node; the host API gains roster()
  *        and task_credential(). The host reads `struct_size` of every struct a plugin passes in.
+ *   1.2  the host API gains dispatch_async(): the host answers an inbound request later, from
+ *        any thread, through a rivet_async_responder (a whole answer, or a streamed one). A
+ *        transport built for 1.2 uses it when the host's table has it, dispatch() otherwise.
  *
  * COMPATIBILITY POLICY
  *   - A plugin exports exactly one symbol, `rivet_plugin_entry`, returning a static descriptor.
@@ -38,7 +41,7 @@ extern "C" {
 #endif
 
 #define RIVET_ABI_MAJOR 1
-#define RIVET_ABI_MINOR 1
+#define RIVET_ABI_MINOR 2
 #define RIVET_PLUGIN_MAGIC 0x52564D48u /* "RVMH" */
 #define RIVET_ENTRY_SYMBOL "rivet_plugin_entry"
 
@@ -161,6 +164,25 @@ typedef struct rivet_responder {
                   rivet_str body);
 } rivet_responder;
 
+/* ABI 1.2: where the host answers an inbound request, later and from any thread. The host calls
+ * exactly one of: `respond` once (a whole answer), or `begin` once, `chunk` zero or more times
+ * and `end` once (a streamed answer: the transport sends it with chunked transfer coding, for
+ * Server-Sent Events and other long answers). `ctx` stays valid until `respond` or `end`
+ * returns; the functions copy what they are given. The calls may come before dispatch_async
+ * returns (an inline answer) or long after it, never concurrently for one responder, and never
+ * once the transport's `destroy` has begun. After `stop` they are still safe and are dropped.
+ * `begin` and `chunk` return 0 while the client is still there and non-zero once it has gone
+ * or the transport is stopping: produce no more data then, but still call `end`. */
+typedef struct rivet_async_responder {
+  uint32_t struct_size;
+  void* ctx;
+  void (*respond)(void* ctx, int status, const rivet_header* headers, size_t header_count,
+                  rivet_str body);
+  int (*begin)(void* ctx, int status, const rivet_header* headers, size_t header_count);
+  int (*chunk)(void* ctx, rivet_str data);
+  void (*end)(void* ctx);
+} rivet_async_responder;
+
 /* ------------------------------------------------------------------------------------------
  * Host API: given to `create`, valid until `destroy` returns. Every function takes `host`.
  * ---------------------------------------------------------------------------------------- */
@@ -214,6 +236,13 @@ typedef struct rivet_host_api {
    * returns; reaches only this node. RIVET_ERROR (with the reason in `out`) when the node has
    * no delegation socket. */
   int (*task_credential)(void* host, const rivet_task* task, rivet_writer* out);
+  /* --- ABI 1.2 --- (check struct_size before calling) */
+  /* Transport: hand an inbound request to the node without waiting for the answer. `request`
+   * is valid during the call only (the host copies what it keeps); `responder` as described
+   * at rivet_async_responder. Never blocks on an agent: quick answers (ping, an inline agent)
+   * come before it returns, the others from the host's threads. */
+  void (*dispatch_async)(void* host, const rivet_inbound_request* request,
+                         const rivet_async_responder* responder);
 } rivet_host_api;
 
 /* ------------------------------------------------------------------------------------------

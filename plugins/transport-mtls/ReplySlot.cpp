@@ -1,0 +1,125 @@
+// The transport's side of rivet_async_responder.
+#include "ReplySlot.hpp"
+
+#include "HttpWire.hpp"
+#include "ServerConnection.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <cstddef>
+#include <string>
+
+namespace rivet::mtls {
+namespace {
+
+// Streamed bytes posted and not yet written beyond which chunk() tells the host to stop.
+constexpr size_t kStreamBacklogLimit = 8 * 1024 * 1024;
+
+std::string headerLines(const rivet_header* headers, size_t count) {
+  std::string out;
+  for (size_t i = 0; headers && i < count; ++i)
+    out.append(headers[i].name.data, headers[i].name.len)
+        .append(": ")
+        .append(headers[i].value.data, headers[i].value.len)
+        .append("\r\n");
+  return out;
+}
+
+struct Slot {
+  rivet_async_responder responder{};
+  std::weak_ptr<ServerConnection> conn;
+  bool keepAlive = true;
+  bool headOnly = false;
+
+  static Slot& of(void* ctx) { return *static_cast<Slot*>(ctx); }
+
+  // Posts to the connection's loop; false when the connection is gone.
+  bool post(std::string bytes, bool last, bool whole) {
+    auto c = conn.lock();
+    if (!c || c->gone())
+      return false;
+    if (!whole)
+      c->streamBacklog().fetch_add(bytes.size(), std::memory_order_relaxed);
+    boost::asio::post(c->context(), [weak = conn, bytes = std::move(bytes), last, whole,
+                                     close = !keepAlive]() mutable {
+      if (auto target = weak.lock()) {
+        if (whole)
+          target->answer(std::move(bytes), close);
+        else
+          target->stream(std::move(bytes), last);
+      }
+    });
+    return c->streamBacklog().load(std::memory_order_relaxed) <= kStreamBacklogLimit;
+  }
+
+  static void respond(void* ctx, int status, const rivet_header* headers, size_t count,
+                      rivet_str body) {
+    Slot* self = &of(ctx);
+    std::string out;
+    appendResponse(out, status, headerLines(headers, count),
+                   std::string_view(body.data ? body.data : "", body.len), self->keepAlive,
+                   self->headOnly);
+    self->post(std::move(out), true, true);
+    delete self;
+  }
+  static int begin(void* ctx, int status, const rivet_header* headers, size_t count) {
+    Slot& self = of(ctx);
+    std::string out;
+    appendStreamHead(out, status, headerLines(headers, count), self.keepAlive);
+    return self.post(std::move(out), false, false) ? 0 : 1;
+  }
+  static int chunk(void* ctx, rivet_str data) {
+    Slot& self = of(ctx);
+    std::string out;
+    appendChunk(out, std::string_view(data.data ? data.data : "", data.len));
+    return self.post(std::move(out), false, false) ? 0 : 1;
+  }
+  static void end(void* ctx) {
+    Slot* self = &of(ctx);
+    self->post("0\r\n\r\n", true, false);
+    delete self;
+  }
+};
+
+// For hosts without dispatch_async: the answer arrives during dispatch().
+struct SyncReply {
+  int status = 500;
+  std::string headers;
+  std::string body = R"({"error":"Internal error"})";
+};
+
+void syncRespond(void* ctx, int status, const rivet_header* headers, size_t count, rivet_str body) {
+  auto& r = *static_cast<SyncReply*>(ctx);
+  r.status = status;
+  r.headers = headerLines(headers, count);
+  r.body.assign(body.data ? body.data : "", body.len);
+}
+
+} // namespace
+
+void dispatchToHost(const rivet_host_api* host, const std::shared_ptr<ServerConnection>& conn,
+                    const rivet_inbound_request& request, bool keepAlive, bool headOnly) {
+  if (host->struct_size >= offsetof(rivet_host_api, dispatch_async) + sizeof(void*) &&
+      host->dispatch_async) {
+    auto* slot = new Slot;
+    slot->responder = {sizeof(rivet_async_responder),
+                       slot,
+                       &Slot::respond,
+                       &Slot::begin,
+                       &Slot::chunk,
+                       &Slot::end};
+    slot->conn = conn;
+    slot->keepAlive = keepAlive;
+    slot->headOnly = headOnly;
+    host->dispatch_async(host->host, &request, &slot->responder);
+    return;
+  }
+  SyncReply reply;
+  rivet_responder responder{&reply, &syncRespond};
+  host->dispatch(host->host, &request, &responder);
+  std::string out;
+  appendResponse(out, reply.status, reply.headers, reply.body, keepAlive, headOnly);
+  conn->answer(std::move(out), !keepAlive);
+}
+
+} // namespace rivet::mtls

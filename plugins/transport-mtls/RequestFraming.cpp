@@ -1,0 +1,241 @@
+// Request framing of the agent channel: Beast's parser plus the strict rules on top.
+#include "RequestFraming.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+
+#include <iterator>
+
+namespace rivet::mtls {
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr const char* kBadRequest = R"({"error":"Bad request"})";
+constexpr const char* kTooLarge = R"({"error":"Request body exceeds 10 MB limit"})";
+constexpr const char* kHeadTooLarge = R"({"error":"Request header fields too large"})";
+constexpr const char* kVersion = R"({"error":"HTTP version not supported: use HTTP/1.1"})";
+
+// A request line ending in "HTTP/<digit>.<digit>": a version, only not one we speak (505,
+// where anything else is a malformed line: 400).
+bool wellFormedVersion(const char* data, size_t size) {
+  std::string_view text(data, size);
+  size_t end = text.find("\r\n");
+  if (end == std::string_view::npos || end < 9)
+    return false;
+  std::string_view v = text.substr(end - 9, 9);
+  return v.substr(0, 6) == " HTTP/" && v[6] >= '0' && v[6] <= '9' && v[7] == '.' && v[8] >= '0' &&
+         v[8] <= '9';
+}
+
+bool allDigits(std::string_view s) {
+  if (s.empty() || s.size() > 19)
+    return false;
+  for (char c : s)
+    if (c < '0' || c > '9')
+      return false;
+  return true;
+}
+
+// The scanner's states: in a line, after its CR, at the start of a line, after a CR that
+// began a line (the head's empty last line).
+enum Scan { kText, kCr, kLineStart, kLineStartCr, kEnd };
+
+} // namespace
+
+RequestFraming::RequestFraming(const FramingLimits& limits) : limits_(limits) {
+  reset();
+}
+
+void RequestFraming::reset() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(limits_.maxHeaderBytes));
+  parser_->body_limit(limits_.maxBodyBytes);
+  parser_->get().body().setLimit(limits_.maxBodyBytes);
+  state_ = State::Head;
+  error_ = FramingError{};
+  expectContinue_ = false;
+  scanned_ = 0;
+  scan_ = kText;
+}
+
+size_t RequestFraming::fail(int status, const char* body, const char* reason) {
+  state_ = State::Failed;
+  error_ = {status, body, reason};
+  return 0;
+}
+
+size_t RequestFraming::failFrom(const boost::system::error_code& ec) {
+  if (ec == http::error::header_limit)
+    return fail(431, kHeadTooLarge, "request head too large");
+  if (ec == http::error::body_limit)
+    return fail(413, kTooLarge, "request body over the limit");
+  if (ec == http::error::buffer_overflow)
+    return fail(503, R"({"error":"Node out of memory for the request body; retry in a moment"})",
+                "no memory for the body");
+  if (ec == http::error::bad_content_length || ec == http::error::multiple_content_length)
+    return fail(400, kBadRequest, "invalid Content-Length");
+  if (ec == http::error::bad_transfer_encoding)
+    return fail(400, kBadRequest, "invalid Transfer-Encoding");
+  if (ec == http::error::bad_chunk || ec == http::error::bad_chunk_extension)
+    return fail(400, kBadRequest, "invalid chunk");
+  if (ec == http::error::bad_version)
+    return fail(400, kBadRequest, "invalid HTTP version");
+  if (ec == http::error::bad_field || ec == http::error::bad_value)
+    return fail(400, kBadRequest, "invalid header field");
+  return fail(400, kBadRequest, "malformed request");
+}
+
+bool RequestFraming::scanHead(const char* data, size_t size) {
+  for (; scanned_ < size && scan_ != kEnd; ++scanned_) {
+    char c = data[scanned_];
+    switch (scan_) {
+    case kText:
+      scan_ = c == '\r' ? kCr : kText;
+      break;
+    case kCr:
+      scan_ = c == '\n' ? kLineStart : c == '\r' ? kCr : kText;
+      break;
+    case kLineStart:
+      if (c == ' ' || c == '\t')
+        return false; // obs-fold, or whitespace before the first field
+      scan_ = c == '\r' ? kLineStartCr : kText;
+      break;
+    case kLineStartCr:
+      scan_ = c == '\n' ? kEnd : kText;
+      break;
+    }
+  }
+  return true;
+}
+
+bool RequestFraming::checkHead() {
+  const auto& req = parser_->get();
+  if (req.version() != 10 && req.version() != 11) {
+    fail(505, kVersion, "HTTP version not 1.0 or 1.1");
+    return false;
+  }
+  if (static_cast<size_t>(std::distance(req.begin(), req.end())) > limits_.maxHeaders) {
+    fail(431, kHeadTooLarge, "too many header fields");
+    return false;
+  }
+  size_t lengths = req.count(http::field::content_length);
+  size_t codings = req.count(http::field::transfer_encoding);
+  if (lengths > 1 || (lengths == 1 && !allDigits(req[http::field::content_length]))) {
+    fail(400, kBadRequest, "duplicate or invalid Content-Length");
+    return false;
+  }
+  if (codings > 0 && lengths > 0) {
+    fail(400, kBadRequest, "both Content-Length and Transfer-Encoding");
+    return false;
+  }
+  if (codings > 1) {
+    fail(400, kBadRequest, "more than one Transfer-Encoding field");
+    return false;
+  }
+  if (codings == 1) {
+    http::opt_token_list list{req[http::field::transfer_encoding]};
+    if (!http::validate_list(list)) {
+      fail(400, kBadRequest, "invalid Transfer-Encoding");
+      return false;
+    }
+    size_t count = 0, chunked = 0;
+    boost::beast::string_view last;
+    for (auto token : list) {
+      ++count;
+      last = token;
+      if (boost::beast::iequals(token, "chunked"))
+        ++chunked;
+    }
+    // RFC 9112 §6.3: a request whose last coding is not chunked has no reliable length.
+    if (count == 0 || !boost::beast::iequals(last, "chunked") || chunked > 1) {
+      fail(400, kBadRequest, "Transfer-Encoding does not end in a single chunked");
+      return false;
+    }
+    if (count > 1) { // RFC 9112 §6.1: a coding the server does not understand
+      fail(501, R"({"error":"Transfer coding not supported: only chunked is"})",
+           "a transfer coding other than chunked");
+      return false;
+    }
+  }
+  auto expect = req.find(http::field::expect);
+  expectContinue_ = expect != req.end() && boost::beast::iequals(expect->value(), "100-continue");
+  return true;
+}
+
+size_t RequestFraming::feed(const char* data, size_t size) {
+  size_t used = 0;
+  boost::system::error_code ec;
+  if (state_ == State::Head) {
+    if (!scanHead(data, size))
+      return fail(400, kBadRequest, "obs-fold or whitespace at the start of a header line");
+    parser_->eager(false);
+    used = parser_->put(boost::asio::const_buffer(data, size), ec);
+    if (ec == http::error::need_more)
+      return 0; // the head is not complete: offered again with more
+    if (ec == http::error::bad_version && wellFormedVersion(data, size))
+      return fail(505, kVersion, "HTTP version not 1.0 or 1.1");
+    if (ec)
+      return failFrom(ec);
+    if (!parser_->is_header_done()) {
+      scanned_ -= used; // offsets count from the first byte not consumed
+      return used;
+    }
+    if (!checkHead())
+      return 0;
+    parser_->eager(true);
+    // The caller looks at the accepted head (budget, 100-continue) before the body is read.
+    state_ = parser_->is_done() ? State::Done : State::Body;
+    return used;
+  }
+  while (state_ == State::Body && !parser_->is_done() && used < size) {
+    size_t n = parser_->put(boost::asio::const_buffer(data + used, size - used), ec);
+    used += n;
+    if (ec == http::error::need_more)
+      break;
+    if (ec)
+      return failFrom(ec);
+    if (n == 0)
+      break;
+  }
+  if (state_ == State::Body && parser_->is_done())
+    state_ = State::Done;
+  return used;
+}
+
+std::string_view RequestFraming::method() const {
+  auto m = parser_->get().method_string();
+  return {m.data(), m.size()};
+}
+
+std::string_view RequestFraming::target() const {
+  auto t = parser_->get().target();
+  return {t.data(), t.size()};
+}
+
+bool RequestFraming::keepAlive() const {
+  return parser_->get().keep_alive();
+}
+
+bool RequestFraming::headRequest() const {
+  return parser_->get().method() == http::verb::head;
+}
+
+std::optional<uint64_t> RequestFraming::contentLength() const {
+  auto n = parser_->content_length();
+  if (!n)
+    return std::nullopt;
+  return static_cast<uint64_t>(*n);
+}
+
+size_t RequestFraming::bodyBytes() const {
+  return parser_->get().body().size();
+}
+
+BodyBuffer& RequestFraming::body() {
+  return parser_->get().body();
+}
+
+} // namespace rivet::mtls
