@@ -200,6 +200,39 @@ void ServerConnection::dispatch() {
                                    str(peer_.sansJson),
                                    str(address_)};
   dispatchToHost(server_.host(), shared_from_this(), request_, keepAlive_, framing_.headRequest());
+  if (phase_ == Phase::Dispatched)
+    watchPeer();
+}
+
+void ServerConnection::watchPeer() {
+  if (watching_)
+    return;
+  watching_ = true;
+  socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       self->watching_ = false;
+                       if (!ec && self->phase_ != Phase::Closed)
+                         self->peerReadable();
+                     });
+}
+
+void ServerConnection::peerReadable() {
+  bool waiting =
+      phase_ == Phase::Dispatched || (phase_ == Phase::Writing && after_ == After::Stream);
+  while (waiting) {
+    if (pending_.size() > server_.settings().maxHeadBytes + sizeof loop_.scratch)
+      return; // enough pipelined: TCP holds the rest back
+    size_t got = 0;
+    TlsStep step = tls_->readStep(loop_.scratch, sizeof loop_.scratch, got);
+    if (step == TlsStep::Done) {
+      pending_.append(loop_.scratch, got);
+      continue;
+    }
+    if (step == TlsStep::WantRead || step == TlsStep::WantWrite)
+      return watchPeer();
+    server_.log(RIVET_LOG_DEBUG, "The client " + address_ + " left before its answer was complete");
+    return close();
+  }
 }
 
 void ServerConnection::refuse(int status, const char* body, const char* reason) {
@@ -275,7 +308,7 @@ void ServerConnection::writeOut() {
 void ServerConnection::afterWrite() {
   if (after_ == After::Stream) {
     clearDeadline(); // waiting for the host's next chunk
-    return;
+    return watchPeer();
   }
   out_.clear();
   outOff_ = 0;

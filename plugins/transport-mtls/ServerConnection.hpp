@@ -58,6 +58,10 @@ private:
   void afterWrite();
   void resumeReading();
   void linger();
+  // While the host works on an answer: notice a client that leaves (then the host's chunk()
+  // hears it has gone) and keep what it pipelines.
+  void watchPeer();
+  void peerReadable();
   void releaseRequest();
   void setPhase(Phase p);
   void wait(TlsStep step, Step next);
@@ -90,6 +94,7 @@ private:
   Clock::time_point deadline_ = Clock::time_point::max();
   ChannelCounters::Kind deadlineKind_ = ChannelCounters::kIdleTimeout;
   bool timerArmed_ = false;
+  bool watching_ = false;
   Clock::time_point timerAt_;
   std::atomic<bool> gone_{false};
   std::atomic<size_t> streamBacklog_{0};
