@@ -1,6 +1,7 @@
-// Named loading with a scan as the fallback, and the discovery settings.
+// Named loading with a scan as the fallback, and the discovery and channel settings.
 #include "app/PluginPlan.hpp"
 
+#include "config/ChannelSection.hpp"
 #include "plugin/PluginLoader.hpp"
 
 #include <Poco/JSON/Array.h>
@@ -73,6 +74,17 @@ std::string discoverySettingsJson(const config::Mesh& mesh) {
     peers.add(peer);
   }
   settings.set("peers", peers);
+  std::ostringstream out;
+  settings.stringify(out);
+  return out.str();
+}
+
+std::string channelSettingsJson(const config::Mesh& mesh) {
+  Poco::JSON::Object settings(Poco::JSON_PRESERVE_KEY_ORDER);
+  config::forEachChannelKey(mesh.channel,
+                            [&](const char* key, int64_t, int64_t, const auto& value) {
+                              settings.set(key, static_cast<Poco::Int64>(value));
+                            });
   std::ostringstream out;
   settings.stringify(out);
   return out.str();

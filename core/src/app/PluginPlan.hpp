@@ -1,5 +1,5 @@
 // Which plugins a configuration needs and how start-up finds them, and the settings the
-// discovery plugin is given: one definition for the node and for --check-config.
+// discovery and transport plugins are given: one definition for the node and for --check-config.
 #pragma once
 
 #include "config/Config.hpp"
@@ -22,5 +22,9 @@ void loadConfiguredPlugins(plugin::PluginCatalog& catalog, const config::Config&
 
 // The discovery plugin's settings JSON (mode, node, port, interval, seed, mDNS, peers).
 std::string discoverySettingsJson(const config::Mesh& mesh);
+
+// The transport plugin's settings JSON: every key of `mesh.channel`, defaults included, as one
+// flat object, e.g. {"io_threads":0,"handshake_timeout_ms":10000,...}.
+std::string channelSettingsJson(const config::Mesh& mesh);
 
 } // namespace rivet::app

@@ -29,6 +29,23 @@ struct Discovery {
   std::string mdnsService = "_rivetos._tcp";
 };
 
+// `mesh.channel` (ours): the agent channel's event loop, deadlines and limits, handed to the
+// transport plugin as its settings (app/PluginPlan channelSettingsJson).
+struct Channel {
+  int ioThreads = 0;                  // 0: one per CPU core
+  int64_t handshakeTimeoutMs = 10000; // TCP accept to the end of the TLS handshake
+  int64_t headTimeoutMs = 10000;      // a request's first byte to the end of its head
+  int64_t bodyTimeoutMs = 60000;      // end of the head to the end of the body
+  int64_t idleTimeoutMs = 10000;      // keep-alive: end of a response to the next first byte
+  int64_t writeTimeoutMs = 30000;     // writing one whole response
+  int maxConnections = 16384;         // open connections, authenticated or not
+  int maxHandshakes = 1024;           // TLS handshakes in progress, all sources
+  int maxHandshakesPerAddress = 128;  // TLS handshakes in progress from one IP address
+  int maxHeaderBytes = 32768;         // a larger request head gets 431
+  int maxHeaders = 100;               // more header fields get 431
+  int64_t maxInflightBodyBytes = 256LL * 1024 * 1024; // node-wide; past it 503 + Retry-After
+};
+
 struct Mesh {
   bool enabled = false;
   std::string nodeName; // defaults to the host name
@@ -51,6 +68,7 @@ struct Mesh {
   std::string defaultAgent; // empty: the first agent
   int agentWorkers = 64;
   std::string delegationTransport = "http";
+  Channel channel;
   Discovery discovery;
   std::vector<Peer> peers;
 };

@@ -2,6 +2,7 @@
 // YAML (comments say where a value is a default) for `rivetd --check-config`.
 #include "config/ConfigLoader.hpp"
 
+#include "config/ChannelSection.hpp"
 #include "config/YamlJson.hpp"
 #include "util/JsonText.hpp"
 
@@ -63,7 +64,11 @@ void describeMesh(std::ostringstream& o, const Mesh& m) {
     << "  default_agent: " << scalar(m.defaultAgent)
     << (m.defaultAgent.empty() ? "  # the first agent" : "") << "\n"
     << "  agent_workers: " << m.agentWorkers << "\n"
-    << "  delegation_transport: " << scalar(m.delegationTransport) << "\n";
+    << "  delegation_transport: " << scalar(m.delegationTransport) << "\n"
+    << "  channel:\n";
+  forEachChannelKey(m.channel, [&](const char* key, int64_t, int64_t, const auto& value) {
+    o << "    " << key << ": " << value << "\n";
+  });
   if (m.discovery.mode.empty()) {
     o << "  discovery: null  # none: nodes meet through the shared mesh.json\n";
   } else {

@@ -2,6 +2,7 @@
 // (node_name in tls paths, seed_port = agent_channel_port) are filled in afterwards.
 #include "config/MeshSection.hpp"
 
+#include "config/ChannelSection.hpp"
 #include "config/DiscoverySection.hpp"
 #include "config/NameRules.hpp"
 
@@ -32,6 +33,7 @@ const std::vector<std::string> kMeshKeys = {"enabled",
                                             "default_agent",
                                             "agent_workers",
                                             "delegation_transport",
+                                            "channel",
                                             "discovery",
                                             "peers",
                                             "secret"};
@@ -191,6 +193,8 @@ Mesh readMeshSection(const YAML::Node& node, FieldReader& r) {
       r.readInt(v, path, 1, 4096, mesh.agentWorkers);
     } else if (key == "delegation_transport") {
       readDelegationTransport(v, r, mesh);
+    } else if (key == "channel") {
+      mesh.channel = readChannel(v, r);
     } else if (key == "discovery") {
       mesh.discovery = readDiscovery(v, r);
     } else if (key == "peers") {

@@ -1,5 +1,6 @@
 // Reads the `mesh:` section: every key of docs/configuration.md with its default, type and range
-// checks, the tls forms (true / map / false) and the host-name and environment defaults.
+// checks, the tls forms (true / map / false) and the host-name and environment defaults;
+// `channel` and `discovery` have readers of their own.
 #pragma once
 
 #include "config/Config.hpp"
