@@ -145,8 +145,10 @@ void Node::start() {
     membership_ = std::make_unique<Membership>(config_.mesh, agents_);
     engine_.setDirectory(membership_.get());
     channel_.setRegistry(membership_.get());
+    dispatchPool_ =
+        std::make_unique<delegation::WorkerPool>(std::max(64, 2 * config_.mesh.agentWorkers));
     transport_ = startRequired("transport-" + config_.mesh.transport, RIVET_KIND_TRANSPORT,
-                               "mesh.transport", "AgentChannel");
+                               "mesh.transport", "AgentChannel", channelSettingsJson(config_.mesh));
     try {
       membership_->start(); // registers once the channel listens
     } catch (const std::exception& e) {
@@ -195,6 +197,10 @@ void Node::stop() {
     verifier_->stop();
   agents_.stopAll();
   logger->info("Agents stopped");
+  if (dispatchPool_ && !dispatchPool_->drain(std::chrono::seconds(3)))
+    logger->warn("a request to this node was still being served 3 s after the agents stopped; "
+                 "its answer is dropped");
+  replyGate_->close(); // no answer reaches the transport from now on
   discovery_.reset();
   transport_.reset();
 }
@@ -284,18 +290,67 @@ void Node::announceSelf() {
   ops->self_changed(discovery_->instance(), {self.data(), self.size()});
 }
 
-void Node::dispatch(const rivet_inbound_request& request, rivet_responder& responder) {
+namespace {
+
+channel::ChannelRequest channelRequest(const rivet_inbound_request& request) {
   auto view = [](rivet_str s) { return std::string_view(s.data ? s.data : "", s.len); };
-  channel::ChannelRequest r{view(request.method), view(request.path), view(request.body),
-                            view(request.peer_cn), view(request.peer_address)};
-  channel::ChannelResponse out = channel_.handle(r);
+  return {view(request.method), view(request.path), view(request.body), view(request.peer_cn),
+          view(request.peer_address)};
+}
+
+using RespondFn = void (*)(void*, int, const rivet_header*, size_t, rivet_str);
+
+void respondWith(void* ctx, RespondFn respond, const channel::ChannelResponse& out) {
   if (out.retryAfterSeconds > 0) {
     std::string seconds = std::to_string(out.retryAfterSeconds);
     rivet_header h{{"Retry-After", 11}, {seconds.data(), seconds.size()}};
-    responder.respond(responder.ctx, out.status, &h, 1, {out.body.data(), out.body.size()});
+    respond(ctx, out.status, &h, 1, {out.body.data(), out.body.size()});
     return;
   }
-  responder.respond(responder.ctx, out.status, nullptr, 0, {out.body.data(), out.body.size()});
+  respond(ctx, out.status, nullptr, 0, {out.body.data(), out.body.size()});
+}
+
+} // namespace
+
+void Node::dispatch(const rivet_inbound_request& request, rivet_responder& responder) {
+  respondWith(responder.ctx, responder.respond, channel_.handle(channelRequest(request)));
+}
+
+void Node::dispatchAsync(const rivet_inbound_request& request,
+                         const rivet_async_responder& responder) {
+  channel::ChannelRequest r = channelRequest(request); // valid until the answer (abi.h)
+  auto reply = [gate = replyGate_, responder](const channel::ChannelResponse& out) {
+    if (!gate->enter())
+      return; // the transport is going away
+    respondWith(responder.ctx, responder.respond, out);
+    gate->leave();
+  };
+  try {
+    if (auto quick = channel_.answerInline(r))
+      return reply(*quick);
+  } catch (const std::exception& e) {
+    log::get("AgentChannel")
+        ->error("Agent channel request failed {} {}: {}", r.method, r.path, e.what());
+    return reply({500, R"({"error":"Internal error"})", 0});
+  }
+  bool started = dispatchPool_ && dispatchPool_->trySubmit([this, r, reply, gate = gate()] {
+    channel::ChannelResponse out{503, R"({"error":"Node is stopping"})", 0};
+    if (gate->enter()) { // the node outlives this call
+      try {
+        out = channel_.handle(r);
+      } catch (...) {
+        out = {500, R"({"error":"Internal error"})", 0};
+      }
+      gate->leave();
+    }
+    reply(out);
+  });
+  if (!started)
+    reply({503,
+           "{\"error\":\"Node busy: all " +
+               std::to_string(dispatchPool_ ? dispatchPool_->size() : 0) +
+               " request threads are in use\"}",
+           5});
 }
 
 bool Node::reload() {

@@ -45,6 +45,8 @@ public:
   void peersSeen(std::string_view peersJson) override;
   void peerLost(std::string_view name) override;
   void dispatch(const rivet_inbound_request& request, rivet_responder& responder) override;
+  void dispatchAsync(const rivet_inbound_request& request,
+                     const rivet_async_responder& responder) override;
   rivet_task_status delegate(std::string_view caller, const rivet_task* current,
                              std::string_view requestJson, std::string& resultJson) override;
   std::string roster(std::string_view caller, const rivet_task* current) override;
@@ -78,6 +80,11 @@ private:
   std::unique_ptr<plugin::DropWatcher> dropWatcher_;
   std::unique_ptr<Membership> membership_;
   std::unique_ptr<discovery::PeerVerifier> verifier_;
+  // Threads for inbound requests that may block (agents on the worker pool, forwarding, the
+  // registry's files); the transport's I/O threads never wait for them.
+  std::unique_ptr<delegation::WorkerPool> dispatchPool_;
+  // Closed before the transport is destroyed: answers after it are dropped (abi.h).
+  std::shared_ptr<plugin::HostGate> replyGate_ = std::make_shared<plugin::HostGate>();
   bool started_ = false;
 };
 
