@@ -109,6 +109,15 @@ start_server() {
   STARTUP_MS[$name]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
 }
 
+# wait_file FILE SECONDS PID: true once FILE exists; false when PID has exited or SECONDS passed.
+wait_file() {
+  local end=$((SECONDS + $2))
+  while [[ ! -e $1 ]]; do
+    kill -0 "$3" 2>/dev/null && ((SECONDS < end)) || return 1
+    sleep 0.1
+  done
+}
+
 # Stops a process this script started: SIGTERM, then SIGKILL after 3 s.
 stop_pid() {
   local pid=$1

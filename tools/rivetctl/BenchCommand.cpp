@@ -1,41 +1,45 @@
 // Runs `rivetctl bench`: reads the flags, resolves the URL, builds the TLS client, then either
-// drives the load (one or more event loops) or waits for a starting server's first answer.
+// drives the load (one or more event loops), holds connections (--hold, --slowloris) or waits
+// for a starting server's first answer.
 #include "BenchCommand.hpp"
 
+#include "BenchHold.hpp"
 #include "BenchLoop.hpp"
 #include "BenchOptions.hpp"
 #include "BenchReport.hpp"
+#include "BenchSocket.hpp"
+#include "BenchThreads.hpp"
 #include "BenchTlsClient.hpp"
 
-#include <netdb.h>
 #include <signal.h>
+#include <sys/resource.h>
 
-#include <cstring>
+#include <algorithm>
 #include <exception>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
-#include <thread>
 
 namespace rivet::ctl {
 
 namespace {
 
-BenchTarget resolve(const BenchOptions& o) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  int rc = getaddrinfo(o.host.c_str(), o.port.c_str(), &hints, &res);
-  if (rc != 0 || !res)
-    throw std::runtime_error("cannot resolve '" + o.host + ":" + o.port + "': " + gai_strerror(rc) +
-                             "; check the host in --url");
-  BenchTarget t;
-  std::memcpy(&t.addr, res->ai_addr, res->ai_addrlen);
-  t.addrLen = res->ai_addrlen;
-  freeaddrinfo(res);
-  return t;
+// Raises the open-file limit to the hard limit; throws when that is still short of what the
+// run needs (its connections and a margin for the process's own files).
+void raiseFileLimit(const BenchOptions& o) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  rlim_t needed = static_cast<rlim_t>(std::max({o.concurrency, o.hold, o.slowloris})) + 100;
+  if (rl.rlim_cur < needed)
+    throw std::runtime_error("needs " + std::to_string(needed) +
+                             " open files but the hard limit is " + std::to_string(rl.rlim_max) +
+                             "; raise it (ulimit -Hn, limits.conf, systemd LimitNOFILE) or "
+                             "ask for fewer connections");
 }
 
 std::string buildRequest(const BenchOptions& o) {
@@ -66,35 +70,8 @@ int runLoad(const BenchOptions& o, const BenchTlsClient& tls, const BenchTarget&
   if (o.durationSeconds > 0)
     schedule.measureEnd = schedule.measureStart + toDuration(o.durationSeconds);
   schedule.limit = o.requests;
-  std::vector<std::unique_ptr<BenchLoop>> loops;
-  for (unsigned i = 0; i < o.threads; ++i) {
-    unsigned share = o.concurrency / o.threads + (i < o.concurrency % o.threads ? 1 : 0);
-    loops.push_back(std::make_unique<BenchLoop>(o, tls, target, request, schedule, share));
-  }
-  std::vector<std::exception_ptr> failures(loops.size());
-  std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < loops.size(); ++i)
-    threads.emplace_back([&, i] {
-      try {
-        loops[i]->run();
-      } catch (...) {
-        failures[i] = std::current_exception();
-      }
-    });
-  try {
-    loops[0]->run();
-  } catch (...) {
-    failures[0] = std::current_exception();
-  }
-  for (auto& t : threads)
-    t.join();
-  for (auto& f : failures)
-    if (f)
-      std::rethrow_exception(f);
-  BenchStats total;
-  total.end = schedule.measureStart;
-  for (auto& l : loops)
-    total.merge(l->stats());
+  auto loops = makeBenchLoops(o, tls, target, request, schedule, o.concurrency);
+  BenchStats total = runBenchLoops(loops, schedule, [](const std::atomic<bool>&) {});
   if (o.printResponse)
     std::cerr << "--- first response ---\n" << loops[0]->firstResponse() << "\n---\n";
   printBenchReport(std::cout, o, total,
@@ -164,10 +141,15 @@ int benchCommand(const std::vector<std::string>& args) {
   }
   signal(SIGPIPE, SIG_IGN); // a server closing mid-write is an error to count, not a crash
   try {
-    BenchTarget target = resolve(o);
+    raiseFileLimit(o);
+    BenchTarget target = resolveBenchTarget(o);
     BenchTlsClient tls(o);
     if (o.waitReady)
       return waitReady(o, tls, target);
+    if (o.hold)
+      return runHold(o, tls, target, buildRequest(o));
+    if (o.slowloris)
+      return runSlowLoris(o, tls, target);
     return runLoad(o, tls, target, buildRequest(o));
   } catch (const std::exception& e) {
     std::cerr << "rivetctl bench: " << e.what() << "\n";

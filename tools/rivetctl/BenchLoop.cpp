@@ -1,13 +1,13 @@
 // The load generator's event loop: level-triggered epoll over non-blocking sockets, OpenSSL's
 // WANT_READ/WANT_WRITE mapped to epoll interest, one request in flight per connection.
+// --hold opens the connections a window at a time and parks each after its first answer.
 #include "BenchLoop.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -27,12 +27,15 @@ BenchLoop::BenchLoop(const BenchOptions& options, const BenchTlsClient& tls,
                      const BenchTarget& target, const std::string& request, BenchSchedule& schedule,
                      unsigned connections)
     : options_(options), tls_(tls), target_(target), request_(request), schedule_(schedule),
-      capturing_(options.printResponse) {
+      hold_(options.hold > 0), capturing_(options.printResponse) {
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0)
     throw std::runtime_error(std::string("epoll_create1 failed: ") + std::strerror(errno));
-  for (unsigned i = 0; i < connections; ++i)
+  for (unsigned i = 0; i < connections; ++i) {
     conns_.push_back(std::make_unique<Conn>());
+    conns_.back()->slot = i;
+  }
+  window_ = std::max(1u, options.openWindow / std::max(1u, options.threads));
   stats_.latenciesNs.reserve(1 << 16);
 }
 
@@ -47,15 +50,21 @@ BenchLoop::~BenchLoop() {
 
 void BenchLoop::run() {
   auto now = BenchClock::now();
-  for (auto& c : conns_)
-    startRequest(*c, now);
+  if (hold_) {
+    openDeadline_ = now + std::chrono::duration_cast<BenchClock::duration>(
+                              std::chrono::duration<double>(options_.openSeconds));
+    startOpenings(now);
+  } else {
+    for (auto& c : conns_)
+      startRequest(*c, now);
+  }
   auto lastTimers = now;
   epoll_event events[64];
   // After the measurement, requests in flight may finish (uncounted) so that the server sees
   // orderly closes; whatever is still open after the drain is reported as unfinished.
   const bool bounded = schedule_.measureEnd != BenchClock::time_point::max();
   const auto drainEnd = bounded ? schedule_.measureEnd + kDrain : schedule_.measureEnd;
-  while (idle_ < conns_.size()) {
+  while (hold_ ? !schedule_.stop.load() : idle_ < conns_.size()) {
     now = BenchClock::now();
     if (now >= drainEnd)
       break;
@@ -71,13 +80,22 @@ void BenchLoop::run() {
     for (int i = 0; i < n; ++i)
       onEvent(*static_cast<Conn*>(events[i].data.ptr), events[i].events);
     now = BenchClock::now();
-    if (backoff_ > 0 || now - lastTimers >= kTimerPeriod) {
+    if (hold_)
+      startOpenings(now);
+    if (backoff_ > 0 || (now - lastTimers >= kTimerPeriod && (!hold_ || opening_ > 0))) {
       checkTimers(now);
       lastTimers = now;
     }
   }
+  if (hold_) {
+    stats_.held = held_;
+    stats_.notStarted = conns_.size() - nextSlot_;
+  }
   for (auto& c : conns_)
-    if (c->state != State::Idle && c->state != State::Backoff) {
+    if (c->state == State::Held) {
+      closeConnection(*c, true); // close_notify: the end of the hold, not a failure
+      c->state = State::Idle;
+    } else if (c->state != State::Idle && c->state != State::Backoff) {
       ++stats_.unfinished;
       stats_.oldestUnfinishedNs = std::max<std::uint64_t>(
           stats_.oldestUnfinishedNs,
@@ -108,12 +126,23 @@ void BenchLoop::startRequest(Conn& c, BenchClock::time_point now) {
   }
 }
 
+void BenchLoop::startOpenings(BenchClock::time_point now) {
+  while (opening_ < window_ && nextSlot_ < conns_.size() && now < openDeadline_) {
+    Conn& c = *conns_[nextSlot_++];
+    c.opening = true;
+    ++opening_;
+    startRequest(c, now);
+  }
+  if (opening_ == 0 && (nextSlot_ == conns_.size() || now >= openDeadline_))
+    openingDone_ = true;
+}
+
 void BenchLoop::openConnection(Conn& c) {
-  c.fd = socket(target_.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  bool connected = false;
+  std::string error;
+  c.fd = openBenchSocket(target_, c.slot, connected, error);
   if (c.fd < 0)
-    return fail(c, BenchError::Connect, std::string("socket: ") + std::strerror(errno));
-  int one = 1;
-  setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fail(c, BenchError::Connect, error);
   epoll_event ev{};
   ev.events = EPOLLOUT;
   ev.data.ptr = &c;
@@ -122,31 +151,22 @@ void BenchLoop::openConnection(Conn& c) {
   c.interest = EPOLLOUT;
   c.state = State::Connecting;
   ++stats_.connections;
-  if (connect(c.fd, reinterpret_cast<const sockaddr*>(&target_.addr), target_.addrLen) == 0) {
+  if (connected)
     onEvent(c, EPOLLOUT); // loopback often connects at once: go straight to the handshake
-    return;
-  }
-  if (errno != EINPROGRESS)
-    return fail(c, BenchError::Connect, std::strerror(errno));
 }
 
 void BenchLoop::onEvent(Conn& c, unsigned events) {
   (void)events; // the TLS calls below find out what the event means
   switch (c.state) {
   case State::Connecting: {
-    int err = 0;
-    socklen_t len = sizeof err;
-    getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0)
+    if (int err = connectResult(c.fd))
       return fail(c, BenchError::Connect, std::strerror(err));
     c.state = State::Handshaking;
     try {
-      c.ssl = tls_.newSsl(options_.resume ? &c.session : nullptr);
+      c.ssl = tls_.newSsl(c.fd, options_.resume ? &c.session : nullptr);
     } catch (const std::exception& e) {
       return fail(c, BenchError::Handshake, e.what());
     }
-    SSL_set_fd(c.ssl, c.fd);
-    SSL_set_connect_state(c.ssl);
     return handshake(c);
   }
   case State::Handshaking:
@@ -155,6 +175,8 @@ void BenchLoop::onEvent(Conn& c, unsigned events) {
     return writeRequest(c);
   case State::Reading:
     return readResponse(c);
+  case State::Held:
+    return onHeldEvent(c);
   case State::Idle:
   case State::Backoff:
     return;
@@ -162,19 +184,19 @@ void BenchLoop::onEvent(Conn& c, unsigned events) {
 }
 
 void BenchLoop::handshake(Conn& c) {
-  ERR_clear_error();
-  int r = SSL_connect(c.ssl);
-  if (r == 1) {
-    ++stats_.handshakes;
-    if (SSL_session_reused(c.ssl))
-      ++stats_.resumed;
-    c.state = State::Writing;
-    return writeRequest(c);
+  std::string why;
+  TlsStep step = connectStep(c.ssl, why);
+  if (step == TlsStep::Failed)
+    return fail(c, BenchError::Handshake, why);
+  if (step != TlsStep::Done) {
+    setInterest(c, step == TlsStep::WantRead ? EPOLLIN : EPOLLOUT);
+    return;
   }
-  int e = SSL_get_error(c.ssl, r);
-  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-    return want(c, e);
-  fail(c, BenchError::Handshake, tlsFailure(c.ssl, r, e));
+  ++stats_.handshakes;
+  if (SSL_session_reused(c.ssl))
+    ++stats_.resumed;
+  c.state = State::Writing;
+  writeRequest(c);
 }
 
 void BenchLoop::writeRequest(Conn& c) {
@@ -232,6 +254,17 @@ void BenchLoop::finishRequest(Conn& c) {
         std::chrono::duration_cast<std::chrono::nanoseconds>(now - c.start).count()));
     stats_.bodyBytes += c.parser.bodyBytes();
   }
+  if (hold_) {
+    if (!c.parser.keepAlive())
+      return fail(c, BenchError::Read, "the server closes the connection after its answer");
+    if (!setInterest(c, EPOLLIN | EPOLLRDHUP)) // a close while idle wakes us
+      return;
+    c.opening = false;
+    --opening_;
+    c.state = State::Held;
+    ++held_;
+    return;
+  }
   if (options_.newConnection || !c.parser.keepAlive())
     closeConnection(c, true);
   startRequest(c, now);
@@ -243,9 +276,36 @@ void BenchLoop::fail(Conn& c, BenchError kind, const std::string& why) {
   if (stats_.firstError.empty())
     stats_.firstError = std::string(benchErrorName(kind)) + ": " + why;
   closeConnection(c, false);
+  if (hold_) { // no second try: each held connection is opened once
+    if (c.opening) {
+      c.opening = false;
+      --opening_;
+    }
+    c.state = State::Idle;
+    return;
+  }
   c.state = State::Backoff;
   c.retryAt = BenchClock::now() + kRetryDelay;
   ++backoff_;
+}
+
+void BenchLoop::onHeldEvent(Conn& c) {
+  char buf[4096];
+  for (;;) {
+    ERR_clear_error();
+    int r = SSL_read(c.ssl, buf, sizeof buf);
+    if (r > 0)
+      continue; // something the server sent unasked: still open until it closes
+    if (SSL_get_error(c.ssl, r) == SSL_ERROR_WANT_READ)
+      return; // a late TLS record (a session ticket): still open
+    break;
+  }
+  --held_;
+  ++stats_.closedByServer;
+  if (stats_.firstError.empty())
+    stats_.firstError = "closed by the server while held idle";
+  closeConnection(c, false);
+  c.state = State::Idle;
 }
 
 void BenchLoop::closeConnection(Conn& c, bool graceful) {
@@ -289,7 +349,8 @@ void BenchLoop::checkTimers(BenchClock::time_point now) {
       --backoff_;
       c.state = State::Idle;
       startRequest(c, now);
-    } else if (c.state != State::Idle && c.state != State::Backoff && now >= c.deadline) {
+    } else if (c.state != State::Idle && c.state != State::Backoff && c.state != State::Held &&
+               now >= c.deadline) {
       std::ostringstream why;
       why << "no complete answer within " << options_.timeoutSeconds << " s";
       fail(c, BenchError::Timeout, why.str());

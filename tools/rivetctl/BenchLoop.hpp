@@ -1,25 +1,20 @@
 // One event loop of the load generator: an epoll set of non-blocking TLS connections, each
-// running a closed loop of requests (connect, handshake, write, read, repeat or reconnect).
+// running a closed loop of requests (connect, handshake, write, read, repeat or reconnect) or,
+// with --hold, one request and then an idle wait for as long as the server keeps it open.
 #pragma once
 
 #include "BenchOptions.hpp"
 #include "BenchResponseParser.hpp"
+#include "BenchSocket.hpp"
 #include "BenchStats.hpp"
 #include "BenchTlsClient.hpp"
 
-#include <sys/socket.h>
-
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace rivet::ctl {
-
-// Where to connect: one resolved address of --url.
-struct BenchTarget {
-  sockaddr_storage addr{};
-  socklen_t addrLen = 0;
-};
 
 class BenchLoop {
 public:
@@ -30,16 +25,22 @@ public:
   BenchLoop(const BenchLoop&) = delete;
   BenchLoop& operator=(const BenchLoop&) = delete;
 
-  // Runs until the schedule ends (or, with --requests, until its budget is used up).
-  // Throws std::runtime_error if epoll itself fails.
+  // Runs until the schedule ends (or, with --requests, until its budget is used up; with
+  // --hold, until schedule.stop). Throws std::runtime_error if epoll itself fails.
   void run();
   const BenchStats& stats() const { return stats_; }
+  // With --hold (read from any thread): every connection of this loop has been opened and
+  // answered, or has failed, or --open-seconds is over; and how many are held open now.
+  bool openingDone() const { return openingDone_; }
+  unsigned heldNow() const { return held_; }
   // With --print-response: the first complete response, as received.
   const std::string& firstResponse() const { return capture_; }
 
 private:
-  enum class State { Idle, Backoff, Connecting, Handshaking, Writing, Reading };
+  enum class State { Idle, Backoff, Connecting, Handshaking, Writing, Reading, Held };
   struct Conn {
+    std::size_t slot = 0; // for --source, in turn
+    bool opening = false; // --hold: started, not yet held or failed
     int fd = -1;
     SSL* ssl = nullptr;
     SSL_SESSION* session = nullptr; // newest ticket, for --resume
@@ -51,6 +52,8 @@ private:
   };
 
   void startRequest(Conn& c, BenchClock::time_point now);
+  void startOpenings(BenchClock::time_point now); // --hold: within the window and the time
+  void onHeldEvent(Conn& c);                      // --hold: data or a close while idle
   void openConnection(Conn& c);
   void onEvent(Conn& c, unsigned events);
   void handshake(Conn& c);
@@ -72,6 +75,13 @@ private:
   int epfd_ = -1;
   unsigned idle_ = 0;    // connections with no request to send (budget used up)
   unsigned backoff_ = 0; // connections waiting a moment after an error
+  const bool hold_;
+  unsigned window_ = 0;      // --hold: this loop's share of --open-window
+  std::size_t nextSlot_ = 0; // --hold: the next connection to open
+  unsigned opening_ = 0;     // --hold: connections being opened now
+  BenchClock::time_point openDeadline_;
+  std::atomic<bool> openingDone_{false};
+  std::atomic<unsigned> held_{0};
   bool capturing_ = false;
   std::string capture_;
   BenchStats stats_;

@@ -2,6 +2,8 @@
 // Every rejection names the flag, the value given and what would be accepted.
 #include "BenchOptions.hpp"
 
+#include <arpa/inet.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -34,6 +36,21 @@ options:
                        report when (for timing a server's start); exit 1 on timeout
   --print-response     copy the first response (head and body) to stderr
   --json               print one JSON object instead of the text report
+  --source A[-B]       bind each connection to one of these IPv4 source addresses, in turn
+                       (e.g. 127.0.0.2-127.0.0.11, so that per-address caps do not apply)
+held and slow-loris connections (end after --hold-seconds, or at once on SIGUSR1/INT/TERM):
+  --hold N             open N connections, one request each (answered with 2xx), then keep
+                       them open and idle; reports how many stayed open
+  --slowloris N        keep N connections open that trickle their TLS handshake (or, with
+                       --trickle head, a request head after a full handshake) one byte per
+                       --trickle-ms; reopens each one the server closes
+  --trickle handshake|head   what --slowloris trickles (default handshake)
+  --trickle-ms MS      one byte per connection every MS milliseconds (default 500)
+  --open-window N      connections being opened (connect, handshake, first answer) at once
+                       (default 64)
+  --open-seconds S     stop opening new connections after S seconds (default 60)
+  --hold-seconds S     keep them this long after the opening (default 60)
+  --ready-file FILE    write one JSON line to FILE once the opening is over (for a harness)
 
 exit status: 0 no request failed, 1 some failed (or not ready), 2 usage or setup error
 )";
@@ -89,6 +106,34 @@ void parseUrl(const std::string& url, BenchOptions& o) {
   if (o.host.empty() || o.port.empty() ||
       o.port.find_first_not_of("0123456789") != std::string::npos)
     throw BenchUsageError("--url '" + url + "': expected https://HOST[:PORT]/PATH");
+}
+
+// "A" or "A-B" (IPv4, same first three octets not required; at most 256 addresses).
+std::vector<std::string> parseSources(const std::string& v) {
+  auto address = [&](const std::string& text) {
+    in_addr a{};
+    if (inet_pton(AF_INET, text.c_str(), &a) != 1)
+      throw BenchUsageError("--source '" + v + "': '" + text +
+                            "' is not an IPv4 address; pass A or A-B, like "
+                            "127.0.0.2-127.0.0.11");
+    return ntohl(a.s_addr);
+  };
+  size_t dash = v.find('-');
+  std::uint32_t first = address(v.substr(0, dash));
+  std::uint32_t last = dash == std::string::npos ? first : address(v.substr(dash + 1));
+  if (last < first || last - first >= 256)
+    throw BenchUsageError("--source '" + v +
+                          "': expected a range of 1 to 256 addresses, "
+                          "lowest first");
+  std::vector<std::string> out;
+  for (std::uint32_t a = first;; ++a) {
+    in_addr n{htonl(a)};
+    char text[INET_ADDRSTRLEN];
+    out.emplace_back(inet_ntop(AF_INET, &n, text, sizeof text));
+    if (a == last)
+      break;
+  }
+  return out;
 }
 
 std::string readBody(const std::string& v) {
@@ -156,6 +201,27 @@ bool parseBenchOptions(const std::vector<std::string>& args, BenchOptions& o) {
       o.waitReady = true;
     else if (a == "--print-response")
       o.printResponse = true;
+    else if (a == "--source")
+      o.sources = parseSources(value());
+    else if (a == "--hold")
+      o.hold = static_cast<unsigned>(positiveCount(a, value(), 1000000));
+    else if (a == "--slowloris")
+      o.slowloris = static_cast<unsigned>(positiveCount(a, value(), 1000000));
+    else if (a == "--trickle") {
+      const std::string& t = value();
+      if (t != "handshake" && t != "head")
+        throw BenchUsageError("--trickle '" + t + "': expected handshake or head");
+      o.trickleHead = t == "head";
+    } else if (a == "--trickle-ms")
+      o.trickleSeconds = static_cast<double>(positiveCount(a, value(), 600000)) / 1e3;
+    else if (a == "--open-window")
+      o.openWindow = static_cast<unsigned>(positiveCount(a, value(), 100000));
+    else if (a == "--open-seconds")
+      o.openSeconds = positiveNumber(a, value(), false);
+    else if (a == "--hold-seconds")
+      o.holdSeconds = positiveNumber(a, value(), false);
+    else if (a == "--ready-file")
+      o.readyFile = value();
     else
       throw BenchUsageError("unknown option '" + a + "'; see rivetctl bench --help");
   }
@@ -170,6 +236,13 @@ bool parseBenchOptions(const std::vector<std::string>& args, BenchOptions& o) {
   if (o.resume && !o.newConnection)
     throw BenchUsageError("--resume needs --new-connection (keep-alive connections never "
                           "reconnect, so there is no session to resume)");
+  if (o.hold && o.slowloris)
+    throw BenchUsageError("--hold and --slowloris are two runs: pass one of them");
+  if ((o.hold || o.slowloris) && (o.newConnection || o.waitReady))
+    throw BenchUsageError("--hold and --slowloris keep their connections: they do not go with "
+                          "--new-connection or --wait-ready");
+  if (o.hold)
+    o.concurrency = o.hold;
   if (o.threads > o.concurrency)
     o.threads = o.concurrency;
   if (o.durationSeconds == 0 && o.requests == 0)

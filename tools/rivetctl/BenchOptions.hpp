@@ -32,6 +32,18 @@ struct BenchOptions {
   bool json = false;          // one JSON object on stdout instead of the text report
   bool waitReady = false;     // poll until one request succeeds, then report when
   bool printResponse = false; // copy the first response to stderr (for checking a server)
+
+  // Held connections (--hold N): each sends one request, then stays open and idle.
+  unsigned hold = 0;
+  // Slow-loris connections (--slowloris N): each trickles its TLS handshake or request head.
+  unsigned slowloris = 0;
+  bool trickleHead = false;         // --trickle head (after a full handshake); default: handshake
+  double trickleSeconds = 0.5;      // --trickle-ms: one byte per connection this often
+  unsigned openWindow = 64;         // --open-window: connections being opened at once
+  double openSeconds = 60;          // --open-seconds: no new connection after this long
+  double holdSeconds = 60;          // --hold-seconds: then the held connections close
+  std::string readyFile;            // --ready-file: written once the opening is over
+  std::vector<std::string> sources; // --source A[-B]: IPv4 addresses to bind, in turn
 };
 
 // The usage text printed by `rivetctl bench --help` and after a usage error.

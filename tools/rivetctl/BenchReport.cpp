@@ -36,6 +36,8 @@ Percentiles percentiles(std::vector<std::uint64_t>& ns) {
 }
 
 const char* modeName(const BenchOptions& o) {
+  if (o.hold)
+    return "hold";
   return !o.newConnection ? "keep-alive" : o.resume ? "resume" : "new-connection";
 }
 
@@ -86,7 +88,12 @@ void printBenchReport(std::ostream& out, const BenchOptions& o, BenchStats& s, d
          << ",\"resumed\":" << s.resumed << ",\"answered_total\":" << s.answeredTotal
          << ",\"unfinished\":" << s.unfinished
          << ",\"oldest_unfinished_ms\":" << static_cast<double>(s.oldestUnfinishedNs) / 1e6
-         << ",\"body_bytes_avg\":" << bodyAvg << "}\n";
+         << ",\"body_bytes_avg\":" << bodyAvg;
+    if (o.hold)
+      text << ",\"hold\":" << o.hold << ",\"held\":" << s.held
+           << ",\"closed_by_server\":" << s.closedByServer << ",\"not_started\":" << s.notStarted
+           << std::setprecision(3) << ",\"open_s\":" << s.openSeconds;
+    text << "}\n";
     out << text.str();
     return;
   }
@@ -113,6 +120,10 @@ void printBenchReport(std::ostream& out, const BenchOptions& o, BenchStats& s, d
   }
   if (!s.firstError.empty())
     text << "\nfirst error  " << s.firstError;
+  if (o.hold)
+    text << "\nheld         " << s.held << " of " << o.hold << " open at the end ("
+         << s.closedByServer << " closed by the server while idle, " << s.notStarted
+         << " never opened); opening took " << std::setprecision(3) << s.openSeconds << " s";
   if (s.unfinished)
     text << "\nunfinished   " << s.unfinished
          << " requests still unanswered at the end, the oldest "

@@ -46,6 +46,9 @@ void BenchStats::merge(const BenchStats& o) {
   answeredTotal += o.answeredTotal;
   unfinished += o.unfinished;
   oldestUnfinishedNs = std::max(oldestUnfinishedNs, o.oldestUnfinishedNs);
+  held += o.held;
+  closedByServer += o.closedByServer;
+  notStarted += o.notStarted;
   end = std::max(end, o.end);
 }
 

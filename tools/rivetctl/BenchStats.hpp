@@ -29,6 +29,12 @@ struct BenchStats {
   std::uint64_t unfinished = 0;         // requests still unanswered when the run ended
   std::uint64_t oldestUnfinishedNs = 0; // how long the oldest of them had waited
   BenchClock::time_point end;           // when this loop stopped measuring
+  // --hold: connections still open at the end, closed by the server while idle, never opened
+  // (--open-seconds ran out), and how long the opening took (set by the caller).
+  std::uint64_t held = 0;
+  std::uint64_t closedByServer = 0;
+  std::uint64_t notStarted = 0;
+  double openSeconds = 0;
 
   std::uint64_t errorCount() const;
   void merge(const BenchStats& other);
@@ -40,6 +46,7 @@ struct BenchSchedule {
   BenchClock::time_point measureEnd = BenchClock::time_point::max();
   std::uint64_t limit = 0; // --requests: measured requests to start; 0 for no limit
   std::atomic<std::uint64_t> taken{0};
+  std::atomic<bool> stop{false}; // --hold: the hold is over
 
   // May a connection start another request now? (Takes one from the budget if so.)
   bool take(BenchClock::time_point now) {

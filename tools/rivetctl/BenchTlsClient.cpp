@@ -33,6 +33,8 @@ BenchTlsClient::BenchTlsClient(const BenchOptions& o) {
   require(ctx_ != nullptr, "cannot create a TLS client context");
   SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
   SSL_CTX_set_mode(ctx_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (o.hold || o.slowloris) // thousands of idle connections: no buffers while idle
+    SSL_CTX_set_mode(ctx_, SSL_MODE_RELEASE_BUFFERS);
   // A response that runs until close may end without close_notify; one read per record.
   SSL_CTX_set_options(ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_read_ahead(ctx_, 1);
@@ -80,6 +82,13 @@ SSL* BenchTlsClient::newSsl(SSL_SESSION** slot) const {
   return ssl;
 }
 
+SSL* BenchTlsClient::newSsl(int fd, SSL_SESSION** slot) const {
+  SSL* ssl = newSsl(slot);
+  SSL_set_fd(ssl, fd);
+  SSL_set_connect_state(ssl);
+  return ssl;
+}
+
 int BenchTlsClient::onNewSession(SSL* ssl, SSL_SESSION* session) {
   auto slot = static_cast<SSL_SESSION**>(SSL_get_app_data(ssl));
   if (!slot)
@@ -90,12 +99,29 @@ int BenchTlsClient::onNewSession(SSL* ssl, SSL_SESSION* session) {
   return 1;
 }
 
+TlsStep connectStep(SSL* ssl, std::string& why) {
+  ERR_clear_error();
+  int r = SSL_connect(ssl);
+  if (r == 1)
+    return TlsStep::Done;
+  int e = SSL_get_error(ssl, r);
+  if (e == SSL_ERROR_WANT_READ)
+    return TlsStep::WantRead;
+  if (e == SSL_ERROR_WANT_WRITE)
+    return TlsStep::WantWrite;
+  why = tlsFailure(ssl, r, e);
+  return TlsStep::Failed;
+}
+
 std::string tlsFailure(SSL* ssl, int ret, int sslError) {
   long verify = SSL_get_verify_result(ssl);
   if (verify != X509_V_OK) {
     ERR_clear_error();
     return std::string("server certificate refused: ") + X509_verify_cert_error_string(verify);
   }
+  // SSL_OP_IGNORE_UNEXPECTED_EOF turns a close in the middle of the handshake into ZERO_RETURN.
+  if (sslError == SSL_ERROR_ZERO_RETURN && ERR_peek_error() == 0)
+    return "connection closed by the server during TLS";
   if (sslError == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
     return ret == 0 || errno == 0 ? "connection closed by the server during TLS"
                                   : std::string("socket error: ") + std::strerror(errno);

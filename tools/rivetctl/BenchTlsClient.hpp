@@ -22,6 +22,8 @@ public:
   // A new client SSL for one connection, with SNI set when the name is not an IP literal.
   // `slot` is where a session ticket received on it is kept (with --resume).
   SSL* newSsl(SSL_SESSION** slot) const;
+  // The same, on the connected socket `fd`, ready for connectStep().
+  SSL* newSsl(int fd, SSL_SESSION** slot) const;
 
 private:
   static int onNewSession(SSL* ssl, SSL_SESSION* session);
@@ -33,5 +35,10 @@ private:
 // What went wrong in a failed TLS call: the verification result when the server's certificate
 // was refused, otherwise OpenSSL's error queue (drained).
 std::string tlsFailure(SSL* ssl, int ret, int sslError);
+
+// One step of a non-blocking client handshake: done, waiting for the socket to be readable or
+// writable, or failed (`why` says how).
+enum class TlsStep { Done, WantRead, WantWrite, Failed };
+TlsStep connectStep(SSL* ssl, std::string& why);
 
 } // namespace rivet::ctl
