@@ -28,6 +28,10 @@ public:
   // Room for `extra` more bytes; false when that passes the limit or memory is out.
   bool reserveMore(size_t extra);
   void append(const char* data, size_t n);
+  // True when `extra` more bytes stay within the limit.
+  bool fits(size_t extra) const {
+    return !limit_ || (size_ + extra >= size_ && size_ + extra <= limit_);
+  }
   std::string_view view() const { return {data_, size_}; }
   size_t size() const { return size_; }
   void clear();
@@ -53,8 +57,9 @@ struct BufferBody {
     std::size_t put(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
       size_t total = 0;
       for (auto b : boost::beast::buffers_range_ref(buffers)) {
-        if (!body_.reserveMore(b.size())) {
-          ec = boost::beast::http::error::buffer_overflow;
+        if (!body_.reserveMore(b.size())) { // past the limit (413), or out of memory (503)
+          ec = body_.fits(b.size()) ? boost::beast::http::error::buffer_overflow
+                                    : boost::beast::http::error::body_limit;
           return total;
         }
         body_.append(static_cast<const char*>(b.data()), b.size());

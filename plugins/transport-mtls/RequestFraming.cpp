@@ -6,6 +6,8 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <iterator>
 
 namespace rivet::mtls {
@@ -39,9 +41,9 @@ bool allDigits(std::string_view s) {
   return true;
 }
 
-// The scanner's states: in a line, after its CR, at the start of a line, after a CR that
-// began a line (the head's empty last line).
-enum Scan { kText, kCr, kLineStart, kLineStartCr, kEnd };
+// The scanner's states: in a line, at the start of a line, after a CR that began a line (the
+// head's empty last line).
+enum Scan { kText, kLineStart, kLineStartCr, kEnd };
 
 } // namespace
 
@@ -89,24 +91,29 @@ size_t RequestFraming::failFrom(const boost::system::error_code& ec) {
 }
 
 bool RequestFraming::scanHead(const char* data, size_t size) {
-  for (; scanned_ < size && scan_ != kEnd; ++scanned_) {
-    char c = data[scanned_];
-    switch (scan_) {
-    case kText:
-      scan_ = c == '\r' ? kCr : kText;
-      break;
-    case kCr:
-      scan_ = c == '\n' ? kLineStart : c == '\r' ? kCr : kText;
-      break;
-    case kLineStart:
+  // Only the byte after each LF matters: SP or HTAB there starts an obs-fold line (or puts
+  // whitespace before the first field); CR LF there ends the head.
+  while (scanned_ < size && scan_ != kEnd) {
+    if (scan_ == kLineStart) {
+      char c = data[scanned_];
       if (c == ' ' || c == '\t')
-        return false; // obs-fold, or whitespace before the first field
+        return false;
       scan_ = c == '\r' ? kLineStartCr : kText;
-      break;
-    case kLineStartCr:
-      scan_ = c == '\n' ? kEnd : kText;
-      break;
+      ++scanned_;
+      continue;
     }
+    if (scan_ == kLineStartCr) {
+      scan_ = data[scanned_] == '\n' ? kEnd : kText;
+      ++scanned_;
+      continue;
+    }
+    const void* lf = std::memchr(data + scanned_, '\n', size - scanned_);
+    if (!lf) {
+      scanned_ = size;
+      return true;
+    }
+    scanned_ = static_cast<const char*>(lf) - data + 1;
+    scan_ = kLineStart;
   }
   return true;
 }
@@ -171,6 +178,13 @@ size_t RequestFraming::feed(const char* data, size_t size) {
   if (state_ == State::Head) {
     if (!scanHead(data, size))
       return fail(400, kBadRequest, "obs-fold or whitespace at the start of a header line");
+    if (scan_ != kEnd) { // Beast consumes part of a head it is given in pieces: give it whole
+      if (size >= limits_.maxHeaderBytes)
+        return fail(431, kHeadTooLarge, "request head too large");
+      return 0;
+    }
+    if (scanned_ > limits_.maxHeaderBytes) // Beast's limit leaves out the request line
+      return fail(431, kHeadTooLarge, "request head too large");
     parser_->eager(false);
     used = parser_->put(boost::asio::const_buffer(data, size), ec);
     if (ec == http::error::need_more)
@@ -191,10 +205,23 @@ size_t RequestFraming::feed(const char* data, size_t size) {
     return used;
   }
   while (state_ == State::Body && !parser_->is_done() && used < size) {
-    size_t n = parser_->put(boost::asio::const_buffer(data + used, size - used), ec);
+    // Slices of at most maxHeaderBytes: a chunk line or trailer section (Beast has no limit on
+    // them) that does not fit in one is refused, however the bytes arrived.
+    size_t slice = std::min(size - used, limits_.maxHeaderBytes);
+    // What is left of the body limit, set anew for each call: Beast takes a chunk's size off
+    // its limit before it has the whole chunk line, and again when offered the line once more
+    // (a chunk extension split over reads would pass a 413 that one read does not).
+    if (!contentLength())
+      parser_->body_limit(limits_.maxBodyBytes - std::min(limits_.maxBodyBytes, bodyBytes()));
+    size_t n = parser_->put(boost::asio::const_buffer(data + used, slice), ec);
     used += n;
-    if (ec == http::error::need_more)
+    if (ec == http::error::need_more) {
+      if (n > 0)
+        continue;
+      if (slice == limits_.maxHeaderBytes)
+        return fail(431, kHeadTooLarge, "chunk line or trailers too large");
       break;
+    }
     if (ec)
       return failFrom(ec);
     if (n == 0)

@@ -2,37 +2,46 @@
 // type checks on the optional fields.
 #include "channel/MessageRequest.hpp"
 
-#include <Poco/JSON/Parser.h>
+#include <rapidjson/document.h>
+
+#include <cstring>
+#include <stdexcept>
 
 namespace rivet::channel {
 namespace {
+
+using Value = rapidjson::GenericValue<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>>;
 
 MessageParse error(const char* json) {
   return {std::nullopt, 400, json};
 }
 
+std::string text(const Value& v) {
+  return std::string(v.GetString(), v.GetStringLength());
+}
+
 // JavaScript truthiness of a parsed JSON value (RivetOS rejects falsy bodies as invalid).
-bool truthy(const Poco::Dynamic::Var& v) {
-  if (v.isEmpty())
+bool truthy(const Value& v) {
+  if (v.IsNull())
     return false;
-  if (v.type() == typeid(bool))
-    return v.extract<bool>();
-  if (v.isNumeric())
-    return v.convert<double>() != 0.0;
-  if (v.isString())
-    return !v.extract<std::string>().empty();
+  if (v.IsBool())
+    return v.GetBool();
+  if (v.IsNumber())
+    return v.GetDouble() != 0.0;
+  if (v.IsString())
+    return v.GetStringLength() > 0;
   return true;
 }
 
 // A number, or a string holding an integer (RivetOS passes strings through), within
-// [0, max]; nullopt otherwise (also for NaN, infinities and anything a cast could not hold).
-std::optional<int64_t> integer(const Poco::Dynamic::Var& v, int64_t max) {
+// [0, max]; nullopt otherwise (also for anything a cast could not hold).
+std::optional<int64_t> integer(const Value& v, int64_t max) {
   try {
     double d = 0;
-    if (v.isNumeric()) {
-      d = v.convert<double>();
-    } else if (v.isString()) {
-      const std::string s = v.extract<std::string>();
+    if (v.IsNumber()) {
+      d = v.GetDouble();
+    } else if (v.IsString()) {
+      const std::string s = text(v);
       size_t used = 0;
       d = static_cast<double>(std::stoll(s, &used));
       if (used != s.size())
@@ -46,6 +55,17 @@ std::optional<int64_t> integer(const Poco::Dynamic::Var& v, int64_t max) {
   } catch (const std::exception&) {
   }
   return std::nullopt;
+}
+
+// The member `name`, the last one when it is repeated (as JSON.parse keeps it); null values
+// count as absent.
+const Value* member(const Value& object, const char* name) {
+  const Value* found = nullptr;
+  size_t len = std::strlen(name);
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it)
+    if (it->name.GetStringLength() == len && std::memcmp(it->name.GetString(), name, len) == 0)
+      found = &it->value;
+  return found && !found->IsNull() ? found : nullptr;
 }
 
 } // namespace
@@ -62,80 +82,69 @@ std::string stripDelegationPrefix(std::string_view message) {
 }
 
 MessageParse parseMessageRequest(std::string_view body) {
-  Poco::Dynamic::Var parsed;
-  try {
-    parsed = Poco::JSON::Parser().parse(std::string(body));
-  } catch (const Poco::Exception&) {
-    // Poco refuses a top-level scalar (42, "text", true), which is valid JSON: judge it as
-    // RivetOS does, by its truthiness.
-    try {
-      auto wrapped = Poco::JSON::Parser()
-                         .parse("[" + std::string(body) + "]")
-                         .extract<Poco::JSON::Array::Ptr>();
-      if (wrapped->size() != 1)
-        return error(R"({"error":"Invalid JSON body"})");
-      parsed = wrapped->get(0);
-    } catch (const Poco::Exception&) {
-      return error(R"({"error":"Invalid JSON body"})");
-    }
-  }
-  if (!truthy(parsed))
+  // The document's values and the parser's stack start in buffers on this stack: a small body
+  // costs no heap allocation (RapidJSON's default pool would allocate 64 KiB per parse).
+  char valueBuffer[4096];
+  char stackBuffer[1024];
+  rapidjson::MemoryPoolAllocator<> values(valueBuffer, sizeof valueBuffer);
+  rapidjson::MemoryPoolAllocator<> stack(stackBuffer, sizeof stackBuffer);
+  rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
+                             rapidjson::MemoryPoolAllocator<>>
+      doc(&values, sizeof stackBuffer, &stack);
+  // Iterative: a hostile body nested a million deep must not overflow the stack. No
+  // kParseFullPrecisionFlag: RapidJSON 1.1.0's full-precision path reads past a table on
+  // crafted numbers.
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  if (doc.HasParseError() || !truthy(doc))
     return error(R"({"error":"Invalid JSON body"})");
-  if (parsed.type() != typeid(Poco::JSON::Object::Ptr))
+  if (!doc.IsObject())
     return error(R"({"error":"Missing fromAgent or message"})");
-  auto obj = parsed.extract<Poco::JSON::Object::Ptr>();
-  auto from = obj->get("fromAgent");
-  auto message = obj->get("message");
-  if (!from.isString() || !message.isString() || !truthy(from) || !truthy(message))
+  const Value* from = member(doc, "fromAgent");
+  const Value* message = member(doc, "message");
+  if (!from || !message || !from->IsString() || !message->IsString() || !truthy(*from) ||
+      !truthy(*message))
     return error(R"({"error":"Missing fromAgent or message"})");
 
   MessageRequest r;
-  r.fromAgent = from.extract<std::string>();
-  r.message = message.extract<std::string>();
+  r.fromAgent = text(*from);
+  r.message = text(*message);
   r.task = stripDelegationPrefix(r.message);
-  if (obj->has("toAgent") && !obj->isNull("toAgent")) {
-    auto to = obj->get("toAgent");
-    if (!to.isString())
+  if (const Value* to = member(doc, "toAgent")) {
+    if (!to->IsString())
       return error(R"({"error":"toAgent must be a string: an agent id"})");
-    r.toAgent = to.extract<std::string>();
+    r.toAgent = text(*to);
   }
-  if (obj->has("model") && !obj->isNull("model")) {
-    auto model = obj->get("model");
-    if (!model.isString())
+  if (const Value* model = member(doc, "model")) {
+    if (!model->IsString())
       return error(R"({"error":"model must be a string"})");
-    r.model = model.extract<std::string>();
+    r.model = text(*model);
   }
-  if (obj->has("chainDepth") && !obj->isNull("chainDepth")) {
-    auto depth = integer(obj->get("chainDepth"), kMaxChainDepthValue);
+  if (const Value* v = member(doc, "chainDepth")) {
+    auto depth = integer(*v, kMaxChainDepthValue);
     if (!depth)
       return error(R"({"error":"chainDepth must be a number from 0 to 1000000"})");
     r.chainDepth = *depth;
   }
-  if (obj->has("timeoutMs") && !obj->isNull("timeoutMs")) {
-    auto timeout = integer(obj->get("timeoutMs"), kMaxTimeoutMs);
+  if (const Value* v = member(doc, "timeoutMs")) {
+    auto timeout = integer(*v, kMaxTimeoutMs);
     if (!timeout || *timeout <= 0)
       return error("{\"error\":\"timeoutMs must be a positive number of milliseconds, at "
                    "most 86400000 (24 h)\"}");
     r.timeoutMs = *timeout;
   }
-  if (obj->has("path") && !obj->isNull("path")) {
-    auto hops = obj->get("path");
+  if (const Value* hops = member(doc, "path")) {
     static const char* kBadPath =
         R"({"error":"path must be an array of at most 64 \"agent@node\" strings"})";
-    if (hops.type() != typeid(Poco::JSON::Array::Ptr))
+    if (!hops->IsArray() || hops->Size() > kMaxPathHops)
       return error(kBadPath);
-    auto array = hops.extract<Poco::JSON::Array::Ptr>();
-    if (array->size() > kMaxPathHops)
-      return error(kBadPath);
-    for (size_t i = 0; i < array->size(); ++i) {
-      auto hop = array->get(static_cast<unsigned>(i));
-      if (!hop.isString())
+    for (const auto& hop : hops->GetArray()) {
+      if (!hop.IsString())
         return error(kBadPath);
-      std::string text = hop.extract<std::string>();
-      size_t at = text.find('@');
-      if (text.size() > kMaxHopBytes || at == 0 || at == std::string::npos || at + 1 == text.size())
+      std::string step = text(hop);
+      size_t at = step.find('@');
+      if (step.size() > kMaxHopBytes || at == 0 || at == std::string::npos || at + 1 == step.size())
         return error(kBadPath);
-      r.path.push_back(std::move(text));
+      r.path.push_back(std::move(step));
     }
   }
   return {r, 200, ""};
