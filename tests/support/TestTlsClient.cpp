@@ -2,15 +2,13 @@
 // on top, and the handshake or read error (alert, verify result, errno) kept in words.
 #include "TestTlsClient.hpp"
 
+#include "RawChannelClient.hpp"
 #include "TestSupport.hpp"
 
-#include <arpa/inet.h>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -121,17 +119,9 @@ void TestTlsClient::setTimeout(std::chrono::milliseconds t) {
 bool TestTlsClient::tcpConnect(int port) {
   close();
   error_.clear();
-  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    error_ = std::string("connect: ") + std::strerror(errno);
+  fd_ = connectTcp(options_.bindAddress, port, options_.receiveBufferBytes, error_);
+  if (fd_ < 0)
     return false;
-  }
-  int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   setTimeout(options_.timeout);
   return true;
 }
@@ -183,6 +173,24 @@ bool TestTlsClient::connect(int port) {
 
 bool TestTlsClient::connectPlain(int port) {
   return tcpConnect(port);
+}
+
+std::string TestTlsClient::clientHello() const {
+  // A handshake into a memory BIO stops after the first flight, waiting for the ServerHello.
+  SSL* ssl = SSL_new(ctx_);
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  SSL_set_bio(ssl, in, out);
+  SSL_set_connect_state(ssl);
+  if (!options_.expectName.empty())
+    SSL_set_tlsext_host_name(ssl, options_.expectName.c_str());
+  SSL_do_handshake(ssl);
+  char* data = nullptr;
+  long size = BIO_get_mem_data(out, &data);
+  std::string hello(data ? data : "", size > 0 ? static_cast<size_t>(size) : 0);
+  SSL_free(ssl); // frees both BIOs
+  ERR_clear_error();
+  return hello;
 }
 
 bool TestTlsClient::sendRaw(const std::string& bytes) {
@@ -324,11 +332,7 @@ std::string TestTlsClient::serverFingerprint() const {
 }
 
 int TestTlsClient::localPort() const {
-  sockaddr_in addr{};
-  socklen_t len = sizeof addr;
-  if (fd_ < 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    return 0;
-  return ntohs(addr.sin_port);
+  return localPortOf(fd_);
 }
 
 std::string TestTlsClient::negotiatedProtocol() const {

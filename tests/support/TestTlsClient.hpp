@@ -20,6 +20,8 @@ struct TlsClientOptions {
   std::string expectName;                  // non-empty: SNI and the name the server must prove
   int maxProtocol = 0;                     // e.g. TLS1_1_VERSION; 0: library default
   std::chrono::milliseconds timeout{5000}; // per read or write
+  std::string bindAddress;                 // non-empty: the source address, e.g. 127.0.0.2
+  int receiveBufferBytes = 0;              // non-zero: SO_RCVBUF, set before connect
 };
 
 struct HttpResponse {
@@ -41,6 +43,9 @@ public:
   bool connect(int port);
   // TCP connect only (for raw bytes that are not TLS).
   bool connectPlain(int port);
+  // The ClientHello this client would send first (no socket needed), for sending it partly or a
+  // byte at a time after connectPlain.
+  std::string clientHello() const;
   // Writes bytes over TLS (or plain TCP after connectPlain); false with error() on failure.
   bool sendRaw(const std::string& bytes);
   // Sends one HTTP/1.1 request (Host, Content-Length unless `headers` frame the body) and reads
