@@ -5,6 +5,7 @@
 #include "ReplySlot.hpp"
 
 #include <boost/asio/error.hpp>
+#include <openssl/err.h>
 
 namespace rivet::mtls {
 namespace {
@@ -68,6 +69,7 @@ void ServerConnection::handshake() {
     return close();
   }
   peer_ = readPeerIdentity(tls_->ssl());
+  ERR_clear_error(); // the request path relies on an empty error queue (TlsSocket.cpp)
   tls_->releaseIdleBuffers();
   setPhase(Phase::Idle);
   setDeadline(server_.settings().idleTimeout, ChannelCounters::kIdleTimeout);
@@ -199,8 +201,9 @@ void ServerConnection::dispatch() {
                                    str(peer_.commonName),
                                    str(peer_.sansJson),
                                    str(address_)};
+  answeredInline_ = false;
   dispatchToHost(server_.host(), shared_from_this(), request_, keepAlive_, framing_.headRequest());
-  if (phase_ == Phase::Dispatched)
+  if (phase_ == Phase::Dispatched && !answeredInline_)
     watchPeer();
 }
 
@@ -344,6 +347,7 @@ void ServerConnection::linger() {
   // close_notify and a half-close tell the client the answer is complete; what it still
   // sends is read and dropped for a moment.
   SSL_shutdown(tls_->ssl());
+  ERR_clear_error(); // the request path relies on an empty error queue (TlsSocket.cpp)
   boost::system::error_code ec;
   socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
   pending_.clear();

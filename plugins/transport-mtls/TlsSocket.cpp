@@ -82,6 +82,7 @@ TlsSocket::~TlsSocket() {
     SSL_set_quiet_shutdown(ssl_, 1);
     SSL_shutdown(ssl_);
     SSL_free(ssl_);
+    ERR_clear_error(); // the thread's other connections rely on an empty queue (readStep)
   }
 }
 
@@ -156,17 +157,20 @@ IoStatus TlsSocket::writeAll(const char* data, size_t n, const Deadline& d) {
 TlsStep TlsSocket::acceptStep() {
   ERR_clear_error();
   int rc = SSL_accept(ssl_);
-  return rc == 1 ? TlsStep::Done : stepResult(rc, "handshake");
+  TlsStep step = rc == 1 ? TlsStep::Done : stepResult(rc, "handshake");
+  if (step == TlsStep::Done)
+    ERR_clear_error();
+  return step;
 }
 
+// readStep and writeStep leave OpenSSL's error queue as they found it: empty, since
+// acceptStep and every failure clear it (ERR_clear_error costs a thread-local lookup a call).
 TlsStep TlsSocket::readStep(char* buf, size_t n, size_t& got) {
-  ERR_clear_error();
   int rc = SSL_read_ex(ssl_, buf, n, &got);
   return rc == 1 ? TlsStep::Done : stepResult(rc, "read");
 }
 
 TlsStep TlsSocket::writeStep(const char* data, size_t n, size_t& wrote) {
-  ERR_clear_error();
   int rc = SSL_write_ex(ssl_, data, n, &wrote);
   return rc == 1 ? TlsStep::Done : stepResult(rc, "write");
 }
@@ -182,11 +186,12 @@ TlsStep TlsSocket::stepResult(int sslResult, const char* what) {
   if (err == SSL_ERROR_WANT_WRITE)
     return TlsStep::WantWrite;
   if (err == SSL_ERROR_ZERO_RETURN) {
+    ERR_clear_error();
     error_ = "connection closed by peer";
     tlsFailure_ = false;
     return TlsStep::Closed;
   }
-  recordFailure(err, what);
+  recordFailure(err, what); // clears the queue
   return err == SSL_ERROR_SYSCALL && error_ == "connection closed by peer" ? TlsStep::Closed
                                                                            : TlsStep::Failed;
 }
