@@ -300,15 +300,20 @@ const char* reasonPhrase(int status) {
 }
 
 void appendResponse(std::string& out, int status, std::string_view extraHeaders,
-                    std::string_view body, bool keepAlive, bool headOnly) {
+                    std::string_view body, bool keepAlive, bool headOnly, int keepAliveSeconds) {
   char length[24];
   auto end = std::to_chars(length, length + sizeof length, body.size()).ptr;
   char code[8];
   auto codeEnd = std::to_chars(code, code + sizeof code, status).ptr;
   out.append("HTTP/1.1 ").append(code, codeEnd).append(" ").append(reasonPhrase(status));
   out.append("\r\nContent-Type: application/json\r\nContent-Length: ").append(length, end);
-  out.append(keepAlive ? "\r\nConnection: keep-alive\r\nKeep-Alive: timeout=10"
-                       : "\r\nConnection: close");
+  if (keepAlive) {
+    char seconds[12];
+    auto secondsEnd = std::to_chars(seconds, seconds + sizeof seconds, keepAliveSeconds).ptr;
+    out.append("\r\nConnection: keep-alive\r\nKeep-Alive: timeout=").append(seconds, secondsEnd);
+  } else {
+    out.append("\r\nConnection: close");
+  }
   out.append("\r\nDate: ").append(httpDate()).append("\r\n");
   out.append(extraHeaders);
   out.append("\r\n");

@@ -56,9 +56,10 @@ private:
 const char* reasonPhrase(int status);
 
 // Appends a complete response with Content-Length to `out`; `headOnly` (a HEAD request) leaves
-// the body out but still announces its length.
+// the body out but still announces its length; `keepAliveSeconds` is announced in Keep-Alive.
 void appendResponse(std::string& out, int status, std::string_view extraHeaders,
-                    std::string_view body, bool keepAlive, bool headOnly = false);
+                    std::string_view body, bool keepAlive, bool headOnly = false,
+                    int keepAliveSeconds = 10);
 // The head of a streamed response (chunked transfer coding; the host's headers say the type),
 // and one chunk of its body; "0\r\n\r\n" ends it.
 void appendStreamHead(std::string& out, int status, std::string_view extraHeaders, bool keepAlive);

@@ -30,6 +30,7 @@ struct Slot {
   std::weak_ptr<ServerConnection> conn;
   bool keepAlive = true;
   bool headOnly = false;
+  int keepAliveSeconds = 10;
 
   static Slot& of(void* ctx) { return *static_cast<Slot*>(ctx); }
 
@@ -40,6 +41,8 @@ struct Slot {
       return false;
     if (!whole)
       c->streamBacklog().fetch_add(bytes.size(), std::memory_order_relaxed);
+    else if (c->context().get_executor().running_in_this_thread())
+      c->answeredInline();
     boost::asio::post(c->context(), [weak = conn, bytes = std::move(bytes), last, whole,
                                      close = !keepAlive]() mutable {
       if (auto target = weak.lock()) {
@@ -58,7 +61,7 @@ struct Slot {
     std::string out;
     appendResponse(out, status, headerLines(headers, count),
                    std::string_view(body.data ? body.data : "", body.len), self->keepAlive,
-                   self->headOnly);
+                   self->headOnly, self->keepAliveSeconds);
     self->post(std::move(out), true, true);
     delete self;
   }
@@ -111,6 +114,7 @@ void dispatchToHost(const rivet_host_api* host, const std::shared_ptr<ServerConn
     slot->conn = conn;
     slot->keepAlive = keepAlive;
     slot->headOnly = headOnly;
+    slot->keepAliveSeconds = conn->keepAliveSeconds();
     host->dispatch_async(host->host, &request, &slot->responder);
     return;
   }
@@ -118,7 +122,8 @@ void dispatchToHost(const rivet_host_api* host, const std::shared_ptr<ServerConn
   rivet_responder responder{&reply, &syncRespond};
   host->dispatch(host->host, &request, &responder);
   std::string out;
-  appendResponse(out, reply.status, reply.headers, reply.body, keepAlive, headOnly);
+  appendResponse(out, reply.status, reply.headers, reply.body, keepAlive, headOnly,
+                 conn->keepAliveSeconds());
   conn->answer(std::move(out), !keepAlive);
 }
 

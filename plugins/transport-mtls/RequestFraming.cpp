@@ -52,7 +52,10 @@ RequestFraming::RequestFraming(const FramingLimits& limits) : limits_(limits) {
 }
 
 void RequestFraming::reset() {
-  parser_.emplace();
+  parser_.reset(); // its fields go back to the arena first
+  arena_.used = 0;
+  parser_.emplace(std::piecewise_construct, std::make_tuple(),
+                  std::make_tuple(ArenaAllocator<char>(&arena_)));
   parser_->header_limit(static_cast<std::uint32_t>(limits_.maxHeaderBytes));
   parser_->body_limit(limits_.maxBodyBytes);
   parser_->get().body().setLimit(limits_.maxBodyBytes);

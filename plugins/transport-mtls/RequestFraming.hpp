@@ -6,6 +6,7 @@
 #pragma once
 
 #include "BodyBuffer.hpp"
+#include "HeadArena.hpp"
 
 #include <boost/beast/http/parser.hpp>
 
@@ -40,6 +41,8 @@ public:
   };
 
   explicit RequestFraming(const FramingLimits& limits);
+  RequestFraming(const RequestFraming&) = delete; // the parser points into arena_
+  RequestFraming& operator=(const RequestFraming&) = delete;
 
   // Offers the bytes that arrived and are not consumed yet (the caller keeps them in one
   // buffer and appends new ones). Returns how many were consumed; the others are either not
@@ -66,7 +69,7 @@ public:
   void reset();
 
 private:
-  using Parser = boost::beast::http::request_parser<BufferBody>;
+  using Parser = boost::beast::http::request_parser<BufferBody, ArenaAllocator<char>>;
   size_t fail(int status, const char* body, const char* reason);
   size_t failFrom(const boost::system::error_code& ec);
   // Scans head bytes not seen yet for a line starting with whitespace (obs-fold); false when
@@ -76,6 +79,7 @@ private:
   bool checkHead();
 
   FramingLimits limits_;
+  HeadArena arena_;
   std::optional<Parser> parser_;
   State state_ = State::Head;
   FramingError error_;

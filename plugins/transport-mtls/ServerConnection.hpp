@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -34,9 +35,17 @@ public:
   // Streamed answers: bytes to send as they come; `last` ends the answer.
   void stream(std::string bytes, bool last);
 
+  // On the loop's thread, during dispatch: the host answered at once (no need to watch the
+  // client meanwhile).
+  void answeredInline() { answeredInline_ = true; }
+
   // Any thread: the connection is closed (a streaming host stops producing).
   bool gone() const { return gone_.load(std::memory_order_relaxed); }
   boost::asio::io_context& context() { return loop_.context; }
+  // mesh.channel.idle_timeout_ms in whole seconds, as the Keep-Alive header announces it.
+  int keepAliveSeconds() const {
+    return static_cast<int>(std::max<int64_t>(1, server_.settings().idleTimeout.count() / 1000));
+  }
   // Bytes of a streamed answer posted but not written yet (any thread).
   std::atomic<size_t>& streamBacklog() { return streamBacklog_; }
 
@@ -95,6 +104,7 @@ private:
   ChannelCounters::Kind deadlineKind_ = ChannelCounters::kIdleTimeout;
   bool timerArmed_ = false;
   bool watching_ = false;
+  bool answeredInline_ = false;
   Clock::time_point timerAt_;
   std::atomic<bool> gone_{false};
   std::atomic<size_t> streamBacklog_{0};
