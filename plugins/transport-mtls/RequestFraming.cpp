@@ -53,12 +53,7 @@ RequestFraming::RequestFraming(const FramingLimits& limits) : limits_(limits) {
 
 void RequestFraming::reset() {
   parser_.reset(); // its fields go back to the arena first
-  arena_.used = 0;
-  parser_.emplace(std::piecewise_construct, std::make_tuple(),
-                  std::make_tuple(ArenaAllocator<char>(&arena_)));
-  parser_->header_limit(static_cast<std::uint32_t>(limits_.maxHeaderBytes));
-  parser_->body_limit(limits_.maxBodyBytes);
-  parser_->get().body().setLimit(limits_.maxBodyBytes);
+  arena_.reset();  // an idle connection holds neither
   state_ = State::Head;
   error_ = FramingError{};
   expectContinue_ = false;
@@ -175,7 +170,18 @@ bool RequestFraming::checkHead() {
   return true;
 }
 
+void RequestFraming::startParser() {
+  arena_ = std::make_unique<HeadArena>();
+  parser_.emplace(std::piecewise_construct, std::make_tuple(),
+                  std::make_tuple(ArenaAllocator<char>(arena_.get())));
+  parser_->header_limit(static_cast<std::uint32_t>(limits_.maxHeaderBytes));
+  parser_->body_limit(limits_.maxBodyBytes);
+  parser_->get().body().setLimit(limits_.maxBodyBytes);
+}
+
 size_t RequestFraming::feed(const char* data, size_t size) {
+  if (!parser_)
+    startParser(); // the first bytes of a request
   size_t used = 0;
   boost::system::error_code ec;
   if (state_ == State::Head) {

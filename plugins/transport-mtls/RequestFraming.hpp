@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +71,7 @@ public:
 
 private:
   using Parser = boost::beast::http::request_parser<BufferBody, ArenaAllocator<char>>;
+  void startParser();
   size_t fail(int status, const char* body, const char* reason);
   size_t failFrom(const boost::system::error_code& ec);
   // Scans head bytes not seen yet for a line starting with whitespace (obs-fold); false when
@@ -79,7 +81,7 @@ private:
   bool checkHead();
 
   FramingLimits limits_;
-  HeadArena arena_;
+  std::unique_ptr<HeadArena> arena_; // while a request is read or served
   std::optional<Parser> parser_;
   State state_ = State::Head;
   FramingError error_;

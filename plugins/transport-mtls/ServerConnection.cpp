@@ -398,6 +398,8 @@ void ServerConnection::setPhase(Phase p) {
 }
 
 void ServerConnection::wait(TlsStep step, Step next) {
+  if (phase_ == Phase::Idle && step == TlsStep::WantRead)
+    tls_->freeBuffers(); // an idle connection holds no 17 KiB read buffer
   auto what = step == TlsStep::WantWrite ? boost::asio::ip::tcp::socket::wait_write
                                          : boost::asio::ip::tcp::socket::wait_read;
   socket_.async_wait(what, [self = shared_from_this(), next](boost::system::error_code ec) {

@@ -41,6 +41,9 @@ public:
   TlsStep writeStep(const char* data, size_t n, size_t& wrote);
   // Frees OpenSSL's record buffers while the connection is idle (many idle connections).
   void releaseIdleBuffers();
+  // Frees the record buffers now (OpenSSL keeps the read buffer of an SSL_read that found
+  // nothing); a no-op when they hold data.
+  void freeBuffers() { SSL_free_buffers(ssl_); }
   // True when the peer has closed or sent unexpected bytes (a pooled connection gone bad).
   bool peerClosedOrBusy() const;
   // The reason of the last failure, e.g. "certificate has expired", "peer did not return a
