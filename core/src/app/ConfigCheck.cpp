@@ -203,7 +203,8 @@ void ConfigCheck::checkTransport(bool filesReadable) {
                     pluginDir_);
   if (!p || !filesReadable)
     return; // an unreadable file would only be reported again
-  std::string reason = refusalOf(p, p->name(), "{}");
+  // The settings start-up gives it, so that its checks of mesh.channel run here too.
+  std::string reason = refusalOf(p, p->name(), channelSettingsJson(config_.mesh));
   if (!reason.empty())
     addPluginRefusal(p->name(), "mesh.tls", reason);
 }
