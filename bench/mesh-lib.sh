@@ -175,7 +175,8 @@ mesh_hops() {
     mesh_hop_cell two "$c"
   done
   # The same two hops once mesh.json also lists MESH_HB_NODES other nodes (written under the
-  # registry lock, so the nodes' heartbeats keep them); node-a re-reads it within 500 ms.
+  # registry lock, so the nodes' heartbeats keep them); node-a's view of it (app/MeshView) is
+  # rebuilt within 250 ms.
   if [[ -x $RUN/bin/registry_heartbeat_bench ]] &&
     "$RUN/bin/registry_heartbeat_bench" --populate "$storage" --nodes "$MESH_HB_NODES" \
       >"$RUN/mesh/populate.log" 2>&1; then

@@ -1,15 +1,14 @@
-// Own registry entry, heartbeat timer, registry endpoints and the delegation directory.
+// Own registry entry, heartbeat timer, registry endpoints and the delegation directory; every
+// write of this node's refreshes the directory's view before it returns.
 #include "app/Membership.hpp"
 
 #include "log/Log.hpp"
 #include "registry/JoinRequest.hpp"
-#include "registry/JsonMembers.hpp"
 #include "registry/RegistryError.hpp"
 #include "util/JsonText.hpp"
 
 #include <algorithm>
 #include <filesystem>
-#include <set>
 
 namespace rivet::app {
 namespace {
@@ -21,7 +20,10 @@ std::string errorBody(const std::string& text) {
 } // namespace
 
 Membership::Membership(const config::Mesh& mesh, const plugin::AgentSet& agents)
-    : mesh_(mesh), agents_(agents), store_(mesh.storageDir, {}, mesh.registryMaxBytes) {}
+    : mesh_(mesh), agents_(agents), store_(mesh.storageDir, {}, mesh.registryMaxBytes),
+      view_(store_, mesh.nodeName, MeshViewRefresher::intervalFor(mesh.heartbeatIntervalMs)) {
+  view_.refreshNow(); // the transport may accept a request before start() registers this node
+}
 
 Membership::~Membership() {
   stop();
@@ -62,6 +64,8 @@ void Membership::start() {
     throw std::runtime_error("cannot register in " + store_.path() + ": " + e.what() +
                              " (mesh.storage_dir)");
   }
+  view_.refreshNow();
+  view_.start();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     running_ = true;
@@ -80,6 +84,7 @@ void Membership::stop() {
   wake_.notify_all();
   if (timer_.joinable())
     timer_.join();
+  view_.stop();
   try {
     store_.markOffline(mesh_.nodeName); // logs "Node deregistered"
 
@@ -95,9 +100,11 @@ void Membership::agentsChanged() {
   } catch (const std::exception& e) {
     log::get("Mesh")->error("Mesh heartbeat failed: {}", e.what());
   }
+  view_.refreshNow();
 }
 
-// The timer: heartbeat and prune in one locked write per tick; nothing else runs here.
+// The timer: heartbeat and prune in one locked write per tick, then the view of what it wrote
+// (prune may have marked other nodes offline).
 void Membership::loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   auto interval = std::chrono::milliseconds(mesh_.heartbeatIntervalMs);
@@ -114,6 +121,7 @@ void Membership::loop() {
     } catch (const std::exception& e) {
       log::get("Mesh")->error("Mesh heartbeat failed: {}", e.what());
     }
+    view_.refreshNow();
     lock.lock();
   }
 }
@@ -137,6 +145,7 @@ EndpointAnswer Membership::join(std::string_view body, std::string_view peerCn) 
     return {403, errorBody(forbidden)};
   try {
     std::string nodes = store_.join(node);
+    view_.refreshNow(); // the joined node's agents can be asked for as soon as it is answered
     log::get("AgentChannel")
         ->info("Mesh join: {} ({}:{}) peer.cn={}", node.name(), node.host(),
                node.integer("port").value_or(0), peerCn);
@@ -147,92 +156,23 @@ EndpointAnswer Membership::join(std::string_view body, std::string_view peerCn) 
   }
 }
 
-// Every other node of the registry, read in place (a copy per node would cost more than the
-// delegation it serves in a large mesh). The store re-reads the file only when it changed.
-template <class F> void Membership::forEachOther(F&& visit) {
-  auto snapshot = store_.snapshot();
-  const rapidjson::Value& nodes = snapshot->nodesObject();
-  if (!nodes.IsObject())
-    return;
-  for (auto it = nodes.MemberBegin(); it != nodes.MemberEnd(); ++it) {
-    const rapidjson::Value& n = it->value;
-    if (!n.IsObject() ||
-        std::string_view(it->name.GetString(), it->name.GetStringLength()) == mesh_.nodeName)
-      continue;
-    visit(n);
-  }
-}
-
-bool Membership::fresh(const rapidjson::Value& node, int64_t now) const {
-  return registry::json::string(node, "status") == "online" &&
-         now - registry::json::integer(node, "lastSeen").value_or(0) <= mesh_.staleThresholdMs;
-}
-
+// Freshness is judged at each call against the current time rather than when the view was
+// built: a node that stops heartbeating drops out at the exact millisecond it did before, not up
+// to one refresh later, for one comparison per node the answer looks at.
 std::vector<delegation::RemoteNode> Membership::candidates(const std::string& agentId) {
-  std::vector<delegation::RemoteNode> out;
-  int64_t now = store_.now();
-  forEachOther([&](const rapidjson::Value& n) {
-    if (!fresh(n, now) || !registry::NodeRecord::hostsAgent(n, agentId))
-      return;
-    out.push_back({registry::json::string(n, "name"), registry::json::string(n, "host"),
-                   static_cast<int>(registry::json::integer(n, "port").value_or(3000)),
-                   registry::json::integer(n, "lastSeen").value_or(0)});
-  });
-  std::stable_sort(out.begin(), out.end(),
-                   [](const auto& a, const auto& b) { return a.lastSeen > b.lastSeen; });
-  return out;
+  return view_.view()->candidates(agentId, store_.now(), mesh_.staleThresholdMs);
 }
 
 std::vector<std::string> Membership::unavailableHosts(const std::string& agentId) {
-  std::vector<std::string> out;
-  int64_t now = store_.now();
-  forEachOther([&](const rapidjson::Value& n) {
-    if (registry::NodeRecord::hostsAgent(n, agentId) && !fresh(n, now))
-      out.push_back(registry::json::string(n, "name"));
-  });
-  return out;
+  return view_.view()->unavailableHosts(agentId, store_.now(), mesh_.staleThresholdMs);
 }
 
 std::vector<std::string> Membership::remoteAgents() {
-  std::set<std::string> ids;
-  int64_t now = store_.now();
-  forEachOther([&](const rapidjson::Value& n) {
-    const rapidjson::Value* agents = registry::json::member(n, "agents");
-    if (!fresh(n, now) || !agents || !agents->IsArray())
-      return;
-    for (const auto& a : agents->GetArray())
-      if (a.IsString())
-        ids.insert(a.GetString());
-  });
-  return {ids.begin(), ids.end()};
+  return view_.view()->remoteAgents(store_.now(), mesh_.staleThresholdMs);
 }
 
 std::vector<delegation::RemoteAgent> Membership::reachableAgents() {
-  std::vector<delegation::RemoteAgent> out;
-  int64_t now = store_.now();
-  forEachOther([&](const rapidjson::Value& n) {
-    const rapidjson::Value* agents = registry::json::member(n, "agents");
-    if (!fresh(n, now) || !agents || !agents->IsArray())
-      return;
-    std::string node = registry::json::string(n, "name");
-    const rapidjson::Value* metadata = registry::json::member(n, "metadata");
-    const rapidjson::Value* details = metadata && metadata->IsObject()
-                                          ? registry::json::member(*metadata, "agentDetails")
-                                          : nullptr;
-    for (const auto& a : agents->GetArray()) {
-      if (!a.IsString())
-        continue;
-      delegation::RemoteAgent entry{std::string(a.GetString(), a.GetStringLength()), node, "", ""};
-      const rapidjson::Value* d =
-          details && details->IsObject() ? registry::json::member(*details, entry.id) : nullptr;
-      if (d && d->IsObject()) {
-        entry.provider = registry::json::string(*d, "provider");
-        entry.model = registry::json::string(*d, "model");
-      }
-      out.push_back(std::move(entry));
-    }
-  });
-  return out;
+  return view_.view()->reachableAgents(store_.now(), mesh_.staleThresholdMs);
 }
 
 } // namespace rivet::app

@@ -1,8 +1,9 @@
 // This node's membership of the mesh through mesh.json: its own entry (registered at start,
 // heartbeat and prune on a timer, offline at a clean stop), the registry endpoints' logic, and
-// the view of other nodes that delegation uses.
+// the view of other nodes that delegation uses (a MeshView, kept current in the background).
 #pragma once
 
+#include "app/MeshViewRefresher.hpp"
 #include "channel/RegistryEndpoints.hpp"
 #include "config/Config.hpp"
 #include "delegation/MeshDirectory.hpp"
@@ -36,7 +37,11 @@ public:
   EndpointAnswer nodes() override;
   EndpointAnswer join(std::string_view body, std::string_view peerCn) override;
 
-  // MeshDirectory
+  // MeshDirectory, answered from the last published view without reading mesh.json. A change
+  // another node writes is seen once the file is replaced (a node on this machine) or within
+  // MeshViewRefresher::kPoll (another machine's), and in a mesh so busy that the rebuild budget
+  // runs out within MeshViewRefresher::intervalFor(heartbeat); one this node writes
+  // (registration, heartbeat and prune, join, agents) as soon as the write returns.
   std::vector<delegation::RemoteNode> candidates(const std::string& agentId) override;
   std::vector<std::string> unavailableHosts(const std::string& agentId) override;
   std::vector<std::string> remoteAgents() override;
@@ -48,14 +53,12 @@ public:
 
 private:
   registry::NodeRecord selfRecord() const;
-  template <class F> void forEachOther(F&& visit);
-  // Online and not stale.
-  bool fresh(const rapidjson::Value& node, int64_t now) const;
   void loop();
 
   const config::Mesh& mesh_;
   const plugin::AgentSet& agents_;
   registry::RegistryStore store_;
+  MeshViewRefresher view_; // after store_, which it reads
   std::mutex mutex_;
   std::condition_variable wake_;
   bool running_ = false;
