@@ -228,8 +228,8 @@ typedef struct rivet_host_api {
    * {"chainDepth":N,"maxChainDepth":M,"canDelegate":bool,"refusal":"why not, when not",
    *  "agents":[{"id","node","provider","model","local":bool}]}. Lists local agents and agents
    * of nodes that are online, not stale and not shut out by the circuit breaker; never the
-   * calling agent, nor an agent already on the task's path. Cheap: it reads no file unless
-   * mesh.json changed. Any thread. */
+   * calling agent, nor an agent already on the task's path. Cheap: it reads no file (the
+   * node keeps a view of mesh.json, rebuilt in the background). Any thread. */
   void (*roster)(void* host, const rivet_task* task, rivet_writer* out);
   /* Agents that run other programs: a credential with which such a program may delegate as
    * part of `task`: {"socket":"<unix socket path>","token":"<secret>"}. Valid until `handle`
