@@ -56,7 +56,12 @@ ChannelServer::ChannelServer(const rivet_host_api* host, const MaterialStore& ma
 
 ChannelServer::~ChannelServer() {
   stop();
-  loops_.clear(); // connections still held by handlers end here, while the counts exist
+  // The acceptor and timers belong to the first loop's io_context: they go before it. Then the
+  // connections still held by handlers end with their loops, while the counts exist.
+  acceptor_.reset();
+  acceptPause_.reset();
+  summaryTimer_.reset();
+  loops_.clear();
 }
 
 void ChannelServer::start() {
