@@ -70,7 +70,6 @@ void ServerConnection::handshake() {
   }
   peer_ = readPeerIdentity(tls_->ssl());
   ERR_clear_error(); // the request path relies on an empty error queue (TlsSocket.cpp)
-  tls_->releaseIdleBuffers();
   setPhase(Phase::Idle);
   setDeadline(server_.settings().idleTimeout, ChannelCounters::kIdleTimeout);
   readMore();
@@ -399,7 +398,8 @@ void ServerConnection::setPhase(Phase p) {
 
 void ServerConnection::wait(TlsStep step, Step next) {
   if (phase_ == Phase::Idle && step == TlsStep::WantRead)
-    tls_->freeBuffers(); // an idle connection holds no 17 KiB read buffer
+    tls_->freeBuffers(); // an idle connection holds no record buffers (17 KiB each); a busy one
+                         // keeps them (SSL_MODE_RELEASE_BUFFERS would free one per record)
   auto what = step == TlsStep::WantWrite ? boost::asio::ip::tcp::socket::wait_write
                                          : boost::asio::ip::tcp::socket::wait_read;
   socket_.async_wait(what, [self = shared_from_this(), next](boost::system::error_code ec) {

@@ -175,10 +175,6 @@ TlsStep TlsSocket::writeStep(const char* data, size_t n, size_t& wrote) {
   return rc == 1 ? TlsStep::Done : stepResult(rc, "write");
 }
 
-void TlsSocket::releaseIdleBuffers() {
-  SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
-}
-
 TlsStep TlsSocket::stepResult(int sslResult, const char* what) {
   int err = SSL_get_error(ssl_, sslResult);
   if (err == SSL_ERROR_WANT_READ)

@@ -39,8 +39,6 @@ public:
   TlsStep acceptStep();
   TlsStep readStep(char* buf, size_t n, size_t& got);
   TlsStep writeStep(const char* data, size_t n, size_t& wrote);
-  // Frees OpenSSL's record buffers while the connection is idle (many idle connections).
-  void releaseIdleBuffers();
   // Frees the record buffers now (OpenSSL keeps the read buffer of an SSL_read that found
   // nothing); a no-op when they hold data.
   void freeBuffers() { SSL_free_buffers(ssl_); }
