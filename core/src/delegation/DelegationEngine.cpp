@@ -17,6 +17,8 @@
 #include <set>
 #include <thread>
 
+#include <openssl/crypto.h>
+
 namespace rivet::delegation {
 namespace {
 
@@ -322,6 +324,7 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
       }
       std::thread([this, attempt, node, r] {
         callRemoteFor(node, r, *attempt);
+        OPENSSL_thread_stop(); // as WorkerPool::run: before the engine stops counting it
         std::lock_guard<std::mutex> lock(pendingMutex_);
         --remoteInFlight_;
         remoteDone_.notify_all();

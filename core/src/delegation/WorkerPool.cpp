@@ -2,6 +2,8 @@
 // detached and share the pool's state, so a stuck agent can never block the daemon's exit.
 #include "delegation/WorkerPool.hpp"
 
+#include <openssl/crypto.h>
+
 #include <thread>
 
 namespace rivet::delegation {
@@ -64,6 +66,9 @@ void WorkerPool::run(std::shared_ptr<State> state) {
     ++s.idle;
     s.finished.notify_all();
   }
+  // OpenSSL's state of this thread (error queue, random generators) is freed now, while the
+  // pool still counts the thread: a detached thread's own exit may come after the process's.
+  OPENSSL_thread_stop();
   --s.idle;
   --s.threads;
   s.finished.notify_all();
