@@ -27,32 +27,36 @@ std::string headerLines(const rivet_header* headers, size_t count) {
 
 struct Slot {
   rivet_async_responder responder{};
-  std::weak_ptr<ServerConnection> conn;
+  // Strong: the request the host reads (body, target, peer identity) lives in the connection,
+  // and must outlive a client that leaves before the answer. The last reference is always let
+  // go on the connection's own loop (posted), never on a host thread.
+  std::shared_ptr<ServerConnection> conn;
   bool keepAlive = true;
   bool headOnly = false;
   int keepAliveSeconds = 10;
 
   static Slot& of(void* ctx) { return *static_cast<Slot*>(ctx); }
 
-  // Posts to the connection's loop; false when the connection is gone.
+  // Posts bytes to the connection's loop; `last` gives up this slot's reference there. False
+  // when the client has gone (or the stream is too far behind).
   bool post(std::string bytes, bool last, bool whole) {
-    auto c = conn.lock();
-    if (!c || c->gone())
+    ServerConnection& c = *conn;
+    bool gone = c.gone();
+    if (gone && !last)
       return false;
     if (!whole)
-      c->streamBacklog().fetch_add(bytes.size(), std::memory_order_relaxed);
-    else if (c->context().get_executor().running_in_this_thread())
-      c->answeredInline();
-    boost::asio::post(c->context(), [weak = conn, bytes = std::move(bytes), last, whole,
-                                     close = !keepAlive]() mutable {
-      if (auto target = weak.lock()) {
-        if (whole)
-          target->answer(std::move(bytes), close);
-        else
-          target->stream(std::move(bytes), last);
-      }
+      c.streamBacklog().fetch_add(bytes.size(), std::memory_order_relaxed);
+    else if (c.context().get_executor().running_in_this_thread())
+      c.answeredInline();
+    std::shared_ptr<ServerConnection> target = last ? std::move(conn) : conn;
+    boost::asio::post(c.context(), [target = std::move(target), bytes = std::move(bytes), last,
+                                    whole, close = !keepAlive]() mutable {
+      if (whole)
+        target->answer(std::move(bytes), close);
+      else
+        target->stream(std::move(bytes), last);
     });
-    return c->streamBacklog().load(std::memory_order_relaxed) <= kStreamBacklogLimit;
+    return !gone && c.streamBacklog().load(std::memory_order_relaxed) <= kStreamBacklogLimit;
   }
 
   static void respond(void* ctx, int status, const rivet_header* headers, size_t count,

@@ -254,8 +254,10 @@ void ServerConnection::refuse(int status, const char* body, const char* reason) 
 }
 
 void ServerConnection::answer(std::string bytes, bool closeAfter) {
-  if (phase_ != Phase::Dispatched)
-    return; // closed meanwhile
+  if (phase_ != Phase::Dispatched) {
+    releaseRequest(); // closed meanwhile: the host is done with the request now
+    return;
+  }
   releaseRequest();
   out_ = std::move(bytes);
   outOff_ = 0;
@@ -268,8 +270,10 @@ void ServerConnection::answer(std::string bytes, bool closeAfter) {
 
 void ServerConnection::stream(std::string bytes, bool last) {
   streamBacklog_.fetch_sub(bytes.size(), std::memory_order_relaxed);
-  if (phase_ == Phase::Closed)
+  if (phase_ == Phase::Closed) {
+    releaseRequest(); // the host has begun its answer: it no longer reads the request
     return;
+  }
   if (phase_ == Phase::Dispatched) { // the head: the answer has begun
     releaseRequest();
     closeAfter_ = !keepAlive_ || server_.stopping();
@@ -376,10 +380,14 @@ void ServerConnection::closeIfIdle() {
 void ServerConnection::close() {
   if (phase_ == Phase::Closed)
     return;
+  // While dispatched the host may still read the request (abi.h): its body, reservation and
+  // strings stay until the answer comes (the reply slot holds this object) or it is destroyed.
+  bool hostHasRequest = phase_ == Phase::Dispatched;
   setPhase(Phase::Closed);
   gone_ = true;
   endHandshake();
-  releaseRequest();
+  if (!hostHasRequest)
+    releaseRequest();
   timer_.cancel();
   tls_.reset();
   boost::system::error_code ec;

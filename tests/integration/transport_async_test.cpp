@@ -44,6 +44,17 @@ public:
         std::string out = "{\"late\":true,\"echo\":\"" + body + "\"}";
         r.respond(r.ctx, 200, nullptr, 0, {out.data(), out.size()});
       });
+    } else if (path == "/read-late") { // reads the request itself, after the client left
+      rivet_str bodyView = request.body, cnView = request.peer_cn;
+      spawn([r, bodyView, cnView, this] {
+        std::this_thread::sleep_for(300ms);
+        std::string seen = view(bodyView) + " from " + view(cnView);
+        {
+          std::lock_guard<std::mutex> lock(seenMutex_);
+          seenLate_ = seen;
+        }
+        r.respond(r.ctx, 200, nullptr, 0, {seen.data(), seen.size()});
+      });
     } else if (path == "/stream") {
       spawn([r, this] {
         rivet_header type{{"Content-Type", 12}, {"text/event-stream", 17}};
@@ -70,6 +81,10 @@ public:
     threads_.clear();
   }
   std::atomic<bool> streamSawGone_{false};
+  std::string seenLate() {
+    std::lock_guard<std::mutex> lock(seenMutex_);
+    return seenLate_;
+  }
 
 private:
   template <class F> void spawn(F f) {
@@ -77,6 +92,8 @@ private:
     threads_.emplace_back(std::move(f));
   }
   std::string nodeInfo_;
+  std::mutex seenMutex_;
+  std::string seenLate_;
   std::mutex mutex_;
   std::vector<std::thread> threads_;
 };
@@ -160,6 +177,22 @@ TEST_F(TransportAsync, StreamToAClientThatLeftTellsTheHostToStop) {
   } // closed before the first part
   host_->join();
   EXPECT_TRUE(host_->streamSawGone_) << "chunk() kept accepting data for a closed connection";
+}
+
+TEST_F(TransportAsync, RequestStaysReadableForTheHostAfterTheClientLeft) {
+  {
+    TestTlsClient c(client());
+    ASSERT_TRUE(c.connect(port_)) << c.error();
+    ASSERT_TRUE(c.sendRaw("POST /read-late HTTP/1.1\r\nHost: node-a.mesh\r\n"
+                          "Content-Length: 12\r\n\r\nhello, later"));
+    std::this_thread::sleep_for(50ms);
+  } // gone before the host reads the request
+  host_->join();
+  EXPECT_EQ(host_->seenLate(), "hello, later from node-b");
+  TestTlsClient next(client());
+  HttpResponse r;
+  ASSERT_TRUE(next.connect(port_) && next.get("/ping", r)) << next.error();
+  EXPECT_EQ(r.status, 200);
 }
 
 TEST_F(TransportAsync, AnswerAfterStopIsDroppedSafely) {
