@@ -48,6 +48,9 @@ struct Slot {
       c.streamBacklog().fetch_add(bytes.size(), std::memory_order_relaxed);
     else if (c.context().get_executor().running_in_this_thread())
       c.answeredInline();
+    // Decided before the post: once posted, the last reference may be gone with the handler.
+    bool keepGoing =
+        !gone && c.streamBacklog().load(std::memory_order_relaxed) <= kStreamBacklogLimit;
     std::shared_ptr<ServerConnection> target = last ? std::move(conn) : conn;
     boost::asio::post(c.context(), [target = std::move(target), bytes = std::move(bytes), last,
                                     whole, close = !keepAlive]() mutable {
@@ -56,7 +59,7 @@ struct Slot {
       else
         target->stream(std::move(bytes), last);
     });
-    return !gone && c.streamBacklog().load(std::memory_order_relaxed) <= kStreamBacklogLimit;
+    return keepGoing;
   }
 
   static void respond(void* ctx, int status, const rivet_header* headers, size_t count,
