@@ -111,10 +111,13 @@ void ChannelServer::accept() {
     if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
       // Out of file descriptors: accepting again at once would spin. Pause, then retry.
       counters_.add(ChannelCounters::kRefusedConnections);
-      static std::atomic<int64_t> lastWarn{0};
+      // At most one line every 10 s while it lasts (the acceptor's thread only touches this).
       int64_t now =
           std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
-      if (now - lastWarn.exchange(now) >= 10)
+      bool warn = now - lastAcceptWarn_ >= 10;
+      if (warn)
+        lastAcceptWarn_ = now;
+      if (warn)
         log(RIVET_LOG_WARN, "cannot accept agent channel connections: " + ec.message() +
                                 "; raise the open file limit or lower "
                                 "mesh.channel.max_connections");

@@ -79,6 +79,7 @@ private:
   size_t nextLoop_ = 0;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<boost::asio::steady_timer> acceptPause_; // after EMFILE
+  int64_t lastAcceptWarn_ = 0;                             // seconds: when EMFILE was last said
   std::unique_ptr<boost::asio::steady_timer> summaryTimer_;
   uint64_t reported_[ChannelCounters::kCount] = {};
   ChannelCounters counters_;
