@@ -8,6 +8,7 @@ packages=(
   libpoco-dev libssl-dev openssl libyaml-cpp-dev libspdlog-dev libfmt-dev
   libavahi-client-dev libgtest-dev libgmock-dev
   rapidjson-dev libboost1.81-dev # Asio and Beast for the agent channel (header-only)
+  libsqlite3-dev # the task journal (core/src/tasks)
   avahi-daemon avahi-utils dbus iproute2
   clang-14 libclang-rt-14-dev ccache # make test-asan, test-tsan, fuzz (README "Test stages")
 )
