@@ -301,6 +301,7 @@ const char* reasonPhrase(int status) {
 
 void appendResponse(std::string& out, int status, std::string_view extraHeaders,
                     std::string_view body, bool keepAlive, bool headOnly, int keepAliveSeconds) {
+  out.reserve(out.size() + 200 + extraHeaders.size() + (headOnly ? 0 : body.size()));
   char length[24];
   auto end = std::to_chars(length, length + sizeof length, body.size()).ptr;
   char code[8];

@@ -46,8 +46,10 @@ struct Slot {
       return false;
     if (!whole)
       c.streamBacklog().fetch_add(bytes.size(), std::memory_order_relaxed);
-    else if (c.context().get_executor().running_in_this_thread())
-      c.answeredInline();
+    else if (c.takeInlineAnswer(bytes, !keepAlive)) {
+      conn.reset(); // on the connection's loop, inside its dispatch(): no post needed
+      return !gone;
+    }
     // Decided before the post: once posted, the last reference may be gone with the handler.
     bool keepGoing =
         !gone && c.streamBacklog().load(std::memory_order_relaxed) <= kStreamBacklogLimit;
@@ -131,7 +133,8 @@ void dispatchToHost(const rivet_host_api* host, const std::shared_ptr<ServerConn
   std::string out;
   appendResponse(out, reply.status, reply.headers, reply.body, keepAlive, headOnly,
                  conn->keepAliveSeconds());
-  conn->answer(std::move(out), !keepAlive);
+  if (!conn->takeInlineAnswer(out, !keepAlive))
+    conn->answer(std::move(out), !keepAlive);
 }
 
 } // namespace rivet::mtls

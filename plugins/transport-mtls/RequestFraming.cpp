@@ -52,8 +52,8 @@ RequestFraming::RequestFraming(const FramingLimits& limits) : limits_(limits) {
 }
 
 void RequestFraming::reset() {
-  parser_.reset(); // its fields go back to the arena first
-  arena_.reset();  // an idle connection holds neither
+  parser_.reset(); // its fields go back to the arena first; the arena stays for the next
+                   // request until the connection waits idle (releaseArena)
   state_ = State::Head;
   error_ = FramingError{};
   expectContinue_ = false;
@@ -171,7 +171,10 @@ bool RequestFraming::checkHead() {
 }
 
 void RequestFraming::startParser() {
-  arena_ = std::make_unique<HeadArena>();
+  if (arena_)
+    arena_->used = 0;
+  else
+    arena_ = std::make_unique<HeadArena>();
   parser_.emplace(std::piecewise_construct, std::make_tuple(),
                   std::make_tuple(ArenaAllocator<char>(arena_.get())));
   parser_->header_limit(static_cast<std::uint32_t>(limits_.maxHeaderBytes));

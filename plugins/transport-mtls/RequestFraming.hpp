@@ -68,6 +68,11 @@ public:
 
   // Ready for the next request of the same connection.
   void reset();
+  // An idle connection gives its head arena back (2 KiB); a busy one reuses it.
+  void releaseArena() {
+    if (!parser_)
+      arena_.reset();
+  }
 
 private:
   using Parser = boost::beast::http::request_parser<BufferBody, ArenaAllocator<char>>;

@@ -82,20 +82,64 @@ void ServerConnection::endHandshake() {
   server_.handshakeEnded(ip_);
 }
 
+// The one place that reads and parses. It never runs nested: whatever would read again from
+// inside it (an answer written at once, a 100 Continue) asks it to go on instead (resumeReading),
+// so the scratch buffer and pending_ are never overwritten under a caller that still uses them.
+// A client that keeps its requests coming is served at most kRequestsPerTurn of them before the
+// loop lets the other connections of this thread have a turn.
 void ServerConnection::readMore() {
+  constexpr int kRequestsPerTurn = 16;
+  if (inReadLoop_) { // called from inside the loop below: it goes on by itself
+    resumeWanted_ = true;
+    return;
+  }
+  inReadLoop_ = true;
+  int served = 0;
   while (phase_ == Phase::Idle || phase_ == Phase::Head || phase_ == Phase::Body ||
          phase_ == Phase::Lingering) {
+    if (resumeWanted_) { // the bytes read with the previous request come first
+      resumeWanted_ = false;
+      if (!pending_.empty() && phase_ != Phase::Lingering) {
+        size_t used = process(pending_.data(), pending_.size());
+        pending_.erase(0, used);
+        if (flushInlineAnswer() && ++served == kRequestsPerTurn)
+          return yieldTurn();
+        continue;
+      }
+    }
     size_t got = 0;
     TlsStep step = tls_->readStep(loop_.scratch, sizeof loop_.scratch, got);
     if (step == TlsStep::Done) {
       if (phase_ != Phase::Lingering) // lingering: dropped
         feedBytes(loop_.scratch, got);
+      if (flushInlineAnswer() && ++served == kRequestsPerTurn)
+        return yieldTurn();
       continue;
     }
+    inReadLoop_ = false;
     if (step == TlsStep::WantRead || step == TlsStep::WantWrite)
       return wait(step, &ServerConnection::readMore);
     return close(); // the client closed, or the connection broke
   }
+  inReadLoop_ = false;
+}
+
+void ServerConnection::yieldTurn() {
+  inReadLoop_ = false;
+  boost::asio::post(context(), [self = shared_from_this()] {
+    if (self->phase_ != Phase::Closed)
+      self->readMore();
+  });
+}
+
+bool ServerConnection::flushInlineAnswer() {
+  if (!inlineAnswered_)
+    return false;
+  inlineAnswered_ = false;
+  std::string bytes = std::move(inlineAnswer_);
+  inlineAnswer_ = std::string();
+  answer(std::move(bytes), inlineClose_); // written now; reading goes on in readMore's loop
+  return true;
 }
 
 void ServerConnection::feedBytes(const char* data, size_t size) {
@@ -200,10 +244,21 @@ void ServerConnection::dispatch() {
                                    str(peer_.commonName),
                                    str(peer_.sansJson),
                                    str(address_)};
-  answeredInline_ = false;
+  inDispatch_ = true;
   dispatchToHost(server_.host(), shared_from_this(), request_, keepAlive_, framing_.headRequest());
-  if (phase_ == Phase::Dispatched && !answeredInline_)
-    watchPeer();
+  inDispatch_ = false;
+  if (!inlineAnswered_ && phase_ == Phase::Dispatched)
+    watchPeer(); // readMore writes an inline answer once process() has returned
+}
+
+bool ServerConnection::takeInlineAnswer(std::string& bytes, bool closeAfter) {
+  // The thread check first: inDispatch_ belongs to the loop's thread.
+  if (!context().get_executor().running_in_this_thread() || !inDispatch_ || inlineAnswered_)
+    return false;
+  inlineAnswered_ = true;
+  inlineClose_ = closeAfter;
+  inlineAnswer_ = std::move(bytes);
+  return true;
 }
 
 void ServerConnection::watchPeer() {
@@ -339,11 +394,8 @@ void ServerConnection::afterWrite() {
 }
 
 void ServerConnection::resumeReading() {
-  if (!pending_.empty()) {
-    size_t used = process(pending_.data(), pending_.size());
-    pending_.erase(0, used);
-  }
-  readMore();
+  resumeWanted_ = true;
+  readMore(); // or, when called from inside it, its loop goes on with pending_
 }
 
 void ServerConnection::linger() {
@@ -405,9 +457,11 @@ void ServerConnection::setPhase(Phase p) {
 }
 
 void ServerConnection::wait(TlsStep step, Step next) {
-  if (phase_ == Phase::Idle && step == TlsStep::WantRead)
+  if (phase_ == Phase::Idle && step == TlsStep::WantRead) {
     tls_->freeBuffers(); // an idle connection holds no record buffers (17 KiB each); a busy one
                          // keeps them (SSL_MODE_RELEASE_BUFFERS would free one per record)
+    framing_.releaseArena();
+  }
   auto what = step == TlsStep::WantWrite ? boost::asio::ip::tcp::socket::wait_write
                                          : boost::asio::ip::tcp::socket::wait_read;
   socket_.async_wait(what, [self = shared_from_this(), next](boost::system::error_code ec) {

@@ -35,9 +35,9 @@ public:
   // Streamed answers: bytes to send as they come; `last` ends the answer.
   void stream(std::string bytes, bool last);
 
-  // On the loop's thread, during dispatch: the host answered at once (no need to watch the
-  // client meanwhile).
-  void answeredInline() { answeredInline_ = true; }
+  // On the loop's thread: true (and the answer kept for readMore() to write once process()
+  // has returned) when the host answers during dispatch, so an inline answer costs no post.
+  bool takeInlineAnswer(std::string& bytes, bool closeAfter);
 
   // Any thread: the connection is closed (a streaming host stops producing).
   bool gone() const { return gone_.load(std::memory_order_relaxed); }
@@ -57,6 +57,8 @@ private:
   void handshake();
   void endHandshake();
   void readMore();
+  void yieldTurn();
+  bool flushInlineAnswer();
   void feedBytes(const char* data, size_t size);
   size_t process(const char* data, size_t size);
   bool headAccepted();
@@ -104,7 +106,12 @@ private:
   ChannelCounters::Kind deadlineKind_ = ChannelCounters::kIdleTimeout;
   bool timerArmed_ = false;
   bool watching_ = false;
-  bool answeredInline_ = false;
+  bool inReadLoop_ = false;   // readMore() is on the stack
+  bool resumeWanted_ = false; // readMore() processes pending_ before it reads
+  bool inDispatch_ = false;
+  bool inlineAnswered_ = false;
+  bool inlineClose_ = false;
+  std::string inlineAnswer_;
   Clock::time_point timerAt_;
   std::atomic<bool> gone_{false};
   std::atomic<size_t> streamBacklog_{0};

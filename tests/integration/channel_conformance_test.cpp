@@ -206,6 +206,51 @@ TEST_F(ChannelConformance, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_PRED2(contains, third.body, R"("node":"node-a")");
 }
 
+// 400 requests in one write: each is answered in order, and the loop serving them still gives
+// another client its turn (an answer written at once never makes the reader run nested).
+TEST_F(ChannelConformance, FourHundredPipelinedRequestsAreAnsweredInOrderBesideAnotherClient) {
+  std::string burst;
+  for (int i = 0; i < 400; ++i) {
+    std::string body = R"({"fromAgent":"grok","message":"m)" + std::to_string(i) + "\"}";
+    burst += "POST /api/message HTTP/1.1\r\nHost: node-a.mesh\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  ASSERT_TRUE(client_.sendRaw(burst)) << client_.error();
+  TestTlsClient other{clientOptions(*pki_, "node-b", "node-a.mesh")};
+  ASSERT_TRUE(other.connect(node_->port())) << other.error();
+  HttpResponse ping;
+  ASSERT_TRUE(other.request("GET", "/api/mesh/ping", "", ping)) << other.error();
+  EXPECT_EQ(ping.status, 200);
+  for (int i = 0; i < 400; ++i) {
+    HttpResponse r;
+    ASSERT_TRUE(client_.readResponse(r)) << "answer " << i << ": " << client_.error();
+    ASSERT_EQ(r.status, 200) << "answer " << i << ": " << r.body;
+    ASSERT_PRED2(contains, r.body, R"({"response":"m)" + std::to_string(i) + "\"")
+        << "answer " << i;
+  }
+  EXPECT_EQ(send("GET", "/api/mesh/ping").status, 200);
+}
+
+// Expect: 100-continue with the body and a second request in the same write: the interim
+// answer, then both answers, nothing lost or read twice.
+TEST_F(ChannelConformance, ExpectContinueWithTheBodyInTheSameWriteIsAnswered) {
+  std::string body = R"({"fromAgent":"grok","message":"eager"})";
+  ASSERT_TRUE(client_.sendRaw("POST /api/message HTTP/1.1\r\nHost: node-a.mesh\r\n"
+                              "Expect: 100-continue\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body +
+                              "GET /api/mesh/ping HTTP/1.1\r\nHost: node-a.mesh\r\n\r\n"))
+      << client_.error();
+  HttpResponse interim, answer, ping;
+  ASSERT_TRUE(client_.readResponse(interim)) << client_.error();
+  EXPECT_EQ(interim.status, 100);
+  ASSERT_TRUE(client_.readResponse(answer)) << client_.error();
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_PRED2(contains, answer.body, R"({"response":"eager")");
+  ASSERT_TRUE(client_.readResponse(ping)) << client_.error();
+  EXPECT_EQ(ping.status, 200);
+  EXPECT_PRED2(contains, ping.body, R"("node":"node-a")");
+}
+
 TEST_F(ChannelConformance, AcceptedDelegationIsAuditedWithPeerCn) {
   std::string message = "[Mesh delegation] " + std::string(120, 'a') + "TAIL";
   size_t mark = node_->output().size();

@@ -20,12 +20,17 @@ ChannelResponse json(int status, std::string body) {
 
 std::string messageReply(const std::string& text, const std::string& agent, int64_t ms,
                          rivet_task_status status, const std::string& requestedAgent) {
-  std::string body = "{\"response\":";
+  std::string body;
+  body.reserve(96 + text.size() + agent.size() + requestedAgent.size());
+  body = "{\"response\":";
   appendJsonString(body, text);
   body += ",\"agent\":";
   appendJsonString(body, agent);
-  body += ",\"durationMs\":" + std::to_string(ms) + ",\"status\":\"" +
-          delegation::DelegationEngine::statusName(status) + "\"";
+  body += ",\"durationMs\":";
+  body += std::to_string(ms);
+  body += ",\"status\":\"";
+  body += delegation::DelegationEngine::statusName(status);
+  body += '"';
   if (!requestedAgent.empty()) { // another agent answered than the one asked for
     body += ",\"requestedAgent\":";
     appendJsonString(body, requestedAgent);
