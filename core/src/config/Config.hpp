@@ -91,12 +91,36 @@ struct Log {
   std::string file;              // empty: stderr
 };
 
+// `tasks:` (ours): the task API (POST /api/tasks, events over SSE) and its journal in
+// mesh.state_dir. Read by TasksSection; the ranges are there.
+struct TasksConfig {
+  // tasks.retention_hours: finished tasks older than this are deleted (1..87600)
+  int64_t retentionHours = 168;
+  // tasks.max_finished: finished tasks kept at most, oldest deleted first (10..10000000)
+  int64_t maxFinished = 10000;
+  // tasks.events_per_task: the tail of events kept per task for resume (10..100000)
+  int64_t eventsPerTask = 1000;
+  // tasks.keepalive_ms: a comment line on idle event streams this often (100..300000)
+  int64_t keepaliveMs = 15000;
+  // tasks.disconnect_grace_ms: a cancel-on-disconnect task is cancelled after this long with no
+  // event stream attached (100..3600000)
+  int64_t disconnectGraceMs = 15000;
+  // tasks.max_running: tasks running at once; beyond it a submit gets 503 with Retry-After
+  // (1..4096)
+  int64_t maxRunning = 64;
+  // tasks.default_timeout_ms: a submit without timeoutMs gets this (1000..max_timeout_ms)
+  int64_t defaultTimeoutMs = 600000;
+  // tasks.max_timeout_ms: the longest timeoutMs a submit may ask for (1000..604800000)
+  int64_t maxTimeoutMs = 86400000;
+};
+
 struct Config {
   std::string sourcePath; // the file it was read from
   Mesh mesh;
   Plugins plugins;
   bool agentsSectionPresent = false;
   std::vector<AgentSpec> agents;
+  TasksConfig tasks;
   Log log;
 };
 

@@ -3,6 +3,7 @@
 #include "config/ConfigLoader.hpp"
 
 #include "config/ChannelSection.hpp"
+#include "config/TasksSection.hpp"
 #include "config/YamlJson.hpp"
 #include "util/JsonText.hpp"
 
@@ -88,6 +89,16 @@ void describeMesh(std::ostringstream& o, const Mesh& m) {
       << "}\n";
 }
 
+void describeTasks(std::ostringstream& o, const Config& c) {
+  const std::string journal = c.mesh.stateDir.empty() ? "tasks.db in the private state folder"
+                                                      : c.mesh.stateDir + "/tasks.db";
+  o << "tasks:  # the task API; journal " << journal << "\n";
+  forEachTasksKey(c.tasks,
+                  [&](const char* key, int64_t, int64_t, const auto& value, const char* what) {
+                    o << "  " << key << ": " << value << "  # " << what << "\n";
+                  });
+}
+
 } // namespace
 
 std::string describeEffective(const Config& c) {
@@ -112,6 +123,7 @@ std::string describeEffective(const Config& c) {
         << "    settings: " << a.settingsJson << "\n";
     }
   }
+  describeTasks(o, c);
   o << "log:\n"
     << "  level: " << scalar(c.log.level) << "\n"
     << "  format: " << scalar(c.log.format) << "\n"

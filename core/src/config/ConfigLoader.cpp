@@ -6,6 +6,7 @@
 #include "config/ConfigValidation.hpp"
 #include "config/FieldReader.hpp"
 #include "config/MeshSection.hpp"
+#include "config/TasksSection.hpp"
 #include "config/YamlLimits.hpp"
 
 #include <algorithm>
@@ -19,7 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"mesh", "plugins", "agents", "log"};
+const std::vector<std::string> kTopKeys = {"mesh", "plugins", "agents", "tasks", "log"};
 const std::vector<std::string> kPluginKeys = {"dir", "agents_dir"};
 const std::vector<std::string> kLogKeys = {"level", "format", "file"};
 const std::vector<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
@@ -83,17 +84,19 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
   if (!root.IsNull() && !root.IsMap()) {
     r.fail(root.Mark(), "",
            "the top level must be a map of sections (mesh:, plugins:, agents:, "
-           "log:), found " +
+           "tasks:, log:), found " +
                r.describe(root),
            "Start the file with a section name such as mesh:");
   }
-  YAML::Node mesh, plugins, agents, log;
+  YAML::Node mesh, plugins, agents, tasks, log;
   bool agentsPresent = false;
   r.forEachEntry(root, "", kTopKeys, [&](const std::string& key, const YAML::Node& value) {
     if (key == "mesh")
       mesh = value;
     else if (key == "plugins")
       plugins = value;
+    else if (key == "tasks")
+      tasks = value;
     else if (key == "log")
       log = value;
     else if (key == "agents") {
@@ -109,6 +112,7 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
   c.plugins = readPlugins(plugins, r);
   c.agentsSectionPresent = agentsPresent;
   c.agents = readAgentsSection(agents, r);
+  c.tasks = readTasks(tasks, r);
   c.log = readLog(log, r);
   validateConfig(c, r);
   result.warnings = r.takeWarnings();
