@@ -278,22 +278,36 @@ const char* reasonPhrase(int status) {
     return "Continue";
   case 200:
     return "OK";
+  case 201:
+    return "Created";
+  case 202:
+    return "Accepted";
+  case 204:
+    return "No Content";
   case 400:
     return "Bad Request";
   case 403:
     return "Forbidden";
   case 404:
     return "Not Found";
+  case 405:
+    return "Method Not Allowed";
   case 408:
     return "Request Timeout";
   case 413:
     return "Payload Too Large";
+  case 429:
+    return "Too Many Requests";
   case 431:
     return "Request Header Fields Too Large";
   case 500:
     return "Internal Server Error";
+  case 501:
+    return "Not Implemented";
   case 503:
     return "Service Unavailable";
+  case 505:
+    return "HTTP Version Not Supported";
   default:
     return "Status";
   }

@@ -82,6 +82,8 @@ struct Slot {
   }
   static int chunk(void* ctx, rivet_str data) {
     Slot& self = of(ctx);
+    if (data.len == 0) // sends nothing: the host asks whether the client is still there
+      return self.conn->gone() ? 1 : 0;
     std::string out;
     appendChunk(out, std::string_view(data.data ? data.data : "", data.len));
     return self.post(std::move(out), false, false) ? 0 : 1;

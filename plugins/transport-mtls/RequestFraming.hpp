@@ -63,6 +63,12 @@ public:
   std::optional<uint64_t> contentLength() const;
   // Body bytes held so far (for the node-wide budget of bytes in flight).
   size_t bodyBytes() const;
+  // Calls fn(name, value) for each header field, in the order received (from State::Body on).
+  template <class Fn> void forEachField(Fn&& fn) const {
+    for (const auto& f : parser_->get())
+      fn(std::string_view(f.name_string().data(), f.name_string().size()),
+         std::string_view(f.value().data(), f.value().size()));
+  }
   // State::Done: the body (move it out if kept).
   BodyBuffer& body();
 

@@ -243,7 +243,15 @@ void ServerConnection::dispatch() {
                                    str(body_.view()),
                                    str(peer_.commonName),
                                    str(peer_.sansJson),
-                                   str(address_)};
+                                   str(address_),
+                                   nullptr,
+                                   0};
+  headers_.clear(); // keeps its capacity while the connection is busy
+  framing_.forEachField([this](std::string_view name, std::string_view value) {
+    headers_.push_back({str(name), str(value)});
+  });
+  request_.headers = headers_.data();
+  request_.header_count = headers_.size();
   inDispatch_ = true;
   dispatchToHost(server_.host(), shared_from_this(), request_, keepAlive_, framing_.headRequest());
   inDispatch_ = false;

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace rivet::mtls {
 
@@ -100,6 +101,7 @@ private:
   bool busyCounted_ = false;
   uint64_t reserved_ = 0; // body bytes of the node-wide budget this request holds
   rivet_inbound_request request_{};
+  std::vector<rivet_header> headers_; // request_'s header fields (views into the parser)
   BodyBuffer body_;
   Phase phase_ = Phase::Handshake;
   Clock::time_point deadline_ = Clock::time_point::max();

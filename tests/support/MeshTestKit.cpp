@@ -86,7 +86,8 @@ std::string writeNodeConfig(const TempDir& dir, const NodeSettings& s) {
     if (!s.crlPath.empty())
       yaml += "    crl_path: " + s.crlPath + "\n";
   }
-  yaml += "plugins:\n  dir: " + pluginDir() + "\n" + s.agentsYaml;
+  yaml += s.meshYaml;
+  yaml += "plugins:\n  dir: " + pluginDir() + "\n" + s.agentsYaml + s.tailYaml;
   std::string path = dir.file("rivet.yaml");
   writeFile(path, yaml);
   return path;

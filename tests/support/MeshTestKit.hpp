@@ -53,7 +53,9 @@ struct NodeSettings {
   std::string caPath, certPath, keyPath, crlPath;
   // The `agents:` section verbatim; the default hosts one echo agent.
   std::string agentsYaml = "agents:\n  echo:\n    plugin: echo\n";
-  bool tls = true; // false: no tls section at all
+  bool tls = true;      // false: no tls section at all
+  std::string meshYaml; // more lines of the mesh: section, each indented by two spaces
+  std::string tailYaml; // more top-level sections, after agents:
 };
 
 // Writes rivet.yaml for `s` (storage under `dir`; port 0: a free one) and returns its path.

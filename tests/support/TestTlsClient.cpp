@@ -281,6 +281,16 @@ bool TestTlsClient::readResponse(HttpResponse& out, bool headRequest) {
   return true;
 }
 
+bool TestTlsClient::readUntil(const std::string& text, std::string& out) {
+  size_t at;
+  while ((at = buffer_.find(text)) == std::string::npos)
+    if (!fill())
+      return false;
+  out += buffer_.substr(0, at + text.size());
+  buffer_.erase(0, at + text.size());
+  return true;
+}
+
 bool TestTlsClient::request(const std::string& method, const std::string& path,
                             const std::string& body, HttpResponse& out,
                             const std::map<std::string, std::string>& headers) {

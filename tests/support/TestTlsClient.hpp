@@ -56,6 +56,9 @@ public:
   // Reads one response (Content-Length framed; no body after HEAD, as HTTP says); false with
   // error() on failure or close.
   bool readResponse(HttpResponse& out, bool headRequest = false);
+  // Reads raw bytes (a streamed answer) until what arrived contains `text`; true then, with
+  // everything up to and including it moved into `out` (appended).
+  bool readUntil(const std::string& text, std::string& out);
   // Waits up to `timeout` for the peer to close, discarding what arrives; true when it did
   // (EOF, reset or a TLS alert, kept in error()).
   bool waitForClose(std::chrono::milliseconds timeout);

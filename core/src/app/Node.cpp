@@ -1,6 +1,7 @@
 // Node start-up and shutdown, and the host services offered to plugins.
 #include "app/Node.hpp"
 
+#include "app/ChannelReply.hpp"
 #include "app/PluginPlan.hpp"
 
 #include "log/Log.hpp"
@@ -147,6 +148,11 @@ void Node::start() {
     channel_.setRegistry(membership_.get());
     dispatchPool_ =
         std::make_unique<delegation::WorkerPool>(std::max(64, 2 * config_.mesh.agentWorkers));
+    try {
+      tasks_ = std::make_unique<TaskHosting>(config_, engine_);
+    } catch (const std::exception& e) {
+      throw StartupError(e.what());
+    }
     transport_ = startRequired("transport-" + config_.mesh.transport, RIVET_KIND_TRANSPORT,
                                "mesh.transport", "AgentChannel", channelSettingsJson(config_.mesh));
     try {
@@ -178,7 +184,9 @@ void Node::stop() {
     // Requests in progress may finish within the transport's grace; the tasks still running
     // shortly before it ends are cancelled, so that their requests end with it too.
     ShutdownTimer cancelLate(kCancelAfter, [this] { engine_.cancelRunning(); });
-    if (transport_) { // first: no new requests; those in progress finish
+    if (tasks_)
+      tasks_->closeStreams(); // an event stream would hold the transport's stop to its grace
+    if (transport_) {         // first: no new requests; those in progress finish
       transport_->stop();
       logger->info("Agent channel stopped");
     }
@@ -186,6 +194,8 @@ void Node::stop() {
   if (!engine_.shutdown(std::chrono::seconds(3)))
     logger->warn("an agent was still running 3 s after it was cancelled; stopping anyway (its "
                  "plugin is not stopped while it runs)");
+  if (tasks_)
+    tasks_->drain(std::chrono::seconds(3)); // tasks record how they ended
   agentServices_.stopSocket();
   if (membership_)
     membership_->stop(); // marks this node offline
@@ -294,20 +304,13 @@ namespace {
 
 channel::ChannelRequest channelRequest(const rivet_inbound_request& request) {
   auto view = [](rivet_str s) { return std::string_view(s.data ? s.data : "", s.len); };
-  return {view(request.method), view(request.path), view(request.body), view(request.peer_cn),
-          view(request.peer_address)};
-}
-
-using RespondFn = void (*)(void*, int, const rivet_header*, size_t, rivet_str);
-
-void respondWith(void* ctx, RespondFn respond, const channel::ChannelResponse& out) {
-  if (out.retryAfterSeconds > 0) {
-    std::string seconds = std::to_string(out.retryAfterSeconds);
-    rivet_header h{{"Retry-After", 11}, {seconds.data(), seconds.size()}};
-    respond(ctx, out.status, &h, 1, {out.body.data(), out.body.size()});
-    return;
+  channel::ChannelRequest r{view(request.method), view(request.path), view(request.body),
+                            view(request.peer_cn), view(request.peer_address)};
+  if (request.struct_size >= offsetof(rivet_inbound_request, header_count) + sizeof(size_t)) {
+    r.headers = request.headers; // ABI 1.3
+    r.headerCount = request.headers ? request.header_count : 0;
   }
-  respond(ctx, out.status, nullptr, 0, {out.body.data(), out.body.size()});
+  return r;
 }
 
 } // namespace
@@ -325,6 +328,16 @@ void Node::dispatchAsync(const rivet_inbound_request& request,
     respondWith(responder.ctx, responder.respond, out);
     gate->leave();
   };
+  if (tasks_ && tasks::TaskEndpoints::handles(r.path)) { // reads and writes the journal
+    bool started = dispatchPool_->trySubmit(
+        [this, r, responder, gate = replyGate_] { tasks_->serve(r, responder, gate); });
+    if (!started)
+      reply({503,
+             "{\"error\":\"Node busy: all " + std::to_string(dispatchPool_->size()) +
+                 " request threads are in use\"}",
+             5});
+    return;
+  }
   try {
     if (auto quick = channel_.answerInline(r))
       return reply(*quick);

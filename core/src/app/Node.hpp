@@ -5,6 +5,7 @@
 #include "app/AgentServices.hpp"
 #include "app/InstanceLock.hpp"
 #include "app/Membership.hpp"
+#include "app/TaskHosting.hpp"
 #include "channel/AgentChannel.hpp"
 #include "config/Config.hpp"
 #include "delegation/DelegationEngine.hpp"
@@ -75,6 +76,7 @@ private:
   delegation::DelegationEngine engine_;
   channel::AgentChannel channel_;
   AgentServices agentServices_;
+  std::unique_ptr<TaskHosting> tasks_; // the task API (mesh enabled only)
   std::unique_ptr<plugin::PluginInstance> transport_;
   std::unique_ptr<plugin::PluginInstance> discovery_;
   std::unique_ptr<plugin::DropWatcher> dropWatcher_;

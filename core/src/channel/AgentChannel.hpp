@@ -6,9 +6,11 @@
 #include "channel/RegistryEndpoints.hpp"
 #include "delegation/DelegationEngine.hpp"
 #include "plugin/AgentSet.hpp"
+#include "rivet/sdk/abi.h"
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +24,24 @@ struct ChannelRequest {
   std::string_view body;
   std::string_view peerCn;
   std::string_view peerAddress;
+  const rivet_header* headers = nullptr; // as the transport gave them (ABI 1.3)
+  size_t headerCount = 0;
+
+  // The value of the last header field named `name` (case-insensitive); empty when absent.
+  std::string_view header(std::string_view name) const {
+    std::string_view found;
+    for (size_t i = 0; i < headerCount; ++i) {
+      std::string_view n(headers[i].name.data ? headers[i].name.data : "", headers[i].name.len);
+      if (n.size() == name.size() &&
+          std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+            auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; };
+            return lower(a) == lower(b);
+          }))
+        found = std::string_view(headers[i].value.data ? headers[i].value.data : "",
+                                 headers[i].value.len);
+    }
+    return found;
+  }
 };
 
 struct ChannelResponse {

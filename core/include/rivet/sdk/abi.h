@@ -7,6 +7,8 @@
  *   1.2  the host API gains dispatch_async(): the host answers an inbound request later, from
  *        any thread, through a rivet_async_responder (a whole answer, or a streamed one). A
  *        transport built for 1.2 uses it when the host's table has it, dispatch() otherwise.
+ *   1.3  rivet_inbound_request gains the request's header fields (headers, header_count), which
+ *        the host reads only when struct_size includes them.
  *
  * COMPATIBILITY POLICY
  *   - A plugin exports exactly one symbol, `rivet_plugin_entry`, returning a static descriptor.
@@ -41,7 +43,7 @@ extern "C" {
 #endif
 
 #define RIVET_ABI_MAJOR 1
-#define RIVET_ABI_MINOR 2
+#define RIVET_ABI_MINOR 3
 #define RIVET_PLUGIN_MAGIC 0x52564D48u /* "RVMH" */
 #define RIVET_ENTRY_SYMBOL "rivet_plugin_entry"
 
@@ -146,7 +148,8 @@ typedef struct rivet_header {
   rivet_str value;
 } rivet_header;
 
-/* An inbound HTTP request, as the transport saw it. Valid during `dispatch` only. */
+/* An inbound HTTP request, as the transport saw it. Valid during `dispatch` only (for
+ * dispatch_async: until the answer begins). */
 typedef struct rivet_inbound_request {
   uint32_t struct_size;
   rivet_str method;
@@ -155,6 +158,11 @@ typedef struct rivet_inbound_request {
   rivet_str peer_cn;      /* the client certificate's CN */
   rivet_str peer_sans;    /* JSON array of the certificate's DNS and IP SANs */
   rivet_str peer_address; /* "ip:port" */
+  /* ABI 1.3: every header field of the request in the order received, names as sent (compare
+   * them case-insensitively), values without surrounding whitespace. Valid as long as the rest
+   * of the request. */
+  const rivet_header* headers;
+  size_t header_count;
 } rivet_inbound_request;
 
 /* Where the host writes its answer to an inbound request: exactly one call to `respond`. */
@@ -172,7 +180,9 @@ typedef struct rivet_responder {
  * returns (an inline answer) or long after it, never concurrently for one responder, and never
  * once the transport's `destroy` has begun. After `stop` they are still safe and are dropped.
  * `begin` and `chunk` return 0 while the client is still there and non-zero once it has gone
- * or the transport is stopping: produce no more data then, but still call `end`. */
+ * or the transport is stopping: produce no more data then, but still call `end`. A `chunk`
+ * with no bytes sends nothing (1.3: a transport answers it at once, a way to ask whether the
+ * client is still there). */
 typedef struct rivet_async_responder {
   uint32_t struct_size;
   void* ctx;
@@ -238,8 +248,9 @@ typedef struct rivet_host_api {
   int (*task_credential)(void* host, const rivet_task* task, rivet_writer* out);
   /* --- ABI 1.2 --- (check struct_size before calling) */
   /* Transport: hand an inbound request to the node without waiting for the answer. `request`
-   * is valid during the call only (the host copies what it keeps); `responder` as described
-   * at rivet_async_responder. Never blocks on an agent: quick answers (ping, an inline agent)
+   * and what it points to stay valid until the host calls the responder's `respond` or
+   * `begin` (the transport keeps them, even when the client has gone); `responder` as
+   * described at rivet_async_responder. Never blocks on an agent: quick answers (ping, an inline agent)
    * come before it returns, the others from the host's threads. */
   void (*dispatch_async)(void* host, const rivet_inbound_request* request,
                          const rivet_async_responder* responder);

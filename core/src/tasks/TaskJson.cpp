@@ -1,0 +1,105 @@
+// The task API's JSON texts, written by hand with the one quoting helper.
+#include "tasks/TaskJson.hpp"
+
+#include "util/JsonText.hpp"
+
+namespace rivet::tasks {
+namespace {
+
+using util::appendJsonString;
+
+void field(std::string& out, const char* name, std::string_view value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  appendJsonString(out, value);
+}
+
+void number(std::string& out, const char* name, int64_t value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  out += std::to_string(value);
+}
+
+} // namespace
+
+std::string taskJson(const TaskRecord& t) {
+  std::string out = "{\"id\":";
+  appendJsonString(out, t.id);
+  field(out, "state", t.state);
+  field(out, "agent", t.agent);
+  field(out, "node", t.node);
+  field(out, "caller", t.caller);
+  if (!t.idempotencyKey.empty())
+    field(out, "idempotencyKey", t.idempotencyKey);
+  if (!t.traceId.empty())
+    field(out, "traceId", t.traceId);
+  out += ",\"cancelOnDisconnect\":";
+  out += t.cancelOnDisconnect ? "true" : "false";
+  number(out, "createdMs", t.createdMs);
+  number(out, "updatedMs", t.updatedMs);
+  if (t.endedMs)
+    number(out, "endedMs", t.endedMs);
+  if (!t.canceledBy.empty())
+    field(out, "canceledBy", t.canceledBy);
+  out += ",\"result\":";
+  out += t.resultJson.empty() ? "null" : t.resultJson;
+  out += ",\"children\":[";
+  for (size_t i = 0; i < t.children.size(); ++i) {
+    out += i ? ",{\"node\":" : "{\"node\":";
+    appendJsonString(out, t.children[i].node);
+    field(out, "taskId", t.children[i].taskId);
+    field(out, "agent", t.children[i].agent);
+    out += '}';
+  }
+  return out + "]}";
+}
+
+std::string taskListJson(const std::vector<TaskRecord>& tasks) {
+  std::string out = "{\"tasks\":[";
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    if (i)
+      out += ',';
+    out += taskJson(tasks[i]);
+  }
+  return out + "]}";
+}
+
+std::string resultJson(std::string_view status, std::string_view response, std::string_view agent,
+                       int64_t durationMs) {
+  std::string out = "{\"status\":";
+  appendJsonString(out, status);
+  field(out, "response", response);
+  field(out, "agent", agent);
+  number(out, "durationMs", durationMs);
+  return out + "}";
+}
+
+std::string stateEventJson(std::string_view state, std::string_view result) {
+  std::string out = "{\"state\":";
+  appendJsonString(out, state);
+  if (!result.empty()) {
+    out += ",\"result\":";
+    out += result;
+  }
+  return out + "}";
+}
+
+std::string sseFrame(int64_t seq, std::string_view type, std::string_view dataJson) {
+  std::string out;
+  out.reserve(32 + type.size() + dataJson.size());
+  if (seq > 0) {
+    out += "id: ";
+    out += std::to_string(seq);
+    out += '\n';
+  }
+  out += "event: ";
+  out += type;
+  out += "\ndata: ";
+  out += dataJson; // JSON text has no raw line breaks: one data line
+  out += "\n\n";
+  return out;
+}
+
+} // namespace rivet::tasks

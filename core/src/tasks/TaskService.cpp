@@ -1,0 +1,359 @@
+// Running tasks, their events and their watchers (see TaskService.hpp).
+#include "tasks/TaskService.hpp"
+
+#include "log/Log.hpp"
+#include "tasks/TaskJson.hpp"
+
+#include "rivet/sdk/plugin.hpp"
+
+#include <algorithm>
+
+namespace rivet::tasks {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kTick = std::chrono::milliseconds(250);
+constexpr auto kCancelWait = std::chrono::seconds(3);
+constexpr int kPoolSlack = 8; // a worker that just ended a task may not be idle yet
+
+const char* stateFor(const delegation::Outcome& out) {
+  if (out.httpStatus != 0)
+    return "failed";
+  switch (out.status) {
+  case RIVET_TASK_COMPLETED:
+    return "completed";
+  case RIVET_TASK_REJECTED:
+    return "rejected";
+  default:
+    return "failed";
+  }
+}
+
+} // namespace
+
+TaskService::TaskService(TaskStore& store, delegation::DelegationEngine& engine,
+                         TaskSettings settings)
+    : store_(store), engine_(engine), settings_(std::move(settings)), logger_(log::get("Tasks")),
+      pool_(settings_.maxRunning + kPoolSlack) {}
+
+TaskService::~TaskService() {
+  closeStreams();
+}
+
+int64_t TaskService::nowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+bool TaskService::isNodeItself(const std::string& caller) const {
+  return caller == "cn:" + settings_.nodeName || caller == "cn:" + settings_.nodeName + ".mesh";
+}
+
+bool TaskService::visible(const TaskRecord& task, const std::string& caller) const {
+  return task.caller == caller || isNodeItself(caller);
+}
+
+void TaskService::start() {
+  if (size_t n = store_.markInterrupted(nowMs()))
+    logger_->warn("{} task{} that ran when the node last stopped failed with \"node restarted "
+                  "while the task ran\" ({})",
+                  n, n == 1 ? "" : "s", store_.path());
+  std::lock_guard<std::mutex> lock(loopMutex_);
+  if (!thread_.joinable())
+    thread_ = std::thread([this] { loop(); });
+}
+
+void TaskService::closeStreams() {
+  {
+    std::lock_guard<std::mutex> lock(loopMutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+  std::vector<std::shared_ptr<EventStream>> streams;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    for (auto& [id, live] : live_) {
+      for (auto& w : live.watchers)
+        streams.push_back(std::move(w.stream));
+      live.watchers.clear();
+    }
+  }
+  for (auto& s : streams)
+    s->end();
+}
+
+void TaskService::drain(std::chrono::milliseconds grace) {
+  pool_.drain(grace);
+}
+
+SubmitResult TaskService::submit(Submit s) {
+  SubmitResult out;
+  if (running_.fetch_add(1) >= settings_.maxRunning) {
+    running_.fetch_sub(1);
+    out.status = 503;
+    out.retryAfterSeconds = 5;
+    out.error = "Node busy: " + std::to_string(settings_.maxRunning) +
+                " tasks are running (tasks.max_running)";
+    return out;
+  }
+  TaskRecord record;
+  record.caller = s.caller;
+  record.idempotencyKey = s.idempotencyKey;
+  record.agent = s.request.toAgent;
+  record.node = settings_.nodeName;
+  record.requestJson = std::move(s.requestJson);
+  record.traceId = s.traceId;
+  record.cancelOnDisconnect = s.cancelOnDisconnect;
+  std::unique_lock<std::mutex> lock(mutex_);
+  TaskStore::Created created = store_.create(std::move(record));
+  if (!created.created) {
+    running_.fetch_sub(1);
+    out.status = 200;
+    out.task = std::move(created.task);
+    return out;
+  }
+  const std::string id = created.task.id;
+  Live& live = live_[id];
+  live.root = std::make_shared<plugin::TaskContext>();
+  live.root->agentId = s.request.fromAgent.empty() ? "the caller" : s.request.fromAgent;
+  live.root->nodeName = s.request.fromNode;
+  // The engine gives a delegation its parent's time less a margin; the task gets all of it.
+  live.root->startClock(s.request.timeoutMs + engine_.settings().parentMarginMs);
+  live.cancelOnDisconnect = s.cancelOnDisconnect;
+  live.unwatchedSince = Clock::now();
+  emitLocked(id, &live, "state", stateEventJson("submitted", ""));
+  delegation::TaskRequest request = std::move(s.request);
+  request.parent = live.root;
+  lock.unlock();
+  logger_->info("Task {} submitted by {} for {}", id, created.task.caller, created.task.agent);
+  bool started = pool_.trySubmit([this, id, request] {
+    try {
+      run(id, request);
+    } catch (const std::exception& e) { // the journal failed under the task
+      logger_->error("Task {} could not be recorded: {}", id, e.what());
+      abandon(id);
+    }
+  });
+  if (!started) {
+    std::lock_guard<std::mutex> again(mutex_);
+    store_.finish(id, "failed",
+                  resultJson("failed", "Node busy: no task worker free", created.task.agent, 0), "",
+                  nowMs());
+    live_.erase(id);
+    running_.fetch_sub(1);
+  }
+  out.status = 202;
+  out.task = store_.find(id);
+  return out;
+}
+
+void TaskService::run(const std::string& id, delegation::TaskRequest request) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = live_.find(id);
+    if (it != live_.end() && !it->second.root->cancelled()) {
+      store_.setState(id, "working", nowMs());
+      emitLocked(id, &it->second, "state", stateEventJson("working", ""));
+    }
+  }
+  delegation::Outcome out;
+  auto started = Clock::now();
+  if (!request.parent->cancelled())
+    out = engine_.handleInbound(request);
+  int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  std::vector<std::shared_ptr<EventStream>> done;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = live_.find(id);
+    Live* live = it == live_.end() ? nullptr : &it->second;
+    std::string by = live ? live->canceledBy : "";
+    std::string state = by.empty() ? stateFor(out) : "canceled";
+    std::string agent = out.agent.empty() ? request.toAgent : out.agent;
+    std::string result = by.empty()
+                             ? resultJson(out.httpStatus ? "failed" : sdk::statusName(out.status),
+                                          out.text, agent, ms)
+                             : resultJson("canceled", "Task canceled by " + by, agent, ms);
+    store_.finish(id, state, result, by, nowMs());
+    emitLocked(id, live, "state", stateEventJson(state, result));
+    if (live) {
+      for (auto& w : live->watchers)
+        done.push_back(std::move(w.stream));
+      live_.erase(it);
+    }
+    logger_->info("Task {} {} after {} ms{}", id, state, ms, by.empty() ? "" : " (by " + by + ")");
+  }
+  for (auto& s : done)
+    s->end();
+  running_.fetch_sub(1);
+  ended_.notify_all();
+}
+
+void TaskService::abandon(const std::string& id) {
+  std::vector<std::shared_ptr<EventStream>> done;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = live_.find(id);
+    if (it == live_.end())
+      return;
+    for (auto& w : it->second.watchers)
+      done.push_back(std::move(w.stream));
+    live_.erase(it);
+  }
+  for (auto& s : done)
+    s->end();
+  running_.fetch_sub(1);
+  ended_.notify_all();
+}
+
+void TaskService::emitLocked(const std::string& id, Live* live, const std::string& type,
+                             const std::string& dataJson) {
+  int64_t seq = store_.appendEvent(id, type, dataJson, nowMs());
+  if (!live || live->watchers.empty())
+    return;
+  std::string frame = sseFrame(seq, type, dataJson);
+  auto now = Clock::now();
+  auto& ws = live->watchers;
+  for (auto it = ws.begin(); it != ws.end();) {
+    if (it->stream->write(frame)) {
+      it->lastWrite = now;
+      ++it;
+    } else {
+      it->stream->end(); // the client has gone
+      it = ws.erase(it);
+      if (ws.empty())
+        live->unwatchedSince = now;
+    }
+  }
+}
+
+std::optional<TaskRecord> TaskService::find(const std::string& id, const std::string& caller) {
+  if (!TaskStore::isTaskId(id))
+    return std::nullopt;
+  auto task = store_.find(id);
+  if (!task || !visible(*task, caller))
+    return std::nullopt;
+  return task;
+}
+
+std::vector<TaskRecord> TaskService::list(const std::string& caller, const std::string& state,
+                                          size_t limit) {
+  return store_.list(isNodeItself(caller) ? "" : caller, state, limit);
+}
+
+std::optional<TaskRecord> TaskService::cancel(const std::string& id, const std::string& caller) {
+  auto task = find(id, caller);
+  if (!task)
+    return std::nullopt;
+  std::unique_lock<std::mutex> lock(mutex_);
+  auto it = live_.find(id);
+  if (it == live_.end())
+    return store_.find(id); // finished already: cancelling changes nothing
+  if (it->second.canceledBy.empty()) {
+    it->second.canceledBy = caller;
+    logger_->info("Task {} cancelled by {}", id, caller);
+  }
+  auto root = it->second.root;
+  lock.unlock();
+  root->cancel(); // reaches the agent's task and every local delegation it started
+  lock.lock();
+  ended_.wait_for(lock, kCancelWait, [&] { return live_.find(id) == live_.end(); });
+  lock.unlock();
+  return store_.find(id);
+}
+
+bool TaskService::attach(const std::string& id, const std::string& caller, int64_t afterSeq,
+                         const std::shared_ptr<EventStream>& stream) {
+  if (!find(id, caller))
+    return false;
+  std::unique_lock<std::mutex> lock(mutex_);
+  int64_t first = store_.firstRetainedSeq(id);
+  bool ok = true;
+  if (afterSeq + 1 < first) // the tail was trimmed past what this client saw
+    ok = stream->write(sseFrame(0, "gap",
+                                "{\"missedFrom\":" + std::to_string(afterSeq + 1) +
+                                    ",\"missedTo\":" + std::to_string(first - 1) + "}"));
+  for (int64_t seq = afterSeq; ok;) {
+    auto events = store_.eventsAfter(id, seq, 256);
+    if (events.empty())
+      break;
+    for (const auto& e : events) {
+      if (!(ok = stream->write(sseFrame(e.seq, e.type, e.dataJson))))
+        break;
+      seq = e.seq;
+    }
+  }
+  auto it = live_.find(id);
+  if (!ok || closed_ || it == live_.end()) { // gone, stopping, or finished: all was sent
+    lock.unlock();
+    stream->end();
+    return true;
+  }
+  it->second.watchers.push_back({stream, Clock::now()});
+  return true;
+}
+
+void TaskService::tick() {
+  auto now = Clock::now();
+  std::vector<std::shared_ptr<plugin::TaskContext>> unwatched;
+  std::vector<std::shared_ptr<EventStream>> gone;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [id, live] : live_) {
+      auto& ws = live.watchers;
+      for (auto it = ws.begin(); it != ws.end();) {
+        bool due = now - it->lastWrite >= settings_.keepalive;
+        if (!due && (!live.cancelOnDisconnect || it->stream->write(""))) {
+          ++it; // a cancel-on-disconnect task asks its watchers whether they are still there
+        } else if (due && it->stream->write(": keep-alive\n\n")) {
+          it->lastWrite = now;
+          ++it;
+        } else {
+          gone.push_back(std::move(it->stream));
+          it = ws.erase(it);
+          if (ws.empty())
+            live.unwatchedSince = now;
+        }
+      }
+      if (live.cancelOnDisconnect && ws.empty() && live.canceledBy.empty() &&
+          now - live.unwatchedSince >= settings_.disconnectGrace) {
+        live.canceledBy = "disconnect";
+        logger_->info("Task {} cancelled: no event stream attached for {} ms "
+                      "(tasks.disconnect_grace_ms) and it asked for cancelOnDisconnect",
+                      id, settings_.disconnectGrace.count());
+        unwatched.push_back(live.root);
+      }
+    }
+  }
+  for (auto& s : gone)
+    s->end();
+  for (auto& root : unwatched)
+    root->cancel();
+}
+
+void TaskService::loop() {
+  auto nextPrune = Clock::now() + settings_.pruneEvery;
+  std::unique_lock<std::mutex> lock(loopMutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, kTick, [this] { return stopping_; });
+    if (stopping_)
+      break;
+    lock.unlock();
+    tick();
+    if (Clock::now() >= nextPrune) {
+      nextPrune = Clock::now() + settings_.pruneEvery;
+      try {
+        if (size_t n = store_.prune(nowMs()))
+          logger_->info("Pruned {} finished task{} from {}", n, n == 1 ? "" : "s", store_.path());
+      } catch (const std::exception& e) {
+        logger_->error("Pruning the task journal failed: {}", e.what());
+      }
+    }
+    lock.lock();
+  }
+}
+
+} // namespace rivet::tasks

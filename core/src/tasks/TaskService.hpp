@@ -1,0 +1,123 @@
+// Tasks as resources (docs/protocol.md "Tasks"): submit with an idempotency key, read, list,
+// cancel, and watch a task's events. Runs each task through the DelegationEngine on a bounded
+// pool, keeps state, results and a tail of events in the TaskStore, and fans events out to the
+// attached streams. One background thread writes keep-alive comments, cancels
+// cancel-on-disconnect tasks nobody watches, and prunes the journal.
+#pragma once
+
+#include "delegation/DelegationEngine.hpp"
+#include "delegation/WorkerPool.hpp"
+#include "tasks/EventStream.hpp"
+#include "tasks/TaskStore.hpp"
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace rivet::tasks {
+
+struct TaskSettings {
+  std::string nodeName;
+  int maxRunning = 64;
+  std::chrono::milliseconds keepalive{15000};
+  std::chrono::milliseconds disconnectGrace{15000};
+  std::chrono::milliseconds pruneEvery{std::chrono::minutes(10)};
+};
+
+struct Submit {
+  std::string caller; // "cn:<CN>" of the certificate that sent it
+  std::string idempotencyKey;
+  bool cancelOnDisconnect = false;
+  std::string traceId;
+  std::string requestJson;         // the body as received
+  delegation::TaskRequest request; // toAgent set
+};
+
+struct SubmitResult {
+  int status = 202;               // 202 a new task, 200 the task this key named, 503 busy
+  std::optional<TaskRecord> task; // 202 / 200
+  std::string error;              // 503: why
+  int retryAfterSeconds = 0;
+};
+
+class TaskService {
+public:
+  TaskService(TaskStore& store, delegation::DelegationEngine& engine, TaskSettings settings);
+  ~TaskService();
+  TaskService(const TaskService&) = delete;
+  TaskService& operator=(const TaskService&) = delete;
+
+  // Fails the tasks a previous run left running, and starts the background thread.
+  void start();
+  // Ends every attached stream (before the transport goes) and stops the background thread.
+  void closeStreams();
+  // Waits up to `grace` for running tasks to finish (the engine cancels them at shutdown).
+  void drain(std::chrono::milliseconds grace);
+
+  SubmitResult submit(Submit submit);
+  // nullopt: no such task, or another caller's (both are 404 for the caller).
+  std::optional<TaskRecord> find(const std::string& id, const std::string& caller);
+  std::vector<TaskRecord> list(const std::string& caller, const std::string& state, size_t limit);
+  // Cancels a running task (and what it delegated); waits up to 3 s for it to end. Returns the
+  // task as it is then; nullopt as find().
+  std::optional<TaskRecord> cancel(const std::string& id, const std::string& caller);
+  // Sends the events after `afterSeq` to `stream`, then the new ones as they come; a finished
+  // task's stream ends after its last event. False (nothing sent, stream not ended) as find().
+  bool attach(const std::string& id, const std::string& caller, int64_t afterSeq,
+              const std::shared_ptr<EventStream>& stream);
+
+  // The certificate identity of this node itself (its CLI): it sees every task.
+  bool isNodeItself(const std::string& caller) const;
+
+private:
+  struct Watcher {
+    std::shared_ptr<EventStream> stream;
+    std::chrono::steady_clock::time_point lastWrite;
+  };
+  struct Live {
+    std::shared_ptr<plugin::TaskContext> root; // cancelling it cancels the task
+    std::vector<Watcher> watchers;
+    bool cancelOnDisconnect = false;
+    std::chrono::steady_clock::time_point unwatchedSince;
+    std::string canceledBy;
+  };
+
+  void run(const std::string& id, delegation::TaskRequest request);
+  // After a journal error in run(): the task leaves live_ and its streams end.
+  void abandon(const std::string& id);
+  // Under mutex_: stores the event and sends it to the task's watchers.
+  void emitLocked(const std::string& id, Live* live, const std::string& type,
+                  const std::string& dataJson);
+  void tick();
+  void loop();
+  bool visible(const TaskRecord& task, const std::string& caller) const;
+  static int64_t nowMs();
+
+  TaskStore& store_;
+  delegation::DelegationEngine& engine_;
+  TaskSettings settings_;
+  std::shared_ptr<spdlog::logger> logger_;
+
+  std::mutex mutex_;
+  std::condition_variable ended_; // a task left live_
+  std::map<std::string, Live> live_;
+  bool closed_ = false; // closeStreams(): no stream is attached any more
+  std::atomic<int> running_{0};
+  delegation::WorkerPool pool_;
+
+  std::mutex loopMutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+} // namespace rivet::tasks
