@@ -250,8 +250,8 @@ typedef struct rivet_host_api {
   /* Transport: hand an inbound request to the node without waiting for the answer. `request`
    * and what it points to stay valid until the host calls the responder's `respond` or
    * `begin` (the transport keeps them, even when the client has gone); `responder` as
-   * described at rivet_async_responder. Never blocks on an agent: quick answers (ping, an inline agent)
-   * come before it returns, the others from the host's threads. */
+   * described at rivet_async_responder. Never blocks on an agent: quick answers (ping, an inline
+   * agent) come before it returns, the others from the host's threads. */
   void (*dispatch_async)(void* host, const rivet_inbound_request* request,
                          const rivet_async_responder* responder);
 } rivet_host_api;
