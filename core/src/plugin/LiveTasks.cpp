@@ -1,7 +1,7 @@
 // Registration of running tasks and their credentials.
 #include "plugin/LiveTasks.hpp"
 
-#include <Poco/RandomStream.h>
+#include "util/RandomHex.hpp"
 
 #include <stdexcept>
 
@@ -9,18 +9,7 @@ namespace rivet::plugin {
 namespace {
 
 std::string randomToken() {
-  unsigned char bytes[16];
-  Poco::RandomInputStream random; // the kernel's CSPRNG (getrandom / /dev/urandom)
-  random.read(reinterpret_cast<char*>(bytes), sizeof bytes);
-  if (random.gcount() != sizeof bytes)
-    throw std::runtime_error("could not read random bytes for a task credential");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 0xf];
-  }
-  return out;
+  return util::randomHex128("a task credential");
 }
 
 } // namespace

@@ -2,12 +2,13 @@
 // transaction when it writes more than one row.
 #include "tasks/TaskStore.hpp"
 
+#include "util/RandomHex.hpp"
+
 #include "tasks/TaskSchema.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <limits>
-#include <openssl/rand.h>
 #include <stdexcept>
 
 namespace rivet::tasks {
@@ -147,16 +148,7 @@ bool TaskStore::isTerminal(const std::string& state) {
 }
 
 std::string TaskStore::newTaskId() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1)
-    throw std::runtime_error("cannot draw 128 random bits for a task id (OpenSSL RAND_bytes)");
-  static const char* hex = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id += hex[b >> 4];
-    id += hex[b & 0xf];
-  }
-  return id;
+  return util::randomHex128("a task id");
 }
 
 std::size_t TaskStore::markInterrupted(std::int64_t nowMs) {
