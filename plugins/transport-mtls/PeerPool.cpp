@@ -7,6 +7,8 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/StreamSocket.h>
 #include <algorithm>
+#include <cctype>
+#include <cstddef>
 
 namespace rivet::mtls {
 
@@ -78,6 +80,29 @@ void PeerPool::giveBack(const std::string& key, std::unique_ptr<Connection> c) {
     list.push_back(std::move(c));
 }
 
+namespace {
+
+// ABI 1.3: the caller's own header fields (traceparent), each only if it cannot break the
+// request's framing: a token name and a value without CR, LF or NUL (abi.h).
+void appendExtraHeaders(std::string& out, const rivet_peer_request& req) {
+  if (req.struct_size < offsetof(rivet_peer_request, header_count) + sizeof req.header_count ||
+      !req.headers)
+    return;
+  static constexpr std::string_view kTokenChars = "!#$%&'*+-.^_`|~";
+  for (size_t i = 0; i < req.header_count && i < 64; ++i) {
+    std::string_view name = view(req.headers[i].name), value = view(req.headers[i].value);
+    bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             kTokenChars.find(c) != std::string_view::npos;
+    });
+    if (!token || value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
+      continue;
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+}
+
+} // namespace
+
 rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_response& resp) {
   std::string host(view(req.host));
   std::string name(view(req.verify_name));
@@ -125,6 +150,7 @@ rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_res
   out.append(view(req.method)).append(" ").append(view(req.path)).append(" HTTP/1.1\r\nHost: ");
   out.append(name).append(":").append(std::to_string(req.port));
   out.append("\r\nUser-Agent: ").append(userAgent_).append("\r\nAccept: application/json\r\n");
+  appendExtraHeaders(out, req);
   if (!body.empty() || view(req.method) == "POST")
     out.append("Content-Type: application/json\r\nContent-Length: ")
         .append(std::to_string(body.size()))

@@ -23,16 +23,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A command agent `id` running `script` with /bin/sh; $CTL is rivetctl.
-std::string commandAgent(const std::string& id, const std::string& script,
-                         const std::string& extra = "") {
-  std::string quoted;
-  for (char c : script)
-    quoted += c == '\'' ? std::string("''") : std::string(1, c);
-  return "  " + id + ":\n    plugin: command\n    argv: ['/bin/sh', '-c', '" + quoted +
-         "']\n    env: { CTL: '" + binPath("rivetctl") + "' }\n" + extra;
-}
-
 struct SocketAnswer {
   int status = 0;
   std::string body;

@@ -29,6 +29,16 @@ using JsonArray = Poco::JSON::Array::Ptr;
 inline const char* const kFastHeartbeat =
     "  heartbeat_interval_ms: 250\n  stale_threshold_ms: 1500\n";
 
+// A command agent `id` running `script` with /bin/sh; $CTL is rivetctl.
+inline std::string commandAgent(const std::string& id, const std::string& script,
+                                const std::string& extra = "") {
+  std::string quoted;
+  for (char c : script)
+    quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  return "  " + id + ":\n    plugin: command\n    argv: ['/bin/sh', '-c', '" + quoted +
+         "']\n    env: { CTL: '" + binPath("rivetctl") + "' }\n" + extra;
+}
+
 // One rivetd of a test mesh: its own config folder, the registry folder it shares with its peers
 // and a node certificate from the suite's CA; `agents` is the `agents:` section verbatim, `mesh`
 // and `plugins` extra keys of those sections (indented by two spaces). MeshTestKit's NodeProcess

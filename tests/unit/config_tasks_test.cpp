@@ -29,6 +29,8 @@ const std::vector<TasksKey> kKeys = {
     {"max_running", 64, 1, 4096},
     {"default_timeout_ms", 600000, 1000, 604800000},
     {"max_timeout_ms", 86400000, 1000, 604800000},
+    {"progress_per_second", 20, 1, 100000},
+    {"progress_burst", 100, 1, 100000},
 };
 
 EnvLookup noEnv() {
@@ -78,6 +80,10 @@ int64_t fieldOf(const TasksConfig& t, const std::string& key) {
     return t.defaultTimeoutMs;
   if (key == "max_timeout_ms")
     return t.maxTimeoutMs;
+  if (key == "progress_per_second")
+    return t.progressPerSecond;
+  if (key == "progress_burst")
+    return t.progressBurst;
   ADD_FAILURE() << "no field for " << key;
   return -1;
 }

@@ -59,7 +59,9 @@ PeerAnswer TransportClient::call(const std::string& host, int port, const std::s
                          str(method),
                          str(path),
                          str(body),
-                         timeoutMs};
+                         timeoutMs,
+                         nullptr,
+                         0};
   rivet_peer_response resp{sizeof(rivet_peer_response), 0, stringWriter(answer.body),
                            stringWriter(answer.error)};
   auto ops = static_cast<const rivet_transport_ops*>(transport_->plugin().ops());

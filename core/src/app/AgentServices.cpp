@@ -153,6 +153,26 @@ bool AgentServices::taskCredential(std::string_view, const rivet_task* current, 
   return true;
 }
 
+bool AgentServices::progress(const rivet_task* current, std::string_view kind,
+                             std::string_view text) {
+  if (!current || (kind != "text" && kind != "tool" && kind != "status"))
+    return false;
+  std::string problem;
+  auto task = liveTask(current, problem);
+  if (!task)
+    return false;
+  constexpr size_t kMaxBytes = 4096; // abi.h: the rest of one call is dropped
+  if (text.size() > kMaxBytes) {
+    size_t cut = kMaxBytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+      --cut; // never half a character
+    text = text.substr(0, cut);
+  }
+  if (task->observer)
+    task->observer->progress(*task, kind, text);
+  return true;
+}
+
 void AgentServices::startSocket(const std::string& stateDir) {
   DelegateHandlers h;
   h.findTask = [this](const std::string& token) { return engine_.liveTasks().byToken(token); };

@@ -22,6 +22,8 @@ public:
                              std::string_view requestJson, std::string& resultJson);
   std::string roster(std::string_view caller, const rivet_task* current);
   bool taskCredential(std::string_view caller, const rivet_task* current, std::string& out);
+  // abi.h progress: hands it to the task's observer (none: taken and dropped).
+  bool progress(const rivet_task* current, std::string_view kind, std::string_view text);
 
   // Starts the delegation socket in `stateDir`; on failure logs a WARN saying what does not
   // work without it, and the node runs on.

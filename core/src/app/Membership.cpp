@@ -47,7 +47,9 @@ registry::NodeRecord Membership::selfRecord() const {
                ":{\"provider\":" + util::jsonString(a->provider()) +
                (a->model().empty() ? "" : ",\"model\":" + util::jsonString(a->model())) + "}";
   }
-  f.metadataJson = "{\"agentDetails\":{" + details + "}}";
+  // features: what this node speaks beyond RivetOS's protocol (docs/protocol.md), which
+  // RivetOS ignores; "tasks" is the task API.
+  f.metadataJson = "{\"agentDetails\":{" + details + "},\"features\":[\"tasks\"]}";
   return registry::NodeRecord::fromFields(f);
 }
 

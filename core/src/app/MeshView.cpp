@@ -49,6 +49,12 @@ MeshView::MeshView(const registry::Registry& registry, std::string_view selfId) 
     const rapidjson::Value* metadata = json::member(n, "metadata");
     const rapidjson::Value* details =
         metadata && metadata->IsObject() ? json::member(*metadata, "agentDetails") : nullptr;
+    const rapidjson::Value* features =
+        metadata && metadata->IsObject() ? json::member(*metadata, "features") : nullptr;
+    if (features && features->IsArray())
+      for (const auto& f : features->GetArray())
+        if (f.IsString() && std::string_view(f.GetString(), f.GetStringLength()) == "tasks")
+          node.address.tasks = true;
     for (const auto& a : agents->GetArray()) {
       if (!a.IsString())
         continue;

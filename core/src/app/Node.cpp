@@ -392,4 +392,9 @@ bool Node::taskCredential(std::string_view caller, const rivet_task* current, st
   return agentServices_.taskCredential(caller, current, out);
 }
 
+bool Node::progress(std::string_view, const rivet_task* current, std::string_view kind,
+                    std::string_view text) {
+  return agentServices_.progress(current, kind, text);
+}
+
 } // namespace rivet::app

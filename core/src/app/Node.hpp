@@ -53,6 +53,8 @@ public:
   std::string roster(std::string_view caller, const rivet_task* current) override;
   bool taskCredential(std::string_view caller, const rivet_task* current,
                       std::string& out) override;
+  bool progress(std::string_view caller, const rivet_task* current, std::string_view kind,
+                std::string_view text) override;
 
 private:
   void loadPlugins();

@@ -123,6 +123,8 @@ TaskHosting::TaskHosting(const config::Config& config, delegation::DelegationEng
   s.maxRunning = static_cast<int>(config.tasks.maxRunning);
   s.keepalive = std::chrono::milliseconds(config.tasks.keepaliveMs);
   s.disconnectGrace = std::chrono::milliseconds(config.tasks.disconnectGraceMs);
+  s.progressRate = static_cast<double>(config.tasks.progressPerSecond);
+  s.progressBurst = static_cast<int>(config.tasks.progressBurst);
   service_ = std::make_unique<tasks::TaskService>(*store_, engine, s);
   service_->start();
   endpoints_ = std::make_unique<tasks::TaskEndpoints>(

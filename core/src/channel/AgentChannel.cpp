@@ -2,6 +2,8 @@
 // registry.
 #include "channel/AgentChannel.hpp"
 
+#include "channel/InboundTask.hpp"
+
 #include "channel/MessageRequest.hpp"
 #include "log/Log.hpp"
 #include "util/JsonText.hpp"
@@ -139,16 +141,10 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse pars
   if (target.empty())
     if (auto agent = agents_.defaultAgent())
       target = agent->id();
+  // RivetOS's line, exactly: the trace id is on the lines the task logs from here on.
   logger_->info("Received mesh delegation peer.cn={} from {} → {}: {}...", r.peerCn, m.fromAgent,
                 target, util::utf8Prefix(m.message, 100));
-
-  delegation::TaskRequest task{m.fromAgent, m.task, m.toAgent, m.model, m.chainDepth, m.timeoutMs};
-  task.path = m.path;
-  // The asker's node is the one whose certificate sent the request (CN without ".mesh").
-  std::string_view cn = r.peerCn;
-  if (cn.size() > 5 && cn.substr(cn.size() - 5) == ".mesh")
-    cn.remove_suffix(5);
-  task.fromNode = std::string(cn);
+  delegation::TaskRequest task = inboundTask(m, r, m.timeoutMs);
   delegation::Outcome out = engine_.handleInbound(task);
   if (out.httpStatus != 0) {
     std::string body = "{\"error\":";

@@ -112,6 +112,11 @@ struct TasksConfig {
   int64_t defaultTimeoutMs = 600000;
   // tasks.max_timeout_ms: the longest timeoutMs a submit may ask for (1000..604800000)
   int64_t maxTimeoutMs = 86400000;
+  // tasks.progress_per_second: progress events per task and second once the burst is spent;
+  // text beyond it is merged into the next event, other kinds dropped (1..100000)
+  int64_t progressPerSecond = 20;
+  // tasks.progress_burst: progress events a task may send at once (1..100000)
+  int64_t progressBurst = 100;
 };
 
 struct Config {

@@ -25,6 +25,9 @@ template <typename TasksT, typename Fn> void forEachTasksKey(TasksT& t, Fn&& fn)
      "a submit without timeoutMs gets this");
   fn("max_timeout_ms", 1000, 604800000, t.maxTimeoutMs,
      "the longest timeoutMs a submit may ask for");
+  fn("progress_per_second", 1, 100000, t.progressPerSecond,
+     "progress events per task and second after the burst (text is merged, not lost)");
+  fn("progress_burst", 1, 100000, t.progressBurst, "progress events a task may send at once");
 }
 
 // A null node means no tasks: section: every default. default_timeout_ms above max_timeout_ms

@@ -4,6 +4,7 @@
 
 #include "delegation/ChainRules.hpp"
 #include "delegation/RemoteCall.hpp"
+#include "delegation/RemoteTask.hpp"
 #include "log/Log.hpp"
 
 #include "rivet/sdk/plugin.hpp"
@@ -134,6 +135,9 @@ Outcome DelegationEngine::route(const TaskRequest& request, bool inbound) {
     return refuse(RIVET_TASK_REJECTED, depthRefusal(settings_.maxChainDepth, request.fromAgent,
                                                     target, request.chainDepth));
   TaskRequest r = request;
+  if (r.parent && r.traceId.empty())
+    r.traceId = r.parent->traceId;
+  log::TaskScope scope(r.parent ? r.parent->taskId : "", r.traceId);
   if (r.parent) { // a delegation ends before the task that asked for it
     int64_t left = r.parent->remainingMs() - settings_.parentMarginMs;
     if (r.parent->cancelled())
@@ -204,6 +208,7 @@ DelegationEngine::contextFor(const plugin::AgentInstance& agent, const TaskReque
   task->fromNode = r.fromNode;
   task->path = r.path;
   task->depth = r.chainDepth;
+  task->traceId = r.traceId;
   task->startClock(r.timeoutMs);
   if (r.parent)
     r.parent->adopt(task);
@@ -233,6 +238,7 @@ Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const Tas
       workers_.trySubmit([live = live_, pending, shared, task, message = r.task, model = r.model] {
         plugin::TaskOutput o;
         {
+          log::TaskScope tags(task->taskId, task->traceId); // the agent's own lines too
           plugin::LiveTasks::Scope scope(*live, task);
           o = shared->handle(*task, message, model);
         }
@@ -291,16 +297,48 @@ void DelegationEngine::callRemoteFor(const RemoteNode& node, const TaskRequest& 
 
 RemoteResult DelegationEngine::callNode(const RemoteNode& node, const TaskRequest& r,
                                         int64_t graceMs) {
-  RemoteResult result = callRemote(caller_, node, node.host, r, graceMs);
+  // A task of ours goes to a node with the task API as a task there, so that its cancellation
+  // and progress flow through; anything else as RivetOS sends it.
+  auto once = [&](const std::string& address) {
+    if (node.tasks && r.parent) {
+      RemoteResult t = runRemoteTask(caller_, node, address, r, graceMs, *logger_);
+      if (!t.noTaskApi)
+        return t;
+      logger_->info("{}: its registry record lists the task API, but it has none; sending the "
+                    "task to /api/message",
+                    t.text);
+    }
+    return callRemote(caller_, node, address, r, graceMs);
+  };
+  RemoteResult result = once(node.host);
   const std::string byName = node.name + ".mesh";
   if (result.reachedAgent || !result.mayFailOver || node.host == byName)
     return result;
   // RivetOS nodes write their HOSTNAME as host and are reached as <name>.mesh themselves.
   logger_->info("{}; trying {}", result.text, byName);
-  RemoteResult second = callRemote(caller_, node, byName, r, graceMs);
+  RemoteResult second = once(byName);
   if (!second.reachedAgent && second.mayFailOver)
     second.text = result.text + "; " + second.text;
   return second;
+}
+
+PeerAnswer DelegationEngine::askNode(const std::string& node, const std::string& agent,
+                                     std::string_view method, const std::string& path,
+                                     int64_t timeoutMs) {
+  std::vector<RemoteNode> nodes =
+      directory_ ? directory_->candidates(agent) : std::vector<RemoteNode>{};
+  auto it = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.name == node; });
+  if (it == nodes.end()) {
+    PeerAnswer a;
+    a.net = RIVET_NET_NOT_DELIVERED;
+    a.error = "node " + node + " is not online in the registry with agent " + agent;
+    return a;
+  }
+  TaskRequest none;
+  PeerAnswer a = exchange(caller_, *it, it->host, method, path, {}, timeoutMs, none);
+  if (a.net == RIVET_NET_NOT_DELIVERED && it->host != node + ".mesh")
+    a = exchange(caller_, *it, node + ".mesh", method, path, {}, timeoutMs, none);
+  return a;
 }
 
 Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const TaskRequest& r) {
@@ -323,7 +361,10 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
         ++remoteInFlight_;
       }
       std::thread([this, attempt, node, r] {
-        callRemoteFor(node, r, *attempt);
+        {
+          log::TaskScope tags(r.parent->taskId, r.traceId);
+          callRemoteFor(node, r, *attempt);
+        }
         OPENSSL_thread_stop(); // as WorkerPool::run: before the engine stops counting it
         std::lock_guard<std::mutex> lock(pendingMutex_);
         --remoteInFlight_;

@@ -38,6 +38,7 @@ struct TaskRequest {
   int64_t chainDepth = 0;
   int64_t timeoutMs = 120000;
   std::string fromNode;          // the asker's node, when known
+  std::string traceId;           // W3C trace id (32 hex); empty: the parent's, or none
   std::vector<std::string> path; // "agent@node" hops before the agent to run, the asker last
   // The running task that delegates (agents only): the new task's deadline fits in its
   // parent's, and the parent's cancellation reaches it.
@@ -59,6 +60,7 @@ struct Outcome {
 };
 
 struct RemoteResult; // RemoteCall.hpp
+struct PeerAnswer;   // RemoteCall.hpp
 
 using PeerCaller = std::function<rivet_net_result(const rivet_peer_request&, rivet_peer_response&)>;
 
@@ -89,6 +91,10 @@ public:
   const EngineSettings& settings() const { return settings_; }
 
   void setDirectory(MeshDirectory* directory) { directory_ = directory; }
+  // One request to node `node` as the registry lists it among the hosts of `agent` (its host,
+  // then <name>.mesh); net RIVET_NET_NOT_DELIVERED with the reason when it is not listed.
+  PeerAnswer askNode(const std::string& node, const std::string& agent, std::string_view method,
+                     const std::string& path, int64_t timeoutMs);
   // Shutdown: refuses new local work, tells running agents they are cancelled and waits up to
   // `grace` for them. False when some agent is still running after it.
   bool shutdown(std::chrono::milliseconds grace);

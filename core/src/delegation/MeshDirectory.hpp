@@ -13,6 +13,9 @@ struct RemoteNode {
   std::string host;
   int port = 0;
   int64_t lastSeen = 0;
+  // Its registry record lists "tasks" in metadata.features: a rivet-mesh node with the task
+  // API, to which a delegation goes as a task (cancel and progress flow through it).
+  bool tasks = false;
 };
 
 // An agent of another node, as its registry record describes it.

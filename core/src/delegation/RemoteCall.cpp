@@ -1,9 +1,13 @@
-// POST https://<name>.mesh:<port>/api/message, answer mapping (docs/protocol.md §6).
+// POST https://<name>.mesh:<port>/api/message, answer mapping (docs/protocol.md §6), and the
+// one exchange every request to a peer goes through.
 #include "delegation/RemoteCall.hpp"
 
 #include "util/JsonText.hpp"
+#include "util/RandomHex.hpp"
 
 #include <Poco/JSON/Parser.h>
+
+#include <algorithm>
 
 namespace rivet::delegation {
 namespace {
@@ -18,7 +22,7 @@ rivet_writer stringWriter(std::string& s) {
 }
 
 rivet_task_status parseStatus(const std::string& s) {
-  if (s == "failed")
+  if (s == "failed" || s == "canceled") // canceled: a task-API answer
     return RIVET_TASK_FAILED;
   if (s == "timeout")
     return RIVET_TASK_TIMEOUT;
@@ -27,7 +31,36 @@ rivet_task_status parseStatus(const std::string& s) {
   return RIVET_TASK_COMPLETED; // RivetOS receivers send no status: a 2xx means completed
 }
 
-std::string requestBody(const TaskRequest& r) {
+} // namespace
+
+PeerAnswer exchange(const PeerCaller& caller, const RemoteNode& node, const std::string& address,
+                    std::string_view method, std::string_view path, std::string_view body,
+                    int64_t timeoutMs, const TaskRequest& r) {
+  PeerAnswer a;
+  const std::string verify = node.name + ".mesh";
+  std::string traceparent;
+  if (r.traceId.size() == 32) // a new span for this hop, sampled as the caller's was unknown
+    traceparent = "00-" + r.traceId + "-" + util::randomHex128("a span id").substr(0, 16) + "-01";
+  rivet_header header{{"traceparent", 11}, str(traceparent)};
+  rivet_peer_request req{};
+  req.struct_size = sizeof req;
+  req.host = str(address);
+  req.port = static_cast<uint32_t>(node.port);
+  req.verify_name = str(verify);
+  req.method = {method.data(), method.size()};
+  req.path = {path.data(), path.size()};
+  req.body = {body.data(), body.size()};
+  req.timeout_ms = std::max<int64_t>(timeoutMs, 1);
+  req.headers = traceparent.empty() ? nullptr : &header;
+  req.header_count = traceparent.empty() ? 0 : 1;
+  rivet_peer_response resp{sizeof(rivet_peer_response), 0, stringWriter(a.body),
+                           stringWriter(a.error)};
+  a.net = caller(req, resp);
+  a.status = resp.status;
+  return a;
+}
+
+std::string messageBody(const TaskRequest& r) {
   std::string body = "{\"fromAgent\":";
   util::appendJsonString(body, r.fromAgent);
   body += ",\"message\":";
@@ -52,55 +85,13 @@ std::string requestBody(const TaskRequest& r) {
   return body + "}";
 }
 
-} // namespace
-
-RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node,
-                        const std::string& address, const TaskRequest& r, int64_t graceMs) {
-  const std::string where = "Remote delegation to " + r.toAgent + " on " + node.name;
-  std::string body = requestBody(r), answer, error;
-  std::string verify = node.name + ".mesh";
-  rivet_peer_request req{sizeof(rivet_peer_request),
-                         str(address),
-                         static_cast<uint32_t>(node.port),
-                         str(verify),
-                         {"POST", 4},
-                         {"/api/message", 12},
-                         str(body),
-                         r.timeoutMs + graceMs};
-  rivet_peer_response resp{sizeof(rivet_peer_response), 0, stringWriter(answer),
-                           stringWriter(error)};
-  rivet_net_result net = caller(req, resp);
-
+RemoteResult answerFrom(std::string_view json) {
   RemoteResult out;
-  switch (net) {
-  case RIVET_NET_OK:
-    break;
-  case RIVET_NET_NOT_DELIVERED:
-    out.mayFailOver = true;
-    out.text = where + " (" + address + ") failed: " + error;
-    return out;
-  case RIVET_NET_TIMEOUT:
-    out.status = RIVET_TASK_TIMEOUT;
-    out.text = where + " timed out: " + error;
-    return out;
-  default:
-    out.text = where + " failed: " + error;
-    return out;
-  }
-  if (resp.status == 503) { // refused before running (busy, or its own hosts offline)
-    out.mayFailOver = true;
-    out.text = where + " failed: HTTP 503 — " + answer;
-    return out;
-  }
-  if (resp.status < 200 || resp.status >= 300) {
-    out.text = where + " failed: HTTP " + std::to_string(resp.status) + " — " + answer;
-    return out;
-  }
   out.reachedAgent = true;
   out.status = RIVET_TASK_COMPLETED;
   out.text = "[no response from remote agent]";
   try {
-    auto obj = Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>();
+    auto obj = Poco::JSON::Parser().parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
     if (obj->has("response") && obj->get("response").isString())
       out.text = obj->getValue<std::string>("response");
     if (obj->has("status") && obj->get("status").isString())
@@ -111,6 +102,39 @@ RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node,
     // A 2xx whose body is not our JSON: completed without text, as RivetOS senders treat it.
   }
   return out;
+}
+
+RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node,
+                        const std::string& address, const TaskRequest& r, int64_t graceMs) {
+  const std::string where = "Remote delegation to " + r.toAgent + " on " + node.name;
+  PeerAnswer a = exchange(caller, node, address, "POST", "/api/message", messageBody(r),
+                          r.timeoutMs + graceMs, r);
+  RemoteResult out;
+  switch (a.net) {
+  case RIVET_NET_OK:
+    break;
+  case RIVET_NET_NOT_DELIVERED:
+    out.mayFailOver = true;
+    out.text = where + " (" + address + ") failed: " + a.error;
+    return out;
+  case RIVET_NET_TIMEOUT:
+    out.status = RIVET_TASK_TIMEOUT;
+    out.text = where + " timed out: " + a.error;
+    return out;
+  default:
+    out.text = where + " failed: " + a.error;
+    return out;
+  }
+  if (a.status == 503) { // refused before running (busy, or its own hosts offline)
+    out.mayFailOver = true;
+    out.text = where + " failed: HTTP 503 — " + a.body;
+    return out;
+  }
+  if (a.status < 200 || a.status >= 300) {
+    out.text = where + " failed: HTTP " + std::to_string(a.status) + " — " + a.body;
+    return out;
+  }
+  return answerFrom(a.body);
 }
 
 } // namespace rivet::delegation

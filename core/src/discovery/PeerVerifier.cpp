@@ -39,7 +39,9 @@ Answer get(const delegation::PeerCaller& caller, const std::string& host, int po
                          {"GET", 3},
                          str(path),
                          {"", 0},
-                         timeoutMs};
+                         timeoutMs,
+                         nullptr,
+                         0};
   rivet_peer_response resp{sizeof(rivet_peer_response), 0, stringWriter(a.body),
                            stringWriter(a.error)};
   rivet_net_result r = caller(req, resp);

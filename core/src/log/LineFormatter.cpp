@@ -1,6 +1,8 @@
 // Formats one log record as a pretty line or a JSON line.
 #include "log/LineFormatter.hpp"
 
+#include "log/Log.hpp"
+
 #include <ctime>
 
 namespace rivet::log {
@@ -77,6 +79,14 @@ void LineFormatter::format(const spdlog::details::log_msg& msg, spdlog::memory_b
     appendJsonString(dest, msg.logger_name);
     dest.append(std::string_view(",\"message\":"));
     appendJsonString(dest, msg.payload);
+    if (const std::string& task = TaskScope::taskId(); !task.empty()) {
+      dest.append(std::string_view(",\"taskId\":"));
+      appendJsonString(dest, task);
+    }
+    if (const std::string& trace = TaskScope::traceId(); !trace.empty()) {
+      dest.append(std::string_view(",\"traceId\":"));
+      appendJsonString(dest, trace);
+    }
     dest.append(std::string_view(",\"timestamp\":\""));
     dest.append(std::string_view(stamp));
     dest.append(std::string_view("\"}\n"));
@@ -93,6 +103,16 @@ void LineFormatter::format(const spdlog::details::log_msg& msg, spdlog::memory_b
   dest.append(msg.logger_name.begin(), msg.logger_name.end());
   dest.append(std::string_view("] "));
   dest.append(msg.payload.begin(), msg.payload.end());
+  const std::string& task = TaskScope::taskId();
+  const std::string& trace = TaskScope::traceId();
+  if (!task.empty() || !trace.empty()) {
+    dest.append(std::string_view(" ["));
+    std::string tags = task.empty() ? "" : "task=" + task;
+    if (!trace.empty())
+      tags += (tags.empty() ? "trace=" : " trace=") + trace;
+    dest.append(std::string_view(tags));
+    dest.push_back(']');
+  }
   dest.push_back('\n');
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <utility>
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -105,6 +106,27 @@ void flush() {
   std::lock_guard<std::mutex> lock(st.mutex);
   if (st.sink)
     st.sink->flush();
+}
+
+namespace {
+thread_local std::string currentTask;
+thread_local std::string currentTrace;
+} // namespace
+
+TaskScope::TaskScope(std::string taskId, std::string traceId)
+    : previousTask_(std::exchange(currentTask, std::move(taskId))),
+      previousTrace_(std::exchange(currentTrace, std::move(traceId))) {}
+
+TaskScope::~TaskScope() {
+  currentTask = std::move(previousTask_);
+  currentTrace = std::move(previousTrace_);
+}
+
+const std::string& TaskScope::taskId() {
+  return currentTask;
+}
+const std::string& TaskScope::traceId() {
+  return currentTrace;
 }
 
 } // namespace rivet::log

@@ -30,4 +30,22 @@ std::optional<spdlog::level::level_enum> parseLevel(const std::string& name);
 
 void flush();
 
+// While a TaskScope lives, every line its thread logs names the task: a pretty line ends with
+// " [task=<id> trace=<id>]" (either part only when set), a JSON line gains "taskId" and
+// "traceId". Scopes nest; the inner one wins until it ends.
+class TaskScope {
+public:
+  TaskScope(std::string taskId, std::string traceId);
+  ~TaskScope();
+  TaskScope(const TaskScope&) = delete;
+  TaskScope& operator=(const TaskScope&) = delete;
+
+  // The innermost scope's ids on this thread (empty outside any).
+  static const std::string& taskId();
+  static const std::string& traceId();
+
+private:
+  std::string previousTask_, previousTrace_;
+};
+
 } // namespace rivet::log

@@ -50,6 +50,8 @@ TaskOutput AgentInstance::handle(const TaskContext& in, const std::string& messa
   task.path_json = str(path);
   task.deadline_ms = in.deadlineEpochMs;
   task.from_node = str(in.fromNode);
+  task.task_id = str(in.taskId);
+  task.trace_id = str(in.traceId);
   struct Running {
     std::atomic<int>& n;
     explicit Running(std::atomic<int>& count) : n(count) { ++n; }

@@ -174,6 +174,13 @@ HostContext::HostContext(HostServices& services, std::string instanceName, std::
     writeAll(out, result);
     return ok ? RIVET_OK : RIVET_ERROR;
   };
+  api_.progress = [](void* host, const rivet_task* task, rivet_str kind, rivet_str text) -> int {
+    bool ok = false;
+    guarded(host, [&] {
+      ok = self(host).services_.progress(self(host).instanceName_, task, view(kind), view(text));
+    });
+    return ok ? RIVET_OK : RIVET_ERROR;
+  };
 }
 
 } // namespace rivet::plugin

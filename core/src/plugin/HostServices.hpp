@@ -43,6 +43,11 @@ public:
   // true and {"socket","token"}, or false and the reason.
   virtual bool taskCredential(std::string_view caller, const rivet_task* current,
                               std::string& out) = 0;
+  // ABI 1.3: progress of `current` (abi.h progress). false: not a running task, unknown kind.
+  virtual bool progress(std::string_view /*caller*/, const rivet_task* /*current*/,
+                        std::string_view /*kind*/, std::string_view /*text*/) {
+    return false;
+  }
 
 private:
   std::shared_ptr<HostGate> gate_ = std::make_shared<HostGate>();

@@ -46,6 +46,12 @@ void TaskContext::cancel() {
 }
 
 void TaskContext::adopt(const std::shared_ptr<TaskContext>& child) {
+  if (child->taskId.empty())
+    child->taskId = taskId;
+  if (child->traceId.empty())
+    child->traceId = traceId;
+  if (!child->observer)
+    child->observer = observer;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!cancelled_) {

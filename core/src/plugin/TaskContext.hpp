@@ -2,6 +2,8 @@
 // deadline, and its cancellation, which reaches every local delegation it started.
 #pragma once
 
+#include "plugin/TaskObserver.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -25,6 +27,10 @@ public:
   int64_t timeoutMs = 0;
   Clock::time_point deadline;
   int64_t deadlineEpochMs = 0;
+  // Inherited by every delegation this task starts (adopt()):
+  std::string taskId;  // the journal task it is part of; empty for /api/message work
+  std::string traceId; // W3C trace id (32 hex)
+  std::shared_ptr<TaskObserver> observer; // null: nobody watches
 
   // Sets depth, timeout and both deadline clocks from `timeoutMs`, counted from now.
   void startClock(int64_t timeoutMs);
@@ -39,7 +45,7 @@ public:
   // Cancels this task and every local delegation it started (and theirs).
   void cancel();
   // `child` is a delegation this task started: it is cancelled with it (at once when this task
-  // is cancelled already).
+  // is cancelled already), and inherits the task id, trace id and observer it has not set.
   void adopt(const std::shared_ptr<TaskContext>& child);
 
 private:

@@ -1,8 +1,10 @@
 // Paths, bodies and refusals of the task API.
 #include "tasks/TaskEndpoints.hpp"
 
+#include "channel/InboundTask.hpp"
 #include "channel/MessageRequest.hpp"
 #include "tasks/TaskJson.hpp"
+#include "tasks/TaskTree.hpp"
 #include "util/JsonText.hpp"
 
 #include "rivet/sdk/json.hpp"
@@ -28,24 +30,6 @@ ChannelResponse noSuchTask(std::string_view id) {
   return error(404, "No task " + std::string(id.substr(0, 64)) +
                         " for this caller: it does not exist, was pruned, or another "
                         "certificate submitted it");
-}
-
-bool isHex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-// The trace id of a W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>"), or empty when invalid.
-std::string traceIdOf(std::string_view tp) {
-  if (tp.size() < 55 || tp[2] != '-' || tp[35] != '-' || tp[52] != '-' || !isHex(tp.substr(0, 2)))
-    return "";
-  std::string_view trace = tp.substr(3, 32), parent = tp.substr(36, 16);
-  if (tp.substr(0, 2) == "ff" || !isHex(trace) || !isHex(parent) || !isHex(tp.substr(53, 2)) ||
-      trace == std::string(32, '0') || parent == std::string(16, '0'))
-    return "";
-  if (tp.substr(0, 2) == "00" && tp.size() != 55)
-    return "";
-  return std::string(trace);
 }
 
 // A value of a query string ("a=1&b=2"), undecoded: the values the API takes need no escapes.
@@ -102,7 +86,23 @@ void TaskEndpoints::serve(const channel::ChannelRequest& r, TaskReply& reply) {
     const std::string taskId(id);
     if (action.empty() && r.method == "GET") {
       auto task = service_.find(taskId, caller);
-      return reply.respond(task ? ChannelResponse{200, taskJson(*task), 0} : noSuchTask(id));
+      if (!task)
+        return reply.respond(noSuchTask(id));
+      if (std::string_view tree = queryValue(query, "tree"); !tree.empty()) {
+        auto levels = tree == "true" ? std::optional<int64_t>(kMaxTreeLevels) : nonNegative(tree);
+        if (!levels || *levels < 1 || *levels > kMaxTreeLevels)
+          return reply.respond(error(400, "tree must be true or the number of levels, 1 to " +
+                                              std::to_string(kMaxTreeLevels)));
+        return reply.respond(
+            {200, taskTreeJson(service_.engine(), *task, static_cast<int>(*levels)), 0});
+      }
+      std::string_view after = queryValue(query, "eventsAfter"); // a poll (a node that delegated)
+      if (after.empty())
+        return reply.respond({200, taskJson(*task), 0});
+      auto seq = nonNegative(after);
+      if (!seq)
+        return reply.respond(error(400, "eventsAfter must be the number of the last event seen"));
+      return reply.respond({200, taskJsonWithEvents(*task, service_.eventsAfter(*task, *seq)), 0});
     }
     if (action == "cancel" && r.method == "POST") {
       auto task = service_.cancel(taskId, caller);
@@ -165,17 +165,9 @@ ChannelResponse TaskEndpoints::submit(const channel::ChannelRequest& r, const st
   s.caller = caller;
   s.idempotencyKey = key;
   s.cancelOnDisconnect = cod && cod->asBool();
-  s.traceId = traceIdOf(r.header("traceparent"));
-  if (s.traceId.empty())
-    s.traceId = TaskStore::newTaskId(); // 128 random bits, as a trace id is
   s.requestJson = std::string(r.body);
-  s.request =
-      delegation::TaskRequest{m.fromAgent, m.task, m.toAgent, m.model, m.chainDepth, timeoutMs};
-  s.request.path = m.path;
-  std::string_view cn = r.peerCn;
-  if (cn.size() > 5 && cn.substr(cn.size() - 5) == ".mesh")
-    cn.remove_suffix(5);
-  s.request.fromNode = std::string(cn);
+  s.request = channel::inboundTask(m, r, timeoutMs);
+  s.traceId = s.request.traceId;
   SubmitResult out = service_.submit(std::move(s));
   if (!out.task)
     return {out.status, "{\"error\":" + util::jsonString(out.error) + "}", out.retryAfterSeconds};

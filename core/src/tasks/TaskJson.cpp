@@ -24,7 +24,7 @@ void number(std::string& out, const char* name, int64_t value) {
 
 } // namespace
 
-std::string taskJson(const TaskRecord& t) {
+std::string taskJson(const TaskRecord& t, const std::vector<std::string>* childFields) {
   std::string out = "{\"id\":";
   appendJsonString(out, t.id);
   field(out, "state", t.state);
@@ -51,6 +51,8 @@ std::string taskJson(const TaskRecord& t) {
     appendJsonString(out, t.children[i].node);
     field(out, "taskId", t.children[i].taskId);
     field(out, "agent", t.children[i].agent);
+    if (childFields && i < childFields->size())
+      out += (*childFields)[i];
     out += '}';
   }
   return out + "]}";
@@ -84,6 +86,49 @@ std::string stateEventJson(std::string_view state, std::string_view result) {
     out += result;
   }
   return out + "}";
+}
+
+std::string progressJson(std::string_view kind, std::string_view text, std::string_view agent,
+                         std::string_view node) {
+  std::string out = "{\"kind\":";
+  appendJsonString(out, kind);
+  field(out, "text", text);
+  field(out, "agent", agent);
+  field(out, "node", node);
+  return out + "}";
+}
+
+std::string delegationJson(std::string_view phase, std::string_view node, std::string_view taskId,
+                           std::string_view agent, std::string_view from, std::string_view state,
+                           std::string_view resultJson) {
+  std::string out = "{\"phase\":";
+  appendJsonString(out, phase);
+  field(out, "node", node);
+  field(out, "taskId", taskId);
+  field(out, "agent", agent);
+  field(out, "from", from);
+  if (!state.empty()) {
+    field(out, "state", state);
+    out += ",\"result\":";
+    out += resultJson.empty() ? "null" : resultJson;
+  }
+  return out + "}";
+}
+
+std::string taskJsonWithEvents(const TaskRecord& task, const std::vector<TaskEvent>& events) {
+  std::string out = taskJson(task);
+  out.pop_back(); // its closing brace
+  out += ",\"events\":[";
+  for (size_t i = 0; i < events.size(); ++i) {
+    out += i ? ",{\"id\":" : "{\"id\":";
+    out += std::to_string(events[i].seq);
+    field(out, "type", events[i].type);
+    out += ",\"data\":";
+    out += events[i].dataJson;
+    number(out, "atMs", events[i].atMs);
+    out += '}';
+  }
+  return out + "]}";
 }
 
 std::string sseFrame(int64_t seq, std::string_view type, std::string_view dataJson) {

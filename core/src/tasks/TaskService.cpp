@@ -4,9 +4,11 @@
 #include "log/Log.hpp"
 #include "tasks/TaskJson.hpp"
 
+#include "rivet/sdk/json.hpp"
 #include "rivet/sdk/plugin.hpp"
 
 #include <algorithm>
+#include <shared_mutex>
 
 namespace rivet::tasks {
 namespace {
@@ -14,7 +16,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(250);
 constexpr auto kCancelWait = std::chrono::seconds(3);
-constexpr int kPoolSlack = 8; // a worker that just ended a task may not be idle yet
+constexpr int kPoolSlack = 8;                 // a worker that just ended a task may not be idle yet
+constexpr size_t kMaxPendingText = 64 * 1024; // text held back by the limiter, per task
 
 const char* stateFor(const delegation::Outcome& out) {
   if (out.httpStatus != 0)
@@ -31,12 +34,59 @@ const char* stateFor(const delegation::Outcome& out) {
 
 } // namespace
 
+struct TaskService::Relay {
+  std::shared_mutex mutex;
+  TaskService* service = nullptr; // null once the service is gone
+};
+
+// A delegation thread may report after its task ended, even after the service stopped: every
+// call goes through the relay, which the service cuts when it is destroyed.
+class TaskService::Observer : public plugin::TaskObserver {
+public:
+  Observer(std::shared_ptr<Relay> relay, std::string id)
+      : relay_(std::move(relay)), id_(std::move(id)) {}
+
+  void progress(const plugin::TaskContext& task, std::string_view kind,
+                std::string_view text) override {
+    std::shared_lock<std::shared_mutex> lock(relay_->mutex);
+    if (relay_->service)
+      relay_->service->onProgress(id_, task.agentId, task.nodeName, kind, text);
+  }
+  void delegationStarted(const plugin::RemoteChild& child) override {
+    std::shared_lock<std::shared_mutex> lock(relay_->mutex);
+    if (relay_->service)
+      relay_->service->onDelegation(id_, child, "", "", false);
+  }
+  void delegationEvent(const plugin::RemoteChild& child, std::string_view type,
+                       std::string_view dataJson) override {
+    std::shared_lock<std::shared_mutex> lock(relay_->mutex);
+    if (relay_->service)
+      relay_->service->onChildEvent(id_, child, type, dataJson);
+  }
+  void delegationEnded(const plugin::RemoteChild& child, std::string_view state,
+                       std::string_view resultJson) override {
+    std::shared_lock<std::shared_mutex> lock(relay_->mutex);
+    if (relay_->service)
+      relay_->service->onDelegation(id_, child, state, resultJson, true);
+  }
+
+private:
+  std::shared_ptr<Relay> relay_;
+  std::string id_;
+};
+
 TaskService::TaskService(TaskStore& store, delegation::DelegationEngine& engine,
                          TaskSettings settings)
     : store_(store), engine_(engine), settings_(std::move(settings)), logger_(log::get("Tasks")),
-      pool_(settings_.maxRunning + kPoolSlack) {}
+      relay_(std::make_shared<Relay>()), pool_(settings_.maxRunning + kPoolSlack) {
+  relay_->service = this;
+}
 
 TaskService::~TaskService() {
+  {
+    std::unique_lock<std::shared_mutex> lock(relay_->mutex); // waits for calls under way
+    relay_->service = nullptr;
+  }
   closeStreams();
 }
 
@@ -122,13 +172,19 @@ SubmitResult TaskService::submit(Submit s) {
   live.root->nodeName = s.request.fromNode;
   // The engine gives a delegation its parent's time less a margin; the task gets all of it.
   live.root->startClock(s.request.timeoutMs + engine_.settings().parentMarginMs);
+  live.root->taskId = id;
+  live.root->traceId = created.task.traceId;
+  live.root->observer = std::make_shared<Observer>(relay_, id);
   live.cancelOnDisconnect = s.cancelOnDisconnect;
+  live.tokens = settings_.progressBurst;
+  live.refilled = Clock::now();
   live.unwatchedSince = Clock::now();
   emitLocked(id, &live, "state", stateEventJson("submitted", ""));
   delegation::TaskRequest request = std::move(s.request);
   request.parent = live.root;
   lock.unlock();
-  logger_->info("Task {} submitted by {} for {}", id, created.task.caller, created.task.agent);
+  logger_->info("Task {} submitted by {} for {} (trace {})", id, created.task.caller,
+                created.task.agent, created.task.traceId);
   bool started = pool_.trySubmit([this, id, request] {
     try {
       run(id, request);
@@ -151,6 +207,7 @@ SubmitResult TaskService::submit(Submit s) {
 }
 
 void TaskService::run(const std::string& id, delegation::TaskRequest request) {
+  log::TaskScope tags(id, request.parent->traceId);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = live_.find(id);
@@ -177,6 +234,9 @@ void TaskService::run(const std::string& id, delegation::TaskRequest request) {
                              ? resultJson(out.httpStatus ? "failed" : sdk::statusName(out.status),
                                           out.text, agent, ms)
                              : resultJson("canceled", "Task canceled by " + by, agent, ms);
+    if (live && !live->pendingText.empty()) // what the limiter held back comes before the end
+      emitLocked(id, live, "progress",
+                 progressJson("text", live->pendingText, live->pendingAgent, live->pendingNode));
     store_.finish(id, state, result, by, nowMs());
     emitLocked(id, live, "state", stateEventJson(state, result));
     if (live) {
@@ -239,6 +299,10 @@ std::optional<TaskRecord> TaskService::find(const std::string& id, const std::st
   return task;
 }
 
+std::vector<TaskEvent> TaskService::eventsAfter(const TaskRecord& task, int64_t afterSeq) {
+  return store_.eventsAfter(task.id, afterSeq, 200);
+}
+
 std::vector<TaskRecord> TaskService::list(const std::string& caller, const std::string& state,
                                           size_t limit) {
   return store_.list(isNodeItself(caller) ? "" : caller, state, limit);
@@ -296,6 +360,101 @@ bool TaskService::attach(const std::string& id, const std::string& caller, int64
   return true;
 }
 
+void TaskService::onProgress(const std::string& id, std::string_view agent, std::string_view node,
+                             std::string_view kind, std::string_view text) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = live_.find(id);
+  if (it == live_.end())
+    return; // the task ended: what its agent still says goes nowhere
+  Live& live = it->second;
+  releaseProgressLocked(id, live);
+  bool sameOrigin = live.pendingAgent == agent && live.pendingNode == node;
+  if (live.tokens < 1) {
+    if (kind == "text" && (live.pendingText.empty() || sameOrigin) &&
+        live.pendingText.size() + text.size() <= kMaxPendingText) {
+      live.pendingText.append(text);
+      live.pendingAgent = agent;
+      live.pendingNode = node;
+    } else {
+      ++live.dropped;
+    }
+    return;
+  }
+  live.tokens -= 1;
+  if (kind == "text" && !live.pendingText.empty() && sameOrigin) {
+    live.pendingText.append(text); // the held-back text first, in one event
+    emitLocked(id, &live, "progress", progressJson(kind, live.pendingText, agent, node));
+    live.pendingText.clear();
+    return;
+  }
+  emitLocked(id, &live, "progress", progressJson(kind, text, agent, node));
+}
+
+void TaskService::releaseProgressLocked(const std::string& id, Live& live) {
+  auto now = Clock::now();
+  double seconds = std::chrono::duration<double>(now - live.refilled).count();
+  live.refilled = now;
+  live.tokens =
+      std::min<double>(settings_.progressBurst, live.tokens + seconds * settings_.progressRate);
+  if (!live.pendingText.empty() && live.tokens >= 1) {
+    live.tokens -= 1;
+    emitLocked(id, &live, "progress",
+               progressJson("text", live.pendingText, live.pendingAgent, live.pendingNode));
+    live.pendingText.clear();
+  }
+  if (live.dropped && live.tokens >= 1) {
+    live.tokens -= 1;
+    emitLocked(id, &live, "progress",
+               progressJson("status",
+                            std::to_string(live.dropped) + " progress event" +
+                                (live.dropped == 1 ? " was" : "s were") +
+                                " dropped: more than tasks.progress_rate per second",
+                            live.root->agentId, settings_.nodeName));
+    live.dropped = 0;
+  }
+}
+
+void TaskService::onDelegation(const std::string& id, const plugin::RemoteChild& child,
+                               std::string_view state, std::string_view resultJson, bool ended) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = live_.find(id);
+  if (it == live_.end())
+    return;
+  Live& live = it->second;
+  if (!ended) {
+    if (live.children < settings_.maxChildren)
+      store_.addChild(id, {child.node, child.taskId, child.agent});
+    else if (live.children == settings_.maxChildren)
+      logger_->warn("Task {} started more than {} tasks on other nodes: the others are not "
+                    "recorded in its children (they still run and are cancelled with it)",
+                    id, settings_.maxChildren);
+    ++live.children;
+  }
+  emitLocked(id, &live, "delegation",
+             delegationJson(ended ? "ended" : "started", child.node, child.taskId, child.agent,
+                            child.from, ended ? state : "", resultJson));
+}
+
+void TaskService::onChildEvent(const std::string& id, const plugin::RemoteChild& child,
+                               std::string_view type, std::string_view dataJson) {
+  if (type == "progress") { // through this task's own limiter
+    auto data = sdk::json::tryParse(dataJson);
+    if (!data || !data->isObject())
+      return;
+    std::string kind = data->getString("kind").value_or("");
+    if (kind != "text" && kind != "tool" && kind != "status")
+      return;
+    onProgress(id, data->getString("agent").value_or(child.agent),
+               data->getString("node").value_or(child.node), kind,
+               data->getString("text").value_or(""));
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = live_.find(id);
+  if (it != live_.end() && type == "delegation") // a delegation deeper in the tree
+    emitLocked(id, &it->second, "delegation", std::string(dataJson));
+}
+
 void TaskService::tick() {
   auto now = Clock::now();
   std::vector<std::shared_ptr<plugin::TaskContext>> unwatched;
@@ -303,6 +462,7 @@ void TaskService::tick() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& [id, live] : live_) {
+      releaseProgressLocked(id, live);
       auto& ws = live.watchers;
       for (auto it = ws.begin(); it != ws.end();) {
         bool due = now - it->lastWrite >= settings_.keepalive;

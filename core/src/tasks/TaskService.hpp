@@ -31,6 +31,9 @@ struct TaskSettings {
   std::chrono::milliseconds keepalive{15000};
   std::chrono::milliseconds disconnectGrace{15000};
   std::chrono::milliseconds pruneEvery{std::chrono::minutes(10)};
+  double progressRate = 20; // progress events per second and task, beyond the burst
+  int progressBurst = 100;
+  size_t maxChildren = 256; // remote tasks recorded per task (more still run, unrecorded)
 };
 
 struct Submit {
@@ -75,6 +78,11 @@ public:
   bool attach(const std::string& id, const std::string& caller, int64_t afterSeq,
               const std::shared_ptr<EventStream>& stream);
 
+  // Up to 200 events of `task` (as find() returned it) after `afterSeq`, oldest first.
+  std::vector<TaskEvent> eventsAfter(const TaskRecord& task, int64_t afterSeq);
+
+  delegation::DelegationEngine& engine() { return engine_; }
+
   // The certificate identity of this node itself (its CLI): it sees every task.
   bool isNodeItself(const std::string& caller) const;
 
@@ -89,7 +97,25 @@ private:
     bool cancelOnDisconnect = false;
     std::chrono::steady_clock::time_point unwatchedSince;
     std::string canceledBy;
+    // The progress limiter: tokens refill at progressRate up to progressBurst; text beyond it
+    // waits in pendingText (one origin at a time) for the next token, other kinds are dropped.
+    double tokens = 0;
+    std::chrono::steady_clock::time_point refilled;
+    std::string pendingText, pendingAgent, pendingNode;
+    int64_t dropped = 0;
+    size_t children = 0;
   };
+  class Observer; // a task's plugin::TaskObserver
+  struct Relay;   // what observers reach the service through; cut when it is destroyed
+
+  void onProgress(const std::string& id, std::string_view agent, std::string_view node,
+                  std::string_view kind, std::string_view text);
+  void onDelegation(const std::string& id, const plugin::RemoteChild& child, std::string_view state,
+                    std::string_view resultJson, bool ended);
+  void onChildEvent(const std::string& id, const plugin::RemoteChild& child, std::string_view type,
+                    std::string_view dataJson);
+  // Under mutex_: refills the limiter; sends the pending text when a token is free.
+  void releaseProgressLocked(const std::string& id, Live& live);
 
   void run(const std::string& id, delegation::TaskRequest request);
   // After a journal error in run(): the task leaves live_ and its streams end.
@@ -112,6 +138,7 @@ private:
   std::map<std::string, Live> live_;
   bool closed_ = false; // closeStreams(): no stream is attached any more
   std::atomic<int> running_{0};
+  std::shared_ptr<Relay> relay_;
   delegation::WorkerPool pool_;
 
   std::mutex loopMutex_;

@@ -55,8 +55,10 @@ bool readSome(int fd, std::string& chunk) {
 
 } // namespace
 
-ChildIo::ChildIo(ChildPipes& pipes, std::string_view input, size_t maxOutputBytes)
-    : pipes_(pipes), input_(input), maxOutputBytes_(maxOutputBytes) {
+ChildIo::ChildIo(ChildPipes& pipes, std::string_view input, size_t maxOutputBytes,
+                 LineSink stderrLines)
+    : pipes_(pipes), input_(input), maxOutputBytes_(maxOutputBytes),
+      stderrLines_(std::move(stderrLines)) {
   if (input_.empty())
     pipes_.stdinWrite.reset(); // the child sees end of file at once
 }
@@ -91,6 +93,7 @@ bool ChildIo::outputClosed() const {
 }
 
 CollectedOutput ChildIo::take() {
+  splitLines({}, true);
   if (out_.stderrTail.size() > kStderrTailBytes)
     out_.stderrTail.erase(0, out_.stderrTail.size() - kStderrTailBytes);
   return std::move(out_);
@@ -124,11 +127,41 @@ void ChildIo::readStderr() {
   std::string chunk;
   if (!readSome(pipes_.stderrRead.get(), chunk)) {
     pipes_.stderrRead.reset();
+    splitLines({}, true);
     return;
   }
+  splitLines(chunk, false);
   out_.stderrTail += chunk;
   if (out_.stderrTail.size() > 4 * kStderrTailBytes)
     out_.stderrTail.erase(0, out_.stderrTail.size() - kStderrTailBytes);
+}
+
+void ChildIo::splitLines(std::string_view chunk, bool atEnd) {
+  if (!stderrLines_)
+    return;
+  for (;;) {
+    size_t nl = chunk.find('\n');
+    std::string_view piece = chunk.substr(0, nl);
+    if (nl == std::string_view::npos) {
+      partialLine_.append(piece);
+      while (partialLine_.size() >= kMaxLineBytes) { // a line without end: in pieces
+        stderrLines_(std::string_view(partialLine_).substr(0, kMaxLineBytes));
+        partialLine_.erase(0, kMaxLineBytes);
+      }
+      break;
+    }
+    partialLine_.append(piece);
+    if (!partialLine_.empty() && partialLine_.back() == '\r')
+      partialLine_.pop_back();
+    for (size_t at = 0; at < partialLine_.size(); at += kMaxLineBytes) // blank lines: none
+      stderrLines_(std::string_view(partialLine_).substr(at, kMaxLineBytes));
+    partialLine_.clear();
+    chunk.remove_prefix(nl + 1);
+  }
+  if (atEnd && !partialLine_.empty()) {
+    stderrLines_(partialLine_);
+    partialLine_.clear();
+  }
 }
 
 } // namespace rivet::command

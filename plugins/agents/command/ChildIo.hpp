@@ -6,6 +6,7 @@
 #include "ChildProcess.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -17,12 +18,18 @@ struct CollectedOutput {
   std::string stderrTail; // the last kStderrTailBytes of stderr
 };
 
+/// Called with each line the program writes to stderr (without its line break; a line longer
+/// than kMaxLineBytes comes in pieces of that size; a last line without a break at the end).
+using LineSink = std::function<void(std::string_view line)>;
+
 class ChildIo {
 public:
   static constexpr size_t kStderrTailBytes = 2048;
+  static constexpr size_t kMaxLineBytes = 4096;
 
   /// `pipes` and `input` must outlive this object.
-  ChildIo(ChildPipes& pipes, std::string_view input, size_t maxOutputBytes);
+  ChildIo(ChildPipes& pipes, std::string_view input, size_t maxOutputBytes,
+          LineSink stderrLines = {});
 
   /// Waits up to `waitMs` for a pipe to be ready, then moves what it can without blocking.
   /// With every pipe closed it just sleeps `waitMs`.
@@ -35,12 +42,15 @@ private:
   void writeInput();
   void readStdout();
   void readStderr();
+  void splitLines(std::string_view chunk, bool atEnd);
 
   ChildPipes& pipes_;
   std::string_view input_;
   size_t written_ = 0;
   size_t maxOutputBytes_;
   CollectedOutput out_;
+  LineSink stderrLines_;
+  std::string partialLine_;
 };
 
 } // namespace rivet::command

@@ -42,8 +42,11 @@ public:
 
   sdk::TaskResult handle(const sdk::Task& task) override {
     const int64_t deadlineMs = effectiveDeadline(task.timeoutMs(), settings_.timeoutMs);
-    CommandRun run(settings_, environmentFor(task), task.message(), deadlineMs,
-                   [&task] { return task.cancelled(); });
+    // Each line the program writes to stderr is a progress line of the task.
+    CommandRun run(
+        settings_, environmentFor(task), task.message(), deadlineMs,
+        [&task] { return task.cancelled(); },
+        [this, &task](std::string_view line) { host().progress(task.raw, "status", line); });
     return reportOutcome(run.run(), settings_.argv[0], deadlineMs, settings_.maxOutputBytes);
   }
 

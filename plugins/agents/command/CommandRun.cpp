@@ -23,9 +23,10 @@ int msUntil(Clock::time_point t, Clock::time_point now) {
 } // namespace
 
 CommandRun::CommandRun(const CommandSettings& settings, std::vector<std::string> env,
-                       std::string_view input, int64_t deadlineMs, std::function<bool()> cancelled)
+                       std::string_view input, int64_t deadlineMs, std::function<bool()> cancelled,
+                       LineSink stderrLines)
     : settings_(settings), env_(std::move(env)), input_(input), deadlineMs_(deadlineMs),
-      cancelled_(std::move(cancelled)) {}
+      cancelled_(std::move(cancelled)), stderrLines_(std::move(stderrLines)) {}
 
 RunOutcome CommandRun::run() {
   RunOutcome outcome;
@@ -37,7 +38,7 @@ RunOutcome CommandRun::run() {
     outcome.startError = e.code().message();
     return outcome;
   }
-  ChildIo io(child->pipes(), input_, settings_.maxOutputBytes);
+  ChildIo io(child->pipes(), input_, settings_.maxOutputBytes, stderrLines_);
   outcome.end = awaitEnd(*child, io);
   if (outcome.end == RunOutcome::End::TimedOut || outcome.end == RunOutcome::End::Cancelled)
     terminateGroup(*child, io);

@@ -37,8 +37,9 @@ public:
   static constexpr int kPollMs = 50;
 
   /// `deadlineMs` 0: none. `cancelled` is polled at least every kPollMs.
+  /// `stderrLines` (may be empty) sees each line the program writes to stderr as it comes.
   CommandRun(const CommandSettings& settings, std::vector<std::string> env, std::string_view input,
-             int64_t deadlineMs, std::function<bool()> cancelled);
+             int64_t deadlineMs, std::function<bool()> cancelled, LineSink stderrLines = {});
 
   RunOutcome run();
 
@@ -51,6 +52,7 @@ private:
   std::string_view input_;
   int64_t deadlineMs_;
   std::function<bool()> cancelled_;
+  LineSink stderrLines_;
 };
 
 } // namespace rivet::command

@@ -8,7 +8,9 @@
  *        any thread, through a rivet_async_responder (a whole answer, or a streamed one). A
  *        transport built for 1.2 uses it when the host's table has it, dispatch() otherwise.
  *   1.3  rivet_inbound_request gains the request's header fields (headers, header_count), which
- *        the host reads only when struct_size includes them.
+ *        the host reads only when struct_size includes them; rivet_peer_request gains extra
+ *        header fields to send (traceparent); rivet_task gains task_id and trace_id; the host
+ *        API gains progress() (an agent reports progress while handle() runs).
  *
  * COMPATIBILITY POLICY
  *   - A plugin exports exactly one symbol, `rivet_plugin_entry`, returning a static descriptor.
@@ -107,6 +109,9 @@ typedef struct rivet_task {
   rivet_str path_json;
   int64_t deadline_ms; /* wall-clock epoch ms at which the host gives up on this task */
   rivet_str from_node; /* the node of `from_agent`, empty when not known */
+  /* --- ABI 1.3 --- (check struct_size before reading) */
+  rivet_str task_id;  /* the task-journal id of the task this work is part of; "" when none */
+  rivet_str trace_id; /* its W3C trace id (32 lowercase hex), for the plugin's own logs */
 } rivet_task;
 
 /* ------------------------------------------------------------------------------------------
@@ -123,6 +128,11 @@ typedef enum rivet_net_result {
   RIVET_NET_UNAVAILABLE = 4       /* no transport loaded */
 } rivet_net_result;
 
+typedef struct rivet_header {
+  rivet_str name;
+  rivet_str value;
+} rivet_header;
+
 typedef struct rivet_peer_request {
   uint32_t struct_size;
   rivet_str host; /* address or name to connect to */
@@ -132,6 +142,11 @@ typedef struct rivet_peer_request {
   rivet_str path;
   rivet_str body;     /* JSON, may be empty */
   int64_t timeout_ms; /* whole-exchange deadline */
+  /* --- ABI 1.3 --- (a transport reads them only when struct_size includes them) */
+  /* Extra header fields to send, e.g. traceparent. Names are HTTP tokens and values carry no
+   * CR, LF or NUL: a transport skips any field that breaks this rule. */
+  const rivet_header* headers;
+  size_t header_count;
 } rivet_peer_request;
 
 /* Filled by whoever performs a peer request. `body` receives the response body, `error` a
@@ -142,11 +157,6 @@ typedef struct rivet_peer_response {
   rivet_writer body;
   rivet_writer error;
 } rivet_peer_response;
-
-typedef struct rivet_header {
-  rivet_str name;
-  rivet_str value;
-} rivet_header;
 
 /* An inbound HTTP request, as the transport saw it. Valid during `dispatch` only (for
  * dispatch_async: until the answer begins). */
@@ -254,6 +264,16 @@ typedef struct rivet_host_api {
    * agent) come before it returns, the others from the host's threads. */
   void (*dispatch_async)(void* host, const rivet_inbound_request* request,
                          const rivet_async_responder* responder);
+  /* --- ABI 1.3 --- (check struct_size before calling) */
+  /* Agents: report progress of `task` (handle()'s task, while handle() runs) to whoever watches
+   * it (the task's event stream, and through it the nodes that delegated it). `kind` is "text"
+   * (a piece of the answer as it streams), "tool" (a tool call started: its name and a short
+   * summary) or "status" (a free-form line). The host rate-limits per task: text over the
+   * limit is merged into the next event, other kinds are dropped. At most 4096 bytes of `text`
+   * are kept per call; invalid UTF-8 is replaced. RIVET_OK when taken (or nobody watches),
+   * RIVET_ERROR when `task` is not running or `kind` is unknown. Any thread; never blocks on
+   * the network. */
+  int (*progress)(void* host, const rivet_task* task, rivet_str kind, rivet_str text);
 } rivet_host_api;
 
 /* ------------------------------------------------------------------------------------------

@@ -100,6 +100,16 @@ public:
     return api_->task_credential(api_->host, current, &out) == RIVET_OK;
   }
 
+  /// ABI 1.3: reports progress of `current` (handle()'s task) to whoever watches it: `kind`
+  /// "text" (a piece of the answer as it streams), "tool" (a tool call started) or "status"
+  /// (a free-form line). Rate-limited by the host; cheap, never blocks. False when the host
+  /// has no progress() or refused it (the task is not running, an unknown kind).
+  bool progress(const rivet_task* current, std::string_view kind, std::string_view text) const {
+    if (!hasHostCall(offsetof(rivet_host_api, progress)) || !api_->progress)
+      return false;
+    return api_->progress(api_->host, current, str(kind), str(text)) == RIVET_OK;
+  }
+
   const rivet_host_api* raw() const { return api_; }
 
 private:
@@ -155,6 +165,14 @@ struct Task {
   /// ABI 1.1: the node of fromAgent(); empty when not known.
   std::string_view fromNode() const {
     return has(offsetof(rivet_task, from_node), sizeof raw->from_node) ? view(raw->from_node) : "";
+  }
+  /// ABI 1.3: the task-journal id this work is part of; empty when none.
+  std::string_view taskId() const {
+    return has(offsetof(rivet_task, task_id), sizeof raw->task_id) ? view(raw->task_id) : "";
+  }
+  /// ABI 1.3: the W3C trace id of the work; empty when not known.
+  std::string_view traceId() const {
+    return has(offsetof(rivet_task, trace_id), sizeof raw->trace_id) ? view(raw->trace_id) : "";
   }
 
 private:

@@ -26,6 +26,12 @@ struct FakeDelegation {
   std::string resultJson;
 };
 
+/// One progress() call an agent made.
+struct ProgressEvent {
+  std::string kind;
+  std::string text;
+};
+
 struct FakeReply {
   rivet_net_result result = RIVET_NET_OK;
   int status = 200;
@@ -90,6 +96,14 @@ public:
       write(out, self(h).credentialJson);
       return self(h).credentialOk ? RIVET_OK : RIVET_ERROR;
     };
+    api_.progress = [](void* h, const rivet_task*, rivet_str kind, rivet_str text) -> int {
+      std::lock_guard<std::mutex> lock(self(h).mutex_); // from any thread
+      std::string k = FakeHost::text(kind);
+      if (k != "text" && k != "tool" && k != "status")
+        return RIVET_ERROR;
+      self(h).progress.push_back({k, FakeHost::text(text)});
+      return RIVET_OK;
+    };
   }
   FakeHost(const FakeHost&) = delete;
   FakeHost& operator=(const FakeHost&) = delete;
@@ -119,6 +133,8 @@ public:
   std::vector<std::string> peersSeen;
   std::vector<std::string> peersLost;
   std::vector<std::string> delegated;
+  /// progress() calls, in order (read with progressSoFar() while an agent runs).
+  std::vector<ProgressEvent> progress;
 
   static std::string text(rivet_str s) { return std::string(s.data ? s.data : "", s.len); }
 
@@ -126,6 +142,10 @@ public:
   std::vector<std::string> delegatedSoFar() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return delegated;
+  }
+  std::vector<ProgressEvent> progressSoFar() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return progress;
   }
 
 private:
@@ -149,6 +169,8 @@ struct TaskSpec {
   std::string pathJson = "[]";
   std::string fromNode;
   int64_t deadlineMs = 0;
+  std::string taskId;
+  std::string traceId;
 };
 
 struct AgentReply {
@@ -229,6 +251,8 @@ public:
     task.path_json = {spec.pathJson.data(), spec.pathJson.size()};
     task.from_node = {spec.fromNode.data(), spec.fromNode.size()};
     task.deadline_ms = spec.deadlineMs ? spec.deadlineMs : host_.nowMs + spec.timeoutMs;
+    task.task_id = {spec.taskId.data(), spec.taskId.size()};
+    task.trace_id = {spec.traceId.data(), spec.traceId.size()};
     task.host_data = const_cast<bool*>(spec.cancelled);
     task.is_cancelled = [](const rivet_task* t) -> int {
       return t->host_data && *static_cast<const bool*>(t->host_data) ? 1 : 0;

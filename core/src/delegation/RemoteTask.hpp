@@ -1,0 +1,19 @@
+// A delegation to another rivet-mesh node through its task API (docs/protocol.md "Tasks"):
+// submitted with an idempotency key (so the one retry after a lost answer cannot run it twice),
+// then watched until it ends. The delegating task's cancellation and deadline cancel it there,
+// and its events (progress, its own delegations) reach the delegating task's observer.
+#pragma once
+
+#include "delegation/RemoteCall.hpp"
+
+#include <spdlog/logger.h>
+
+namespace rivet::delegation {
+
+// `r.parent` must be set. A 404 to the submit sets noTaskApi (and mayFailOver): the node does
+// not have the API after all, and /api/message may be tried.
+RemoteResult runRemoteTask(const PeerCaller& caller, const RemoteNode& node,
+                           const std::string& address, const TaskRequest& r, int64_t graceMs,
+                           spdlog::logger& log);
+
+} // namespace rivet::delegation
