@@ -50,7 +50,7 @@ protected:
     NodeSettings s = nodeSettings(*pki_, "node-a");
     if (port_)
       s.port = port_;
-    s.agentsYaml = "agents:\n  echo:\n    plugin: echo\n" + extraAgents;
+    s.agentsYaml = pluginsYaml_ + "agents:\n  echo:\n    plugin: echo\n" + extraAgents;
     s.meshYaml = "  state_dir: " + state_.path() + "\n";
     s.tailYaml = tasksYaml.empty() ? "" : "tasks:\n" + tasksYaml;
     node_ = std::make_unique<NodeProcess>(s);
@@ -115,6 +115,7 @@ protected:
   }
 
   static TestPki* pki_;
+  std::string pluginsYaml_; // more keys of plugins:, each indented by two spaces
   TempDir state_;
   int port_ = 0;
   std::unique_ptr<NodeProcess> node_;
@@ -214,6 +215,84 @@ TEST_F(TaskApi, EventsComeInOrderAndResumeAfterADropWithoutLossOrRepeat) {
   EXPECT_EQ(eventIds(rest), (std::vector<int>{3})) << rest;
   EXPECT_PRED2(contains, rest, "event: state\ndata: {\"state\":\"completed\"");
   EXPECT_PRED2(contains, rest, "finished");
+}
+
+// The `progress` events' texts of one kind in `raw`, in order.
+std::vector<std::string> progressTexts(const std::string& raw, const std::string& kind) {
+  std::vector<std::string> out;
+  const std::string marker = "event: progress\ndata: ";
+  for (size_t at = raw.find(marker); at != std::string::npos; at = raw.find(marker, at + 1)) {
+    size_t end = raw.find('\n', at + marker.size());
+    auto data = json::tryParse(raw.substr(at + marker.size(), end - at - marker.size()));
+    if (data && data->getString("kind") == kind)
+      out.push_back(data->getString("text").value_or(""));
+  }
+  return out;
+}
+
+TEST_F(TaskApi, StreamedTextSurvivesTheProgressLimitWholeAndInOrder) {
+  pluginsYaml_ = "  agents_dir: " + fixturePath("") + "\n";
+  startNode("  chatty:\n    plugin: chatty\n", "  progress_per_second: 1\n  progress_burst: 3\n");
+  std::string text;
+  for (int i = 0; i < 300; ++i)
+    text += static_cast<char>('a' + i % 26);
+  json::Value t =
+      submit(R"({"fromAgent":"me","toAgent":"chatty","message":")" + text + "\"}", 202,
+             {{"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}});
+  std::string id = t.getString("id").value_or("");
+  auto stream = openEvents(id);
+  std::string got;
+  ASSERT_TRUE(stream->readUntil("0\r\n\r\n", got)) << stream->error();
+  std::vector<std::string> pieces = progressTexts(got, "text");
+  std::string joined;
+  for (const auto& p : pieces)
+    joined += p;
+  EXPECT_EQ(joined, text) << got;
+  EXPECT_LE(pieces.size(), 5u) << "300 deltas at 1 a second must be merged, not sent one by one";
+  std::vector<std::string> status = progressTexts(got, "status");
+  ASSERT_EQ(status.size(), 1u) << got;
+  EXPECT_PRED2(contains, status[0], "1 progress event was dropped");
+  EXPECT_PRED2(contains, got, R"("agent":"chatty","node":"node-a")");
+  EXPECT_PRED2(contains, got,
+               "task=" + id + " trace=0af7651916cd43dd8448eb211c80319c kinds-checked");
+}
+
+TEST_F(TaskApi, ACommandAgentsStderrLinesArriveAsProgressWhileItRuns) {
+  startNode(shellAgent("worker", "echo 'reading the input' >&2; sleep 1; echo done"));
+  std::string id =
+      submit(R"({"fromAgent":"me","toAgent":"worker","message":"x"})").getString("id").value_or("");
+  auto stream = openEvents(id);
+  std::string got;
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(stream->readUntil("reading the input", got)) << stream->error();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 900ms) << "it came only at the end";
+  ASSERT_TRUE(stream->readUntil("0\r\n\r\n", got)) << stream->error();
+  EXPECT_PRED2(
+      contains, got,
+      R"(data: {"kind":"status","text":"reading the input","agent":"worker","node":"node-a"})");
+  EXPECT_LT(got.find("reading the input"), got.find("\"state\":\"completed\""));
+}
+
+TEST_F(TaskApi, EventsAfterAnswersTheTaskWithItsNextEvents) {
+  startNode();
+  std::string id =
+      submit(R"({"fromAgent":"me","toAgent":"echo","message":"x"})").getString("id").value_or("");
+  ASSERT_EQ(waitForState(id, "completed").getString("state"), "completed");
+  HttpResponse all = call("GET", "/api/tasks/" + id + "?eventsAfter=0");
+  auto v = json::tryParse(all.body);
+  ASSERT_TRUE(v && v->find("events")) << all.body;
+  const auto& events = v->find("events")->items();
+  ASSERT_GE(events.size(), 2u) << all.body;
+  EXPECT_EQ(events[0].getInteger("id"), 1);
+  EXPECT_EQ(events[0].getString("type"), "state");
+  HttpResponse rest = call("GET", "/api/tasks/" + id + "?eventsAfter=1");
+  auto w = json::tryParse(rest.body);
+  ASSERT_TRUE(w && w->find("events")) << rest.body;
+  EXPECT_EQ(w->find("events")->items().size(), events.size() - 1);
+  EXPECT_EQ(call("GET", "/api/tasks/" + id + "?eventsAfter=-1").status, 400);
+  EXPECT_EQ(call("GET", "/api/tasks/" + id + "?eventsAfter=1x").status, 400);
+  EXPECT_EQ(call("GET", "/api/tasks/" + id + "?eventsAfter=0", "", "node-c").status, 404)
+      << "another identity sees nothing, events included";
 }
 
 TEST_F(TaskApi, KeepAliveCommentsArriveWhileTheAgentIsSilent) {

@@ -170,6 +170,29 @@ TEST(MeshView, FieldsOfTheWrongTypeReadAsAbsent) {
   EXPECT_EQ(view.size(), 6u);
 }
 
+// metadata.features: ["tasks"] marks a node with the task API; anything else (no metadata, a
+// RivetOS record, features of the wrong type, other feature names) reads as without it.
+TEST(MeshView, OnlyARecordListingTheTasksFeatureHasTheTaskApi) {
+  auto with = [](const std::string& name, const std::string& metadata) {
+    std::string e = entry(name, "[\"opus\"]", "online", std::to_string(kNow));
+    return e.substr(0, e.size() - 1) + ",\"metadata\":" + metadata + "}";
+  };
+  MeshView v = viewOf(registryOf(
+      {with("ours", R"({"features":["a2a","tasks"]})"),
+       entry("rivetos", "[\"opus\"]", "online", std::to_string(kNow)),
+       with("typo", R"({"features":["Tasks","task"]})"), with("string", R"({"features":"tasks"})"),
+       with("numbers", R"({"features":[1,2]})"), with("array", R"([["tasks"]])")}));
+  std::map<std::string, bool> tasks;
+  for (const auto& n : v.candidates("opus", kNow, kStale))
+    tasks[n.name] = n.tasks;
+  EXPECT_EQ(tasks, (std::map<std::string, bool>{{"ours", true},
+                                                {"rivetos", false},
+                                                {"typo", false},
+                                                {"string", false},
+                                                {"numbers", false},
+                                                {"array", false}}));
+}
+
 TEST(MeshViewRefresher, IntervalIsAQuarterHeartbeatAtMost250Ms) {
   EXPECT_EQ(MeshViewRefresher::intervalFor(30000), 250ms);
   EXPECT_EQ(MeshViewRefresher::intervalFor(1000), 250ms);
@@ -310,6 +333,14 @@ struct RunningMembership {
 };
 
 } // namespace
+
+TEST(MembershipView, OwnRecordInMeshJsonAdvertisesTheTaskApi) {
+  RunningMembership m;
+  auto stored = m.other.snapshot()->find("rivet-a");
+  ASSERT_TRUE(stored);
+  std::string json = stored->toJson(0);
+  EXPECT_NE(json.find(R"("features":["tasks"])"), std::string::npos) << json;
+}
 
 TEST(MembershipView, ANodeSeenJoiningCanBeAskedForAtOnce) {
   RunningMembership m;

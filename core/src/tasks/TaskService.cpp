@@ -234,9 +234,10 @@ void TaskService::run(const std::string& id, delegation::TaskRequest request) {
                              ? resultJson(out.httpStatus ? "failed" : sdk::statusName(out.status),
                                           out.text, agent, ms)
                              : resultJson("canceled", "Task canceled by " + by, agent, ms);
-    if (live && !live->pendingText.empty()) // what the limiter held back comes before the end
-      emitLocked(id, live, "progress",
-                 progressJson("text", live->pendingText, live->pendingAgent, live->pendingNode));
+    if (live) { // what the limiter held back, and what it dropped, come before the end
+      live->tokens = std::max(live->tokens, 2.0);
+      releaseProgressLocked(id, *live);
+    }
     store_.finish(id, state, result, by, nowMs());
     emitLocked(id, live, "state", stateEventJson(state, result));
     if (live) {

@@ -493,3 +493,47 @@ TEST(CommandAgent, WarnsAboutUnknownSettingsButStarts) {
   EXPECT_TRUE(warned);
   EXPECT_EQ(a.harness.handle("still works").text, "still works");
 }
+
+namespace {
+
+std::vector<std::string> progressOf(const FakeHost& host) {
+  std::vector<std::string> out;
+  for (const auto& p : host.progressSoFar())
+    out.push_back(p.kind + ":" + p.text);
+  return out;
+}
+
+} // namespace
+
+TEST(CommandAgent, EachLineOnStderrIsAProgressLineOfTheTask) {
+  Agent agent(settings(
+      {"/bin/sh", "-c", "printf 'one\\n\\r\\ntwo\\r\\n' >&2; echo answer; printf 'last' >&2"}));
+  AgentReply reply = agent.harness.handle("x");
+  EXPECT_EQ(reply.status, RIVET_TASK_COMPLETED) << reply.text;
+  EXPECT_EQ(reply.text, "answer");
+  // CRLF ends a line too; blank lines are not progress; the unterminated last line still is.
+  EXPECT_EQ(progressOf(agent.host),
+            (std::vector<std::string>{"status:one", "status:two", "status:last"}));
+}
+
+TEST(CommandAgent, ALineWithoutEndComesInBoundedPieces) {
+  // 10,000 bytes without a line break, then one: pieces of 4096 bytes, never one huge event.
+  Agent agent(settings({"/bin/sh", "-c", "head -c 10000 /dev/zero | tr '\\0' x >&2; echo >&2"}));
+  AgentReply reply = agent.harness.handle("x");
+  EXPECT_EQ(reply.status, RIVET_TASK_COMPLETED) << reply.text;
+  std::vector<size_t> sizes;
+  for (const auto& p : agent.host.progressSoFar())
+    sizes.push_back(p.text.size());
+  EXPECT_EQ(sizes, (std::vector<size_t>{4096, 4096, 1808}));
+}
+
+TEST(CommandAgent, StderrLinesArriveWhileTheProgramStillRuns) {
+  Agent agent(settings({"/bin/sh", "-c", "echo started >&2; sleep 1; echo done"}));
+  std::thread run([&] { agent.harness.handle("x"); });
+  auto start = Clock::now();
+  while (agent.host.progressSoFar().empty() && msSince(start) < 5000)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_LT(msSince(start), 900) << "the line came only when the program ended";
+  run.join();
+  EXPECT_EQ(progressOf(agent.host), (std::vector<std::string>{"status:started"}));
+}
