@@ -3,7 +3,7 @@
 # openssl CLI for the run's certificates, procps). Idempotent: when all are present it only checks.
 set -euo pipefail
 
-packages=(nginx-light openssl procps iproute2)
+packages=(nginx-light openssl procps iproute2 python3) # python3: bench/task_stream.py
 
 missing=()
 for p in "${packages[@]}"; do

@@ -161,15 +161,8 @@ bool AgentServices::progress(const rivet_task* current, std::string_view kind,
   auto task = liveTask(current, problem);
   if (!task)
     return false;
-  constexpr size_t kMaxBytes = 4096; // abi.h: the rest of one call is dropped
-  if (text.size() > kMaxBytes) {
-    size_t cut = kMaxBytes;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-      --cut; // never half a character
-    text = text.substr(0, cut);
-  }
-  if (task->observer)
-    task->observer->progress(*task, kind, text);
+  if (task->observer) // abi.h: 4096 bytes of one call are kept
+    task->observer->progress(*task, kind, util::utf8Bytes(text, 4096));
   return true;
 }
 

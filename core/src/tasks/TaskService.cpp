@@ -3,6 +3,7 @@
 
 #include "log/Log.hpp"
 #include "tasks/TaskJson.hpp"
+#include "util/JsonText.hpp"
 
 #include "rivet/sdk/json.hpp"
 #include "rivet/sdk/plugin.hpp"
@@ -18,6 +19,8 @@ constexpr auto kTick = std::chrono::milliseconds(250);
 constexpr auto kCancelWait = std::chrono::seconds(3);
 constexpr int kPoolSlack = 8;                 // a worker that just ended a task may not be idle yet
 constexpr size_t kMaxPendingText = 64 * 1024; // text held back by the limiter, per task
+constexpr size_t kMaxProgressText = 4096;     // of one progress event from another node
+constexpr size_t kMaxResultInEvent = 64 * 1024; // a delegation's result in its `ended` event
 
 const char* stateFor(const delegation::Outcome& out) {
   if (out.httpStatus != 0)
@@ -431,9 +434,11 @@ void TaskService::onDelegation(const std::string& id, const plugin::RemoteChild&
                     id, settings_.maxChildren);
     ++live.children;
   }
+  // A large result stays in the child's own record (readable with ?tree=).
+  std::string_view result = resultJson.size() > kMaxResultInEvent ? "null" : resultJson;
   emitLocked(id, &live, "delegation",
              delegationJson(ended ? "ended" : "started", child.node, child.taskId, child.agent,
-                            child.from, ended ? state : "", resultJson));
+                            child.from, ended ? state : "", result));
 }
 
 void TaskService::onChildEvent(const std::string& id, const plugin::RemoteChild& child,
@@ -445,15 +450,27 @@ void TaskService::onChildEvent(const std::string& id, const plugin::RemoteChild&
     std::string kind = data->getString("kind").value_or("");
     if (kind != "text" && kind != "tool" && kind != "status")
       return;
+    std::string text = data->getString("text").value_or("");
     onProgress(id, data->getString("agent").value_or(child.agent),
                data->getString("node").value_or(child.node), kind,
-               data->getString("text").value_or(""));
+               util::utf8Bytes(text, kMaxProgressText));
     return;
+  }
+  if (type != "delegation")
+    return;
+  std::string event(dataJson);
+  if (event.size() > kMaxResultInEvent) { // a delegation deeper in the tree, without its result
+    auto data = sdk::json::tryParse(dataJson);
+    if (!data || !data->isObject())
+      return;
+    auto text = [&](const char* key) { return data->getString(key).value_or(""); };
+    event = delegationJson(text("phase"), text("node"), text("taskId"), text("agent"), text("from"),
+                           text("state"), "null");
   }
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = live_.find(id);
-  if (it != live_.end() && type == "delegation") // a delegation deeper in the tree
-    emitLocked(id, &it->second, "delegation", std::string(dataJson));
+  if (it != live_.end())
+    emitLocked(id, &it->second, "delegation", event);
 }
 
 void TaskService::tick() {

@@ -7,13 +7,15 @@
 
 #include "rivet/sdk/json.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace rivet::tasks {
 namespace {
 
 constexpr int64_t kChildTimeoutMs = 5000;
-constexpr size_t kMaxChildrenRead = 32; // a task with more shows the rest unread
+constexpr auto kTreeBudget = std::chrono::seconds(15); // for all the children of one task
+constexpr size_t kMaxChildrenRead = 32;                // a task with more shows the rest unread
 
 std::string errorField(std::string_view why) {
   return ",\"error\":" + util::jsonString(why);
@@ -25,7 +27,15 @@ std::string taskTreeJson(delegation::DelegationEngine& engine, const TaskRecord&
   if (levels <= 1 || task.children.empty())
     return taskJson(task);
   std::vector<std::string> fields;
+  const auto until = std::chrono::steady_clock::now() + kTreeBudget;
   for (const auto& child : task.children) {
+    int64_t left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       until - std::chrono::steady_clock::now())
+                       .count();
+    if (left <= 0) {
+      fields.push_back(errorField("not read: reading this task's children took longer than 15 s"));
+      continue;
+    }
     if (fields.size() >= kMaxChildrenRead) {
       fields.push_back(errorField("not read: only the first " + std::to_string(kMaxChildrenRead) +
                                   " children of a task are read"));
@@ -33,7 +43,7 @@ std::string taskTreeJson(delegation::DelegationEngine& engine, const TaskRecord&
     }
     const std::string path = "/api/tasks/" + child.taskId + "?tree=" + std::to_string(levels - 1);
     delegation::PeerAnswer a =
-        engine.askNode(child.node, child.agent, "GET", path, kChildTimeoutMs);
+        engine.askNode(child.node, child.agent, "GET", path, std::min(kChildTimeoutMs, left));
     if (a.net != RIVET_NET_OK) {
       fields.push_back(errorField("cannot reach " + child.node + ": " + a.error));
       continue;

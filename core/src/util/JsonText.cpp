@@ -30,4 +30,13 @@ std::string_view utf8Prefix(std::string_view s, size_t maxChars) {
   return s;
 }
 
+std::string_view utf8Bytes(std::string_view s, size_t maxBytes) {
+  if (s.size() <= maxBytes)
+    return s;
+  size_t cut = maxBytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+    --cut; // s[cut] continues a character: cut before the character
+  return s.substr(0, cut);
+}
+
 } // namespace rivet::util

@@ -13,5 +13,7 @@ std::string jsonString(std::string_view s);
 
 // The first `maxChars` UTF-8 characters of `s` (never cuts a character in half).
 std::string_view utf8Prefix(std::string_view s, size_t maxChars);
+// At most `maxBytes` bytes of `s`, cut before a character that would not fit whole.
+std::string_view utf8Bytes(std::string_view s, size_t maxBytes);
 
 } // namespace rivet::util
