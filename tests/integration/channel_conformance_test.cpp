@@ -65,7 +65,9 @@ NodeProcess* ChannelConformance::node_ = nullptr;
 TEST_F(ChannelConformance, PingAnswersNodeAndCallerCn) {
   HttpResponse r = send("GET", "/api/mesh/ping");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, R"({"ok":true,"status":"ok","tls":true,"node":"node-a","cn":"node-b"})");
+  EXPECT_EQ(
+      r.body,
+      R"({"ok":true,"status":"ok","tls":true,"node":"node-a","cn":"node-b","features":["tasks"]})");
 }
 
 TEST_F(ChannelConformance, MessageRunsDefaultAgentWithDelegationPrefixStripped) {
@@ -167,7 +169,9 @@ TEST_F(ChannelConformance, HeadGets404WithoutBodyAndTheConnectionStaysUsable) {
   // start of the next response on this keep-alive connection.
   HttpResponse ping = send("GET", "/api/mesh/ping");
   EXPECT_EQ(ping.status, 200) << client_.error();
-  EXPECT_EQ(ping.body, R"({"ok":true,"status":"ok","tls":true,"node":"node-a","cn":"node-b"})");
+  EXPECT_EQ(
+      ping.body,
+      R"({"ok":true,"status":"ok","tls":true,"node":"node-a","cn":"node-b","features":["tasks"]})");
 }
 
 TEST_F(ChannelConformance, RequestContentTypeIsIgnored) {

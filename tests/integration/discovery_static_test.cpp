@@ -106,6 +106,12 @@ TEST_F(DiscoveryStatic, ListedPeersLearnEachOthersAgentsAndDelegateWithoutShared
         n->output(), "INFO",
         {"Peer verified: node-c at 127.0.0.1:" + std::to_string(c().port()), "(agents: gamma)"}))
         << n->output();
+  // The record written for a verified peer says what its ping says it speaks: the task API.
+  JsonObject recorded = a().entry("node-c");
+  ASSERT_TRUE(recorded && recorded->getObject("metadata"));
+  auto features = recorded->getObject("metadata")->getArray("features");
+  ASSERT_TRUE(features && features->size() == 1);
+  EXPECT_EQ(features->getElement<std::string>(0), "tasks");
 
   expectEveryNodeDelegatesToEveryOther();
 }

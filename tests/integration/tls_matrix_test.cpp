@@ -207,7 +207,9 @@ TEST_F(TlsMatrix, AcceptsAgentCertificateAndReportsItsCn) {
   HttpResponse r;
   ASSERT_EQ(pingFailure(client, r), "");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, R"({"ok":true,"status":"ok","tls":true,"node":"node-a","cn":"scout@node-b"})");
+  EXPECT_EQ(
+      r.body,
+      R"({"ok":true,"status":"ok","tls":true,"node":"node-a","cn":"scout@node-b","features":["tasks"]})");
 }
 
 TEST_F(TlsMatrix, ServerPresentsIntermediateSoRootOnlyTrustWorks) {

@@ -162,7 +162,9 @@ TEST(ChannelMessageParse, NumbersFromPeersAreBoundedInsteadOfOverflowing) {
 TEST_F(ChannelWithEcho, PingNamesTheNodeAndTheCaller) {
   auto r = handle("GET", "/api/mesh/ping");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, R"({"ok":true,"status":"ok","tls":true,"node":"node-a","cn":"node-b"})");
+  EXPECT_EQ(
+      r.body,
+      R"({"ok":true,"status":"ok","tls":true,"node":"node-a","cn":"node-b","features":["tasks"]})");
 }
 
 TEST_F(ChannelWithEcho, MessageRunsTheDefaultAgentOnTheStrippedTask) {

@@ -77,7 +77,7 @@ ChannelResponse AgentChannel::ping(const ChannelRequest& r) const {
   appendJsonString(body, nodeName_);
   body += ",\"cn\":";
   appendJsonString(body, r.peerCn);
-  body += '}';
+  body += R"(,"features":["tasks"]})"; // ours (docs/protocol.md §3.1): the task API is here
   return json(200, std::move(body));
 }
 

@@ -5,6 +5,8 @@
 #include "registry/RegistryError.hpp"
 #include "util/JsonText.hpp"
 
+#include "rivet/sdk/json.hpp"
+
 #include <Poco/JSON/Parser.h>
 #include <algorithm>
 #include <sstream>
@@ -28,6 +30,18 @@ struct Answer {
   std::string body;
   std::string error;
 };
+
+// ',"features":[...]' with the known features a ping answer lists, or "" (RivetOS lists none).
+std::string featuresOf(const std::string& pingBody) {
+  auto doc = sdk::json::tryParse(pingBody);
+  const sdk::json::Value* list = doc && doc->isObject() ? doc->find("features") : nullptr;
+  if (!list || !list->isArray())
+    return "";
+  for (const auto& f : list->items())
+    if (f.isString() && f.asString() == "tasks")
+      return R"(,"features":["tasks"])";
+  return "";
+}
 
 Answer get(const delegation::PeerCaller& caller, const std::string& host, int port,
            const std::string& verifyName, const std::string& path, int64_t timeoutMs) {
@@ -220,7 +234,8 @@ void PeerVerifier::verify(Peer peer) {
       fields.host = peer.host;
       fields.port = peer.port;
       fields.version = "unknown";
-      fields.metadataJson = "{\"agentDetails\":{" + details + "}}";
+      // The peer's ping says what it speaks beyond RivetOS's protocol (docs/protocol.md §3.1).
+      fields.metadataJson = "{\"agentDetails\":{" + details + "}" + featuresOf(ping.body) + "}";
       record = registry::NodeRecord::fromFields(fields);
     } else {
       record.setStrings("agents", fields.agents);
