@@ -379,6 +379,26 @@ TEST_F(TaskApi, TimeoutEndsTheTaskAsFailedWithATimeoutResult) {
   EXPECT_PRED2(contains, t.dump(), R"("status":"timeout")");
 }
 
+TEST_F(TaskApi, ATimeoutLongerThanADayNeedsMaxTimeoutMs) {
+  startNode("", "  max_timeout_ms: 172800000\n"); // two days
+  const std::string twoDays =
+      R"({"fromAgent":"me","toAgent":"echo","message":"x","timeoutMs":172800000})";
+  json::Value t = submit(twoDays);
+  EXPECT_EQ(waitForState(t.getString("id").value_or(""), "completed").getString("state"),
+            "completed");
+  HttpResponse longer =
+      call("POST", "/api/tasks",
+           R"({"fromAgent":"me","toAgent":"echo","message":"x","timeoutMs":172800001})");
+  EXPECT_EQ(longer.status, 400);
+  EXPECT_PRED2(contains, longer.body, "172800000");
+  EXPECT_PRED2(contains, longer.body, "tasks.max_timeout_ms");
+  node_.reset();
+  startNode(); // the default: one day
+  HttpResponse refused = call("POST", "/api/tasks", twoDays);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_PRED2(contains, refused.body, "tasks.max_timeout_ms: 86400000");
+}
+
 TEST_F(TaskApi, BeyondMaxRunningASubmitGets503WithRetryAfter) {
   startNode(shellAgent("sleeper", "sleep 30"), "  max_running: 1\n");
   std::string id = submit(R"({"fromAgent":"me","toAgent":"sleeper","message":"x"})")

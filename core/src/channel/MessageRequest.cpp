@@ -81,7 +81,7 @@ std::string stripDelegationPrefix(std::string_view message) {
   return std::string(message);
 }
 
-MessageParse parseMessageRequest(std::string_view body) {
+MessageParse parseMessageRequest(std::string_view body, int64_t maxTimeoutMs) {
   // The document's values and the parser's stack start in buffers on this stack: a small body
   // costs no heap allocation (RapidJSON's default pool would allocate 64 KiB per parse).
   char valueBuffer[4096];
@@ -126,10 +126,12 @@ MessageParse parseMessageRequest(std::string_view body) {
     r.chainDepth = *depth;
   }
   if (const Value* v = member(doc, "timeoutMs")) {
-    auto timeout = integer(*v, kMaxTimeoutMs);
+    auto timeout = integer(*v, maxTimeoutMs);
     if (!timeout || *timeout <= 0)
-      return error("{\"error\":\"timeoutMs must be a positive number of milliseconds, at "
-                   "most 86400000 (24 h)\"}");
+      return error(("{\"error\":\"timeoutMs must be a positive number of milliseconds, at most " +
+                    std::to_string(maxTimeoutMs) +
+                    (maxTimeoutMs == kMaxTimeoutMs ? " (24 h)" : " (tasks.max_timeout_ms)") + "\"}")
+                       .c_str());
     r.timeoutMs = *timeout;
   }
   if (const Value* hops = member(doc, "path")) {

@@ -33,7 +33,8 @@ struct MessageParse {
   std::string error; // JSON body when !request
 };
 
-MessageParse parseMessageRequest(std::string_view body);
+// `maxTimeoutMs`: the longest timeoutMs accepted (the task API allows tasks.max_timeout_ms).
+MessageParse parseMessageRequest(std::string_view body, int64_t maxTimeoutMs = kMaxTimeoutMs);
 
 // Removes one leading "[Mesh delegation]" and the whitespace after it.
 std::string stripDelegationPrefix(std::string_view message);

@@ -19,6 +19,7 @@ constexpr std::string_view kBase = "/api/tasks";
 constexpr size_t kMaxKeyBytes = 256;
 constexpr size_t kDefaultList = 100;
 constexpr size_t kMaxList = 1000;
+constexpr int64_t kTimeoutCeilingMs = 604800000; // 7 days: the top of tasks.max_timeout_ms
 
 ChannelResponse error(int status, std::string_view text) {
   std::string body = "{\"error\":";
@@ -133,7 +134,9 @@ void TaskEndpoints::serve(const channel::ChannelRequest& r, TaskReply& reply) {
 }
 
 ChannelResponse TaskEndpoints::submit(const channel::ChannelRequest& r, const std::string& caller) {
-  channel::MessageParse parsed = channel::parseMessageRequest(r.body);
+  // Up to the longest tasks.max_timeout_ms can allow; the node's own limit is checked below,
+  // with a message that names the key.
+  channel::MessageParse parsed = channel::parseMessageRequest(r.body, kTimeoutCeilingMs);
   if (!parsed.request)
     return {parsed.status, parsed.error, 0};
   auto doc = sdk::json::tryParse(r.body); // the fields /api/message does not have
