@@ -82,23 +82,40 @@ void PeerPool::giveBack(const std::string& key, std::unique_ptr<Connection> c) {
 
 namespace {
 
-// ABI 1.3: the caller's own header fields (traceparent), each only if it cannot break the
-// request's framing: a token name and a value without CR, LF or NUL (abi.h).
+// ABI 1.3: the caller's own header fields. Only trace context is taken (abi.h): a framing
+// field (Content-Length, Transfer-Encoding, Host, Connection...) could smuggle a second request
+// onto this node's authenticated connection. Values with CR, LF or NUL are skipped.
 void appendExtraHeaders(std::string& out, const rivet_peer_request& req) {
   if (req.struct_size < offsetof(rivet_peer_request, header_count) + sizeof req.header_count ||
       !req.headers)
     return;
-  static constexpr std::string_view kTokenChars = "!#$%&'*+-.^_`|~";
-  for (size_t i = 0; i < req.header_count && i < 64; ++i) {
-    std::string_view name = view(req.headers[i].name), value = view(req.headers[i].value);
-    bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) ||
-             kTokenChars.find(c) != std::string_view::npos;
-    });
-    if (!token || value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
+  auto lower = [](std::string_view s) {
+    std::string l(s);
+    for (char& c : l)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return l;
+  };
+  for (size_t i = 0; i < req.header_count && i < 16; ++i) {
+    std::string name = lower(view(req.headers[i].name));
+    std::string_view value = view(req.headers[i].value);
+    if ((name != "traceparent" && name != "tracestate") || value.size() > 512 ||
+        value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
       continue;
     out.append(name).append(": ").append(value).append("\r\n");
   }
+}
+
+// A method that is a token and a target without spaces or control characters: nothing a caller
+// passes can end the request line early.
+bool safeRequestLine(std::string_view method, std::string_view path) {
+  auto tokenChar = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  };
+  return !method.empty() && std::all_of(method.begin(), method.end(), tokenChar) && !path.empty() &&
+         path[0] == '/' && std::all_of(path.begin(), path.end(), [](char c) {
+           return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
+         });
 }
 
 } // namespace
@@ -110,6 +127,11 @@ rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_res
     name = host;
   std::string where = host + ":" + std::to_string(req.port);
   std::string key = where + "/" + name;
+  if (!safeRequestLine(view(req.method), view(req.path)))
+    return fail(resp, RIVET_NET_NOT_DELIVERED,
+                "refused to send to " + where +
+                    ": the method or path has spaces or control "
+                    "characters");
   Deadline deadline = Deadline::in(std::chrono::milliseconds(std::max<int64_t>(req.timeout_ms, 1)));
 
   auto conn = take(key);

@@ -87,8 +87,8 @@ NodeProcess* RivetctlNode::node_ = nullptr;
 TEST_F(RivetctlNode, PingVerifiesTheNamedNodeAndPrintsItsJson) {
   RunResult r = rivetctl(*configB_, {"ping", nodeA(), "--name", "node-a"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_EQ(r.out,
-            "{\"ok\":true,\"status\":\"ok\",\"tls\":true,\"node\":\"node-a\",\"cn\":\"node-b\"}\n");
+  EXPECT_EQ(r.out, "{\"ok\":true,\"status\":\"ok\",\"tls\":true,\"node\":\"node-a\",\"cn\":\"node-"
+                   "b\",\"features\":[\"tasks\"]}\n");
   EXPECT_EQ(r.err, "");
 }
 
@@ -130,6 +130,6 @@ TEST_F(RivetctlNode, PingWithCertificateOfAnotherCaFailsWithTlsVerification) {
 TEST_F(RivetctlNode, PingWithoutAddressReachesTheLocalNodeOfItsConfig) {
   RunResult r = rivetctl(node_->configPath(), {"ping"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_EQ(r.out,
-            "{\"ok\":true,\"status\":\"ok\",\"tls\":true,\"node\":\"node-a\",\"cn\":\"node-a\"}\n");
+  EXPECT_EQ(r.out, "{\"ok\":true,\"status\":\"ok\",\"tls\":true,\"node\":\"node-a\",\"cn\":\"node-"
+                   "a\",\"features\":[\"tasks\"]}\n");
 }

@@ -180,6 +180,8 @@ void Node::stop() {
   auto logger = log::get("Node");
   logger->info("Stopping node {}", config_.mesh.nodeName);
   dropWatcher_.reset();
+  if (tasks_) // first, while requests still go out: what they started elsewhere is cancelled
+    tasks_->stopAll();
   {
     // Requests in progress may finish within the transport's grace; the tasks still running
     // shortly before it ends are cancelled, so that their requests end with it too.
@@ -191,7 +193,8 @@ void Node::stop() {
       logger->info("Agent channel stopped");
     }
   }
-  if (!engine_.shutdown(std::chrono::seconds(3)))
+  // Remote tasks of cancelled parents send their cancels (each within 5 s, tried twice).
+  if (!engine_.shutdown(std::chrono::seconds(3), std::chrono::seconds(11)))
     logger->warn("an agent was still running 3 s after it was cancelled; stopping anyway (its "
                  "plugin is not stopped while it runs)");
   if (tasks_)
@@ -212,6 +215,7 @@ void Node::stop() {
                  "its answer is dropped");
   replyGate_->close(); // no answer reaches the transport from now on
   discovery_.reset();
+  std::unique_lock<std::shared_mutex> lock(transportMutex_); // waits for requests under way
   transport_.reset();
 }
 
@@ -259,6 +263,7 @@ std::string Node::nodeInfoJson() const {
 }
 
 rivet_net_result Node::request(const rivet_peer_request& request, rivet_peer_response& response) {
+  std::shared_lock<std::shared_mutex> lock(transportMutex_); // stop() resets it under the lock
   if (!transport_) {
     writeError(response, "no transport is loaded on this node (mesh.enabled is false)");
     return RIVET_NET_UNAVAILABLE;

@@ -17,6 +17,7 @@
 #include "plugin/PluginInstance.hpp"
 
 #include <memory>
+#include <shared_mutex>
 #include <stdexcept>
 #include <string>
 
@@ -80,6 +81,7 @@ private:
   AgentServices agentServices_;
   std::unique_ptr<TaskHosting> tasks_; // the task API (mesh enabled only)
   std::unique_ptr<plugin::PluginInstance> transport_;
+  std::shared_mutex transportMutex_; // request() shares it; stop() resets transport_ alone
   std::unique_ptr<plugin::PluginInstance> discovery_;
   std::unique_ptr<plugin::DropWatcher> dropWatcher_;
   std::unique_ptr<Membership> membership_;

@@ -31,6 +31,7 @@ public:
              const std::shared_ptr<plugin::HostGate>& gate);
   // Before the transport stops: every event stream ends.
   void closeStreams() { service_->closeStreams(); }
+  void stopAll() { service_->stopAll(); }
   void drain(std::chrono::milliseconds grace) { service_->drain(grace); }
 
 private:

@@ -6,6 +6,7 @@
 #include "delegation/RemoteCall.hpp"
 #include "delegation/RemoteTask.hpp"
 #include "log/Log.hpp"
+#include "util/RandomHex.hpp"
 
 #include "rivet/sdk/plugin.hpp"
 
@@ -80,9 +81,10 @@ void DelegationEngine::cancelRunning() {
     task->cancel();
 }
 
-bool DelegationEngine::shutdown(std::chrono::milliseconds grace) {
+bool DelegationEngine::shutdown(std::chrono::milliseconds grace,
+                                std::chrono::milliseconds remoteGrace) {
   cancelRunning();
-  auto until = Clock::now() + grace;
+  auto until = Clock::now() + std::max(grace, remoteGrace);
   bool drained = workers_.drain(grace);
   std::unique_lock<std::mutex> lock(pendingMutex_);
   return remoteDone_.wait_until(lock, until, [this] { return remoteInFlight_ == 0; }) && drained;
@@ -299,9 +301,10 @@ RemoteResult DelegationEngine::callNode(const RemoteNode& node, const TaskReques
                                         int64_t graceMs) {
   // A task of ours goes to a node with the task API as a task there, so that its cancellation
   // and progress flow through; anything else as RivetOS sends it.
+  const std::string key = node.tasks && r.parent ? util::randomHex128("an idempotency key") : "";
   auto once = [&](const std::string& address) {
     if (node.tasks && r.parent) {
-      RemoteResult t = runRemoteTask(caller_, node, address, r, graceMs, *logger_);
+      RemoteResult t = runRemoteTask(caller_, node, address, r, graceMs, key, *logger_);
       if (!t.noTaskApi)
         return t;
       logger_->info("{}: its registry record lists the task API, but it has none; sending the "

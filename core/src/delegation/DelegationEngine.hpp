@@ -96,8 +96,10 @@ public:
   PeerAnswer askNode(const std::string& node, const std::string& agent, std::string_view method,
                      const std::string& path, int64_t timeoutMs);
   // Shutdown: refuses new local work, tells running agents they are cancelled and waits up to
-  // `grace` for them. False when some agent is still running after it.
-  bool shutdown(std::chrono::milliseconds grace);
+  // `grace` for them, and up to `remoteGrace` for remote calls of cancelled tasks (which send
+  // their cancels to the nodes running them). False when some are still running after it.
+  bool shutdown(std::chrono::milliseconds grace,
+                std::chrono::milliseconds remoteGrace = std::chrono::milliseconds(0));
   // Tells every running task it is cancelled (and so every delegation it started).
   void cancelRunning();
   static const char* statusName(rivet_task_status s);

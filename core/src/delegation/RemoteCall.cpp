@@ -85,6 +85,13 @@ std::string messageBody(const TaskRequest& r) {
   return body + "}";
 }
 
+std::string bodyExcerpt(std::string_view body) {
+  std::string_view cut = util::utf8Bytes(body, 500);
+  return cut.size() < body.size()
+             ? std::string(cut) + "... (" + std::to_string(body.size()) + " bytes)"
+             : std::string(body);
+}
+
 RemoteResult answerFrom(std::string_view json) {
   RemoteResult out;
   out.reachedAgent = true;
@@ -127,11 +134,11 @@ RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node,
   }
   if (a.status == 503) { // refused before running (busy, or its own hosts offline)
     out.mayFailOver = true;
-    out.text = where + " failed: HTTP 503 — " + a.body;
+    out.text = where + " failed: HTTP 503 — " + bodyExcerpt(a.body);
     return out;
   }
   if (a.status < 200 || a.status >= 300) {
-    out.text = where + " failed: HTTP " + std::to_string(a.status) + " — " + a.body;
+    out.text = where + " failed: HTTP " + std::to_string(a.status) + " — " + bodyExcerpt(a.body);
     return out;
   }
   return answerFrom(a.body);

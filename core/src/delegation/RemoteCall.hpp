@@ -29,6 +29,9 @@ PeerAnswer exchange(const PeerCaller& caller, const RemoteNode& node, const std:
                     std::string_view method, std::string_view path, std::string_view body,
                     int64_t timeoutMs, const TaskRequest& r);
 
+// At most 500 bytes of a peer's answer body, for a result text or a log line.
+std::string bodyExcerpt(std::string_view body);
+
 // The /api/message body for `r` (RivetOS's fields, toAgent and our path extension).
 std::string messageBody(const TaskRequest& r);
 

@@ -24,6 +24,9 @@ constexpr milliseconds kFirstPoll{100};
 constexpr milliseconds kSlowestPoll{1000};
 constexpr milliseconds kSlice{50};  // how often a parent's cancel is seen between polls
 constexpr int64_t kEventPage = 200; // the most events one poll answer carries (protocol.md)
+// Delegation events passed on from one child: its tree's started and ended, well beyond what a
+// task's real tree has, never a flood from a hostile node.
+constexpr int64_t kMaxDelegationEvents = 2048;
 
 bool isTaskId(std::string_view id) {
   return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
@@ -42,12 +45,18 @@ int64_t msUntil(Clock::time_point t) {
 class Watch {
 public:
   Watch(const PeerCaller& caller, const RemoteNode& node, const std::string& address,
-        const TaskRequest& r, int64_t graceMs, spdlog::logger& log)
-      : caller_(caller), node_(node), address_(address), r_(r), log_(log),
+        const TaskRequest& r, int64_t graceMs, const std::string& key, spdlog::logger& log)
+      : caller_(caller), node_(node), address_(address), r_(r), key_(key), log_(log),
         deadline_(Clock::now() + milliseconds(r.timeoutMs + graceMs)),
         where_("Remote task for " + r.toAgent + " on " + node.name) {}
 
   RemoteResult run() {
+    if (r_.parent->cancelled()) { // e.g. while another address of the node was tried
+      RemoteResult out;
+      out.text = where_ + " not started: the task of " + r_.parent->agentId +
+                 " that asked for it was cancelled";
+      return out;
+    }
     RemoteResult out = submit();
     if (child_.taskId.empty())
       return out;
@@ -74,15 +83,24 @@ private:
     RemoteResult out;
     std::string body = messageBody(r_);
     body.pop_back(); // the closing brace: the task API's own fields follow
-    body += ",\"idempotencyKey\":" + util::jsonString(util::randomHex128("an idempotency key")) +
-            ",\"cancelOnDisconnect\":false}";
+    body += ",\"idempotencyKey\":" + util::jsonString(key_) + ",\"cancelOnDisconnect\":false}";
     PeerAnswer a = call("POST", "/api/tasks", body, kSubmitTimeout);
-    if (a.net == RIVET_NET_DELIVERED_FAILED || a.net == RIVET_NET_TIMEOUT) {
+    bool maybeDelivered = a.net == RIVET_NET_DELIVERED_FAILED || a.net == RIVET_NET_TIMEOUT;
+    if (maybeDelivered) {
       // The answer was lost: the same idempotency key finds the task if it was created.
       log_.warn("{}: the submit's answer was lost ({}); sending it again with the same "
                 "idempotency key",
                 where_, a.error);
       a = call("POST", "/api/tasks", body, kSubmitTimeout);
+      bool refused = a.net == RIVET_NET_NOT_DELIVERED ||
+                     (a.net == RIVET_NET_OK && a.status != 200 && a.status != 202);
+      if (refused) { // it may run there all the same: never sent anywhere else
+        out.text = where_ + " failed: the answer to the submit was lost and sending it again " +
+                   (a.net == RIVET_NET_OK ? "was answered HTTP " + std::to_string(a.status)
+                                          : "failed: " + a.error) +
+                   "; the task may be running there, so it is not sent to another node";
+        return out;
+      }
     }
     switch (a.net) {
     case RIVET_NET_OK:
@@ -106,14 +124,14 @@ private:
     }
     if (a.status == 503 || a.status == 429) { // refused before running
       out.mayFailOver = true;
-      out.text = where_ + " failed: HTTP " + std::to_string(a.status) + " — " + a.body;
+      out.text = where_ + " failed: HTTP " + std::to_string(a.status) + " — " + bodyExcerpt(a.body);
       return out;
     }
     auto doc = json::tryParse(a.body);
     std::string id = doc && doc->isObject() ? doc->getString("id").value_or("") : "";
     if ((a.status != 200 && a.status != 202) || !isTaskId(id)) {
       out.text = where_ + " failed: HTTP " + std::to_string(a.status) +
-                 (isTaskId(id) ? "" : " without a task id") + " — " + a.body.substr(0, 500);
+                 (isTaskId(id) ? "" : " without a task id") + " — " + bodyExcerpt(a.body);
       return out;
     }
     child_ = {node_.name, id, r_.toAgent, r_.parent->hop()};
@@ -167,7 +185,10 @@ private:
     if (!doc || !doc->isObject())
       return std::nullopt; // a broken answer: the next poll asks again
     if (const json::Value* list = doc->find("events"); list && list->isArray()) {
+      size_t taken = 0;
       for (const auto& e : list->items()) {
+        if (++taken > static_cast<size_t>(kEventPage))
+          break; // a node sends at most a page; the rest is asked for again
         auto seq = e.isObject() ? e.getInteger("id") : std::nullopt;
         if (!seq || *seq <= after_)
           continue; // never twice, whatever the node sends
@@ -175,6 +196,12 @@ private:
         ++events;
         std::string type = e.getString("type").value_or("");
         const json::Value* data = e.find("data");
+        if (type == "delegation" && ++delegations_ > kMaxDelegationEvents) {
+          if (delegations_ == kMaxDelegationEvents + 1)
+            log_.warn("{}: task {} reported more than {} delegations; the rest are not passed on",
+                      where_, child_.taskId, kMaxDelegationEvents);
+          continue;
+        }
         if ((type == "progress" || type == "delegation") && data && data->isObject())
           if (auto* o = observer())
             o->delegationEvent(child_, type, data->dump());
@@ -187,6 +214,10 @@ private:
     endedState_ = state;
     endedResult_ = result ? result->dump() : "null";
     RemoteResult out = answerFrom(result && result->isObject() ? endedResult_ : "{}");
+    if (state == "failed" && out.status != RIVET_TASK_TIMEOUT) // the state decides, not a result
+      out.status = RIVET_TASK_FAILED;
+    if (state == "rejected")
+      out.status = RIVET_TASK_REJECTED;
     if (state == "canceled") {
       out.status = RIVET_TASK_FAILED;
       out.text = where_ + " was canceled there" +
@@ -219,11 +250,13 @@ private:
   const RemoteNode& node_;
   const std::string& address_;
   const TaskRequest& r_;
+  const std::string& key_;
   spdlog::logger& log_;
   Clock::time_point deadline_;
   const std::string where_;
   plugin::RemoteChild child_;
   int64_t after_ = 0;
+  int64_t delegations_ = 0;
   std::string endedState_ = "failed";
   std::string endedResult_ = "null";
 };
@@ -232,8 +265,8 @@ private:
 
 RemoteResult runRemoteTask(const PeerCaller& caller, const RemoteNode& node,
                            const std::string& address, const TaskRequest& r, int64_t graceMs,
-                           spdlog::logger& log) {
-  return Watch(caller, node, address, r, graceMs, log).run();
+                           const std::string& key, spdlog::logger& log) {
+  return Watch(caller, node, address, r, graceMs, key, log).run();
 }
 
 } // namespace rivet::delegation

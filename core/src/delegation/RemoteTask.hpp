@@ -10,10 +10,12 @@
 
 namespace rivet::delegation {
 
-// `r.parent` must be set. A 404 to the submit sets noTaskApi (and mayFailOver): the node does
-// not have the API after all, and /api/message may be tried.
+// `r.parent` must be set; `key` is the idempotency key, the same for every address of the node.
+// A 404 to the submit sets noTaskApi (and mayFailOver): the node does not have the API after
+// all, and /api/message may be tried. Once a submit may have been delivered, nothing says
+// mayFailOver: the task may be running there.
 RemoteResult runRemoteTask(const PeerCaller& caller, const RemoteNode& node,
                            const std::string& address, const TaskRequest& r, int64_t graceMs,
-                           spdlog::logger& log);
+                           const std::string& key, spdlog::logger& log);
 
 } // namespace rivet::delegation

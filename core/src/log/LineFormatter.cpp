@@ -102,7 +102,21 @@ void LineFormatter::format(const spdlog::details::log_msg& msg, spdlog::memory_b
   dest.push_back('[');
   dest.append(msg.logger_name.begin(), msg.logger_name.end());
   dest.append(std::string_view("] "));
-  dest.append(msg.payload.begin(), msg.payload.end());
+  // One record, one line: a line break or control character inside a message (a peer's answer,
+  // a program's stderr) is written escaped, so it cannot forge a line of its own.
+  for (char c : msg.payload) {
+    if (c == '\n')
+      dest.append(std::string_view("\\n"));
+    else if (c == '\r')
+      dest.append(std::string_view("\\r"));
+    else if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+      static const char* hex = "0123456789abcdef";
+      char esc[4] = {'\\', 'x', hex[(c >> 4) & 0xf], hex[c & 0xf]};
+      dest.append(esc, esc + 4);
+    } else {
+      dest.push_back(c);
+    }
+  }
   const std::string& task = TaskScope::taskId();
   const std::string& trace = TaskScope::traceId();
   if (!task.empty() || !trace.empty()) {

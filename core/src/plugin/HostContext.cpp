@@ -1,6 +1,8 @@
 // C callbacks of the host API, each forwarding to HostContext / HostServices.
 #include "plugin/HostContext.hpp"
 
+#include <cstddef>
+
 #include "log/Log.hpp"
 
 #include <chrono>
@@ -87,7 +89,7 @@ HostContext::HostContext(HostServices& services, std::string instanceName, std::
   // A struct a plugin passes in is read only as far as its struct_size says; one too small
   // for the fields this ABI always had is refused.
   api_.request = [](void* host, const rivet_peer_request* req, rivet_peer_response* resp) {
-    if (!req || !resp || req->struct_size < sizeof(rivet_peer_request) ||
+    if (!req || !resp || req->struct_size < offsetof(rivet_peer_request, headers) ||
         resp->struct_size < sizeof(rivet_peer_response)) {
       self(host).logger_->error("plugin instance '{}' called request() with a request or "
                                 "response struct smaller than ABI 1.0's; rebuild it against "

@@ -19,8 +19,10 @@ constexpr auto kTick = std::chrono::milliseconds(250);
 constexpr auto kCancelWait = std::chrono::seconds(3);
 constexpr int kPoolSlack = 8;                 // a worker that just ended a task may not be idle yet
 constexpr size_t kMaxPendingText = 64 * 1024; // text held back by the limiter, per task
+constexpr size_t kMaxPendingOrigins = 16;     // agents whose text is held back at once
 constexpr size_t kMaxProgressText = 4096;     // of one progress event from another node
 constexpr size_t kMaxResultInEvent = 64 * 1024; // a delegation's result in its `ended` event
+constexpr size_t kMaxNameBytes = 256; // an agent, node or hop another node names in an event
 
 const char* stateFor(const delegation::Outcome& out) {
   if (out.httpStatus != 0)
@@ -116,6 +118,22 @@ void TaskService::start() {
     thread_ = std::thread([this] { loop(); });
 }
 
+void TaskService::stopAll() {
+  std::vector<std::shared_ptr<plugin::TaskContext>> roots;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [id, live] : live_) {
+      live.stopped = live.canceledBy.empty();
+      roots.push_back(live.root);
+    }
+  }
+  if (!roots.empty())
+    logger_->info("Stopping {} running task{} (and what they started on other nodes)", roots.size(),
+                  roots.size() == 1 ? "" : "s");
+  for (auto& root : roots)
+    root->cancel();
+}
+
 void TaskService::closeStreams() {
   {
     std::lock_guard<std::mutex> lock(loopMutex_);
@@ -144,6 +162,13 @@ void TaskService::drain(std::chrono::milliseconds grace) {
 
 SubmitResult TaskService::submit(Submit s) {
   SubmitResult out;
+  // A key names its task even when the node is full: a retry must never be told "busy" (and
+  // go elsewhere) about a task that runs here.
+  if (auto existing = store_.findByKey(s.caller, s.idempotencyKey)) {
+    out.status = 200;
+    out.task = std::move(existing);
+    return out;
+  }
   if (running_.fetch_add(1) >= settings_.maxRunning) {
     running_.fetch_sub(1);
     out.status = 503;
@@ -237,10 +262,13 @@ void TaskService::run(const std::string& id, delegation::TaskRequest request) {
                              ? resultJson(out.httpStatus ? "failed" : sdk::statusName(out.status),
                                           out.text, agent, ms)
                              : resultJson("canceled", "Task canceled by " + by, agent, ms);
-    if (live) { // what the limiter held back, and what it dropped, come before the end
-      live->tokens = std::max(live->tokens, 2.0);
-      releaseProgressLocked(id, *live);
+    if (live && live->stopped) {
+      state = "failed";
+      result = resultJson("failed", "node " + settings_.nodeName + " stopped while the task ran",
+                          agent, ms);
     }
+    if (live) // what the limiter held back, and what it dropped, come before the end
+      releaseProgressLocked(id, *live, true);
     store_.finish(id, state, result, by, nowMs());
     emitLocked(id, live, "state", stateEventJson(state, result));
     if (live) {
@@ -371,48 +399,55 @@ void TaskService::onProgress(const std::string& id, std::string_view agent, std:
   if (it == live_.end())
     return; // the task ended: what its agent still says goes nowhere
   Live& live = it->second;
-  releaseProgressLocked(id, live);
-  bool sameOrigin = live.pendingAgent == agent && live.pendingNode == node;
+  releaseProgressLocked(id, live, false);
+  auto held = std::find_if(live.pending.begin(), live.pending.end(), [&](const Live::Pending& p) {
+    return p.agent == agent && p.node == node;
+  });
   if (live.tokens < 1) {
-    if (kind == "text" && (live.pendingText.empty() || sameOrigin) &&
-        live.pendingText.size() + text.size() <= kMaxPendingText) {
-      live.pendingText.append(text);
-      live.pendingAgent = agent;
-      live.pendingNode = node;
-    } else {
+    bool room = live.pendingBytes + text.size() <= kMaxPendingText &&
+                (held != live.pending.end() || live.pending.size() < kMaxPendingOrigins);
+    if (kind != "text" || !room) {
       ++live.dropped;
+      return;
     }
+    if (held == live.pending.end())
+      held = live.pending.insert(live.pending.end(), {std::string(agent), std::string(node), ""});
+    held->text.append(text);
+    live.pendingBytes += text.size();
     return;
   }
   live.tokens -= 1;
-  if (kind == "text" && !live.pendingText.empty() && sameOrigin) {
-    live.pendingText.append(text); // the held-back text first, in one event
-    emitLocked(id, &live, "progress", progressJson(kind, live.pendingText, agent, node));
-    live.pendingText.clear();
+  if (kind == "text" && held != live.pending.end()) { // the held-back text first, in one event
+    std::string all = std::move(held->text);
+    all.append(text);
+    live.pendingBytes -= all.size() - text.size();
+    live.pending.erase(held);
+    emitLocked(id, &live, "progress", progressJson(kind, all, agent, node));
     return;
   }
   emitLocked(id, &live, "progress", progressJson(kind, text, agent, node));
 }
 
-void TaskService::releaseProgressLocked(const std::string& id, Live& live) {
+void TaskService::releaseProgressLocked(const std::string& id, Live& live, bool all) {
   auto now = Clock::now();
   double seconds = std::chrono::duration<double>(now - live.refilled).count();
   live.refilled = now;
   live.tokens =
       std::min<double>(settings_.progressBurst, live.tokens + seconds * settings_.progressRate);
-  if (!live.pendingText.empty() && live.tokens >= 1) {
+  while (!live.pending.empty() && (all || live.tokens >= 1)) {
     live.tokens -= 1;
-    emitLocked(id, &live, "progress",
-               progressJson("text", live.pendingText, live.pendingAgent, live.pendingNode));
-    live.pendingText.clear();
+    Live::Pending p = std::move(live.pending.front());
+    live.pending.erase(live.pending.begin());
+    live.pendingBytes -= p.text.size();
+    emitLocked(id, &live, "progress", progressJson("text", p.text, p.agent, p.node));
   }
-  if (live.dropped && live.tokens >= 1) {
+  if (live.dropped && (all || live.tokens >= 1)) {
     live.tokens -= 1;
     emitLocked(id, &live, "progress",
                progressJson("status",
                             std::to_string(live.dropped) + " progress event" +
                                 (live.dropped == 1 ? " was" : "s were") +
-                                " dropped: more than tasks.progress_rate per second",
+                                " dropped: more than tasks.progress_per_second",
                             live.root->agentId, settings_.nodeName));
     live.dropped = 0;
   }
@@ -443,30 +478,32 @@ void TaskService::onDelegation(const std::string& id, const plugin::RemoteChild&
 
 void TaskService::onChildEvent(const std::string& id, const plugin::RemoteChild& child,
                                std::string_view type, std::string_view dataJson) {
+  // Another node's words: every field is re-written, bounded, or the event is dropped.
+  auto data = sdk::json::tryParse(dataJson);
+  if (!data || !data->isObject())
+    return;
+  auto field = [&](const char* key, const std::string& fallback = "") {
+    return std::string(util::utf8Bytes(data->getString(key).value_or(fallback), kMaxNameBytes));
+  };
   if (type == "progress") { // through this task's own limiter
-    auto data = sdk::json::tryParse(dataJson);
-    if (!data || !data->isObject())
-      return;
-    std::string kind = data->getString("kind").value_or("");
+    std::string kind = field("kind");
     if (kind != "text" && kind != "tool" && kind != "status")
       return;
     std::string text = data->getString("text").value_or("");
-    onProgress(id, data->getString("agent").value_or(child.agent),
-               data->getString("node").value_or(child.node), kind,
+    onProgress(id, field("agent", child.agent), field("node", child.node), kind,
                util::utf8Bytes(text, kMaxProgressText));
     return;
   }
-  if (type != "delegation")
+  std::string phase = field("phase"), taskId = field("taskId"), state = field("state");
+  if (type != "delegation" || (phase != "started" && phase != "ended") ||
+      !TaskStore::isTaskId(taskId) || (phase == "ended" && !TaskStore::isState(state)))
     return;
-  std::string event(dataJson);
-  if (event.size() > kMaxResultInEvent) { // a delegation deeper in the tree, without its result
-    auto data = sdk::json::tryParse(dataJson);
-    if (!data || !data->isObject())
-      return;
-    auto text = [&](const char* key) { return data->getString(key).value_or(""); };
-    event = delegationJson(text("phase"), text("node"), text("taskId"), text("agent"), text("from"),
-                           text("state"), "null");
-  }
+  const sdk::json::Value* result = data->find("result");
+  std::string resultText = result && result->isObject() ? result->dump() : "null";
+  if (resultText.size() > kMaxResultInEvent) // it stays in that task's own record
+    resultText = "null";
+  std::string event = delegationJson(phase, field("node"), taskId, field("agent"), field("from"),
+                                     phase == "ended" ? state : "", resultText);
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = live_.find(id);
   if (it != live_.end())
@@ -480,7 +517,7 @@ void TaskService::tick() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& [id, live] : live_) {
-      releaseProgressLocked(id, live);
+      releaseProgressLocked(id, live, false);
       auto& ws = live.watchers;
       for (auto it = ws.begin(); it != ws.end();) {
         bool due = now - it->lastWrite >= settings_.keepalive;

@@ -61,6 +61,9 @@ public:
 
   // Fails the tasks a previous run left running, and starts the background thread.
   void start();
+  // Shutdown: every running task is cancelled (so is what it started on other nodes) and ends
+  // failed, "node <name> stopped while the task ran".
+  void stopAll();
   // Ends every attached stream (before the transport goes) and stops the background thread.
   void closeStreams();
   // Waits up to `grace` for running tasks to finish (the engine cancels them at shutdown).
@@ -97,11 +100,17 @@ private:
     bool cancelOnDisconnect = false;
     std::chrono::steady_clock::time_point unwatchedSince;
     std::string canceledBy;
+    bool stopped = false; // stopAll(): ends failed, not canceled
     // The progress limiter: tokens refill at progressRate up to progressBurst; text beyond it
-    // waits in pendingText (one origin at a time) for the next token, other kinds are dropped.
+    // waits in `pending` (per agent@node, a few at most) for the next token, other kinds are
+    // dropped and counted.
+    struct Pending {
+      std::string agent, node, text;
+    };
     double tokens = 0;
     std::chrono::steady_clock::time_point refilled;
-    std::string pendingText, pendingAgent, pendingNode;
+    std::vector<Pending> pending;
+    size_t pendingBytes = 0;
     int64_t dropped = 0;
     size_t children = 0;
   };
@@ -114,8 +123,9 @@ private:
                     std::string_view resultJson, bool ended);
   void onChildEvent(const std::string& id, const plugin::RemoteChild& child, std::string_view type,
                     std::string_view dataJson);
-  // Under mutex_: refills the limiter; sends the pending text when a token is free.
-  void releaseProgressLocked(const std::string& id, Live& live);
+  // Under mutex_: refills the limiter; sends the held-back text (and the count of dropped
+  // events) as far as tokens allow, or all of it when `all` (the task ends).
+  void releaseProgressLocked(const std::string& id, Live& live, bool all);
 
   void run(const std::string& id, delegation::TaskRequest request);
   // After a journal error in run(): the task leaves live_ and its streams end.

@@ -168,6 +168,18 @@ std::size_t TaskStore::markInterrupted(std::int64_t nowMs) {
   return running.size();
 }
 
+std::optional<TaskRecord> TaskStore::findByKey(const std::string& caller, const std::string& key) {
+  if (key.empty())
+    return std::nullopt;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto q = statements_->taskByKey.query(caller, key);
+  if (!q.next())
+    return std::nullopt;
+  TaskRecord t = readTask(q);
+  t.children = childrenLocked(t.id);
+  return t;
+}
+
 TaskStore::Created TaskStore::create(TaskRecord task) {
   if (task.id.empty())
     task.id = newTaskId();

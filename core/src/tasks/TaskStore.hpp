@@ -59,6 +59,8 @@ public:
   Created create(TaskRecord task);
 
   std::optional<TaskRecord> find(const std::string& id);
+  // The task `caller` submitted with this idempotency key; nullopt for an empty key or none.
+  std::optional<TaskRecord> findByKey(const std::string& caller, const std::string& key);
   // Newest first (by createdMs); "" matches every caller or state.
   std::vector<TaskRecord> list(const std::string& callerOrEmptyForAll,
                                const std::string& stateOrEmpty, std::size_t limit);

@@ -136,6 +136,17 @@ void ChildIo::readStderr() {
     out_.stderrTail.erase(0, out_.stderrTail.size() - kStderrTailBytes);
 }
 
+// Where a piece of at most kMaxLineBytes of `s` ends without cutting a UTF-8 character (a run
+// of continuation bytes that long is not UTF-8 anyway: then at the limit).
+size_t ChildIo::pieceEnd(std::string_view s) {
+  if (s.size() <= kMaxLineBytes)
+    return s.size();
+  size_t cut = kMaxLineBytes;
+  while (cut > kMaxLineBytes - 4 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+    --cut;
+  return (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80 ? kMaxLineBytes : cut;
+}
+
 void ChildIo::splitLines(std::string_view chunk, bool atEnd) {
   if (!stderrLines_)
     return;
@@ -145,16 +156,20 @@ void ChildIo::splitLines(std::string_view chunk, bool atEnd) {
     if (nl == std::string_view::npos) {
       partialLine_.append(piece);
       while (partialLine_.size() >= kMaxLineBytes) { // a line without end: in pieces
-        stderrLines_(std::string_view(partialLine_).substr(0, kMaxLineBytes));
-        partialLine_.erase(0, kMaxLineBytes);
+        size_t cut = pieceEnd(partialLine_);
+        stderrLines_(std::string_view(partialLine_).substr(0, cut));
+        partialLine_.erase(0, cut);
       }
       break;
     }
     partialLine_.append(piece);
     if (!partialLine_.empty() && partialLine_.back() == '\r')
       partialLine_.pop_back();
-    for (size_t at = 0; at < partialLine_.size(); at += kMaxLineBytes) // blank lines: none
-      stderrLines_(std::string_view(partialLine_).substr(at, kMaxLineBytes));
+    for (std::string_view rest = partialLine_; !rest.empty();) { // blank lines: none
+      size_t cut = rest.size() > kMaxLineBytes ? pieceEnd(rest) : rest.size();
+      stderrLines_(rest.substr(0, cut));
+      rest.remove_prefix(cut);
+    }
     partialLine_.clear();
     chunk.remove_prefix(nl + 1);
   }

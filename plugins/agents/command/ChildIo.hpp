@@ -43,6 +43,7 @@ private:
   void readStdout();
   void readStderr();
   void splitLines(std::string_view chunk, bool atEnd);
+  static size_t pieceEnd(std::string_view s);
 
   ChildPipes& pipes_;
   std::string_view input_;

@@ -46,7 +46,10 @@ public:
     CommandRun run(
         settings_, environmentFor(task), task.message(), deadlineMs,
         [&task] { return task.cancelled(); },
-        [this, &task](std::string_view line) { host().progress(task.raw, "status", line); });
+        settings_.stderrProgress ? LineSink([this, &task](std::string_view line) {
+          host().progress(task.raw, "status", line);
+        })
+                                 : LineSink());
     return reportOutcome(run.run(), settings_.argv[0], deadlineMs, settings_.maxOutputBytes);
   }
 

@@ -21,8 +21,9 @@ namespace {
 using Poco::Dynamic::Var;
 using sdk::PluginError;
 
-const std::set<std::string> kKnownKeys = {"argv", "timeout_ms", "max_output_bytes", "kill_grace_ms",
-                                          "cwd",  "env",        "provider",         "model"};
+const std::set<std::string> kKnownKeys = {"argv",          "timeout_ms", "max_output_bytes",
+                                          "kill_grace_ms", "cwd",        "env",
+                                          "provider",      "model",      "stderr_progress"};
 constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 
 std::string shown(const Var& v) {
@@ -198,6 +199,11 @@ CommandSettings CommandSettings::parse(const std::string& json) {
     s.env = readEnv(*o);
   if (o->has("provider"))
     s.provider = text(*o, "provider");
+  if (o->has("stderr_progress")) {
+    if (!o->get("stderr_progress").isBoolean())
+      throw PluginError("stderr_progress must be true or false");
+    s.stderrProgress = o->getValue<bool>("stderr_progress");
+  }
   const std::string& argv0 = s.argv[0];
   s.model = o->has("model") ? text(*o, "model") : argv0.substr(argv0.rfind('/') + 1);
   for (const auto& entry : *o)

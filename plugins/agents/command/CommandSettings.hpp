@@ -19,7 +19,8 @@ struct CommandSettings {
   std::string cwd;                                      // empty: rivetd's working directory
   std::vector<std::pair<std::string, std::string>> env; // added to rivetd's environment
   std::string provider = "command";
-  std::string model; // default: basename of argv[0]
+  std::string model;          // default: basename of argv[0]
+  bool stderrProgress = true; // each stderr line is a progress line of the task
   std::vector<std::string> unknownKeys;
 
   /// Reads a settings JSON object. Throws sdk::PluginError naming the offending key.

@@ -537,3 +537,24 @@ TEST(CommandAgent, StderrLinesArriveWhileTheProgramStillRuns) {
   run.join();
   EXPECT_EQ(progressOf(agent.host), (std::vector<std::string>{"status:started"}));
 }
+
+TEST(CommandAgent, PiecesOfALongLineNeverSplitACharacter) {
+  // 4095 ASCII bytes and then "é" (two bytes) across the 4096-byte limit: the first piece ends
+  // before the character, the second starts with it.
+  Agent agent(
+      settings({"/bin/sh", "-c",
+                "head -c 4095 /dev/zero | tr '\\0' x >&2; printf '\\303\\251tail\\n' >&2"}));
+  agent.harness.handle("x");
+  auto p = agent.host.progressSoFar();
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].text, std::string(4095, 'x'));
+  EXPECT_EQ(p[1].text, "\xc3\xa9tail");
+}
+
+TEST(CommandAgent, StderrProgressCanBeTurnedOff) {
+  Agent agent(settings({"/bin/sh", "-c", "echo secret >&2; echo ok"}, "\"stderr_progress\":false"));
+  EXPECT_EQ(agent.harness.handle("x").text, "ok");
+  EXPECT_TRUE(agent.host.progressSoFar().empty());
+  EXPECT_NE(refusal(settings({"/bin/true"}, "\"stderr_progress\":\"yes\"")).find("stderr_progress"),
+            std::string::npos);
+}
