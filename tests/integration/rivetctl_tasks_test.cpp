@@ -586,3 +586,43 @@ TEST_F(RivetctlTaskTree, FollowShowsTheDelegationIndentedAndTaskTreeDrawsItAcros
   EXPECT_EQ(sub->getString("id"), child);
   EXPECT_EQ(sub->getString("state"), "completed");
 }
+
+// Text as an LLM agent streams it (a stand-in node sends what a node sends for one).
+TEST_F(RivetctlTasks, TextDeltasGoToStdoutAsTheyComeAndTheResultIsNotRepeated) {
+  auto progress = [](int id, const std::string& kind, const std::string& text,
+                     const std::string& agent) {
+    return chunk("id: " + std::to_string(id) + "\nevent: progress\ndata: {\"kind\":\"" + kind +
+                 "\",\"text\":" + json::quoted(text) + ",\"agent\":\"" + agent +
+                 "\",\"node\":\"node-a\"}\n\n");
+  };
+  std::string events =
+      progress(1, "text", "Hel", "echo") +
+      progress(2, "tool", "delegate_task -> helper: x", "echo") +
+      progress(3, "text", "sub text", "helper") + progress(4, "text", "lo", "echo") +
+      chunk("id: 5\nevent: state\ndata: {\"state\":\"completed\",\"result\":{\"status\":"
+            "\"completed\",\"response\":\"Hello\",\"agent\":\"echo\",\"durationMs\":5}}\n\n") +
+      "0\r\n\r\n";
+  RunResult r = followHostile(kStreamHead, events);
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, "Hello\n");
+  EXPECT_PRED2(contains, r.err, "tool echo@node-a: delegate_task -> helper: x") << r.err;
+  EXPECT_PRED2(contains, r.err, "[helper@node-a] sub text") << r.err;
+}
+
+TEST_F(RivetctlTasks, ASecondCtrlCQuitsAtOnceWhileTheCancelHangs) {
+  // The stand-in answers the cancel with a stream that never ends, so the cancel hangs.
+  HostileNode hostile(node_->settings(), kStreamHead, "");
+  TempDir dir;
+  Process follow({binPath("rivetctl"), "--config", configAt(dir, hostile.port()), "send", "echo",
+                  "x", "--follow"});
+  ASSERT_TRUE(follow.waitForOutput("(Ctrl-C cancels it)", 10s)) << follow.output();
+  follow.signal(SIGINT);
+  ASSERT_TRUE(follow.waitForOutput("interrupted: canceling task", 5s)) << follow.output();
+  auto second = std::chrono::steady_clock::now();
+  follow.signal(SIGINT);
+  EXPECT_EQ(follow.wait(5s), 130) << follow.output();
+  EXPECT_LT(std::chrono::steady_clock::now() - second, 1s);
+  EXPECT_FALSE(contains(follow.output(), "canceled by")) << "the cancel did not hang";
+  EXPECT_FALSE(contains(follow.output(), "refused to cancel")) << follow.output();
+  EXPECT_FALSE(contains(follow.output(), "unreachable")) << follow.output();
+}

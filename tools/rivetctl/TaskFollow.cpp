@@ -71,12 +71,12 @@ int cancelTask(LocalNode& node, const std::string& id, FollowDisplay& display) {
 int followTask(LocalNode& node, const sdk::json::Value& task) {
   const std::string id = field(task, "id");
   FollowDisplay display(field(task, "agent", "?"), field(task, "node", "?"));
-  display.note("task " + id + " on " + field(task, "agent", "?") + "@" + field(task, "node", "?") +
-               " (Ctrl-C cancels it)");
   if (!installInterrupt()) {
     std::cerr << "rivetctl: cannot watch for Ctrl-C; task " << id << " runs on\n";
     return kExitFailed;
   }
+  display.note("task " + id + " on " + field(task, "agent", "?") + "@" + field(task, "node", "?") +
+               " (Ctrl-C cancels it)");
   std::unique_ptr<BenchTlsClient> tls;
   try {
     tls = streamTlsClient(node);
