@@ -125,6 +125,10 @@ class CuttingProxy {
 public:
   explicit CuttingProxy(int target)
       : acceptor_([this, target](int client) {
+          if (refuse_) { // as if the path to the node were still gone
+            ::shutdown(client, SHUT_RDWR);
+            return;
+          }
           int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
           acceptor_.addUpstream(up);
           sockaddr_in addr{};
@@ -152,8 +156,11 @@ public:
         }) {}
   int port() const { return acceptor_.port(); }
   void cutAll() { acceptor_.cutAll(); }
+  // While true, every new connection is closed at once.
+  void refuse(bool on) { refuse_ = on; }
 
 private:
+  std::atomic<bool> refuse_{false};
   Acceptor acceptor_;
 };
 
@@ -464,10 +471,10 @@ TEST_F(RivetctlTasks, SendWithoutOptionsStillAnswersThroughApiMessage) {
 
 // A hostile or broken node: each answer is refused with a message that says what was wrong.
 TEST_F(RivetctlTasks, AnEventLineOverTheLimitIsAnErrorNotUnboundedMemory) {
-  std::string huge = "id: 1\nevent: progress\ndata: " + std::string(5 * 1024 * 1024, 'x');
+  std::string huge = "id: 1\nevent: progress\ndata: " + std::string(17 * 1024 * 1024, 'x');
   RunResult r = followHostile(kStreamHead, chunk(huge));
   EXPECT_EQ(r.exitCode, 1) << r.err.substr(0, 2000);
-  EXPECT_PRED2(contains, r.err, "a line longer than 4194304 bytes") << r.err.substr(0, 2000);
+  EXPECT_PRED2(contains, r.err, "a line longer than 16777216 bytes") << r.err.substr(0, 2000);
 }
 
 TEST_F(RivetctlTasks, BrokenChunkFramingIsAnError) {
@@ -488,6 +495,9 @@ TEST_F(RivetctlTasks, AnEventWithoutANumericIdIsAnError) {
   RunResult r = followHostile(kStreamHead, chunk("id: abc\nevent: state\ndata: {}\n\n"));
   EXPECT_EQ(r.exitCode, 1) << r.err;
   EXPECT_PRED2(contains, r.err, "id 'abc' is not a positive number") << r.err;
+  RunResult none = followHostile(kStreamHead, chunk("event: state\ndata: {}\n\n"));
+  EXPECT_EQ(none.exitCode, 1) << none.err;
+  EXPECT_PRED2(contains, none.err, "an event without an id: line") << none.err;
 }
 
 TEST_F(RivetctlTasks, EventDataThatIsNotJsonIsAnError) {
@@ -625,4 +635,42 @@ TEST_F(RivetctlTasks, ASecondCtrlCQuitsAtOnceWhileTheCancelHangs) {
   EXPECT_FALSE(contains(follow.output(), "canceled by")) << "the cancel did not hang";
   EXPECT_FALSE(contains(follow.output(), "refused to cancel")) << follow.output();
   EXPECT_FALSE(contains(follow.output(), "unreachable")) << follow.output();
+}
+
+TEST_F(RivetctlTasks, EventsTheNodeNoLongerKeepsAreReportedAsAGapAndTheRestIsShown) {
+  TempDir work;
+  std::string go = work.file("go");
+  NodeSettings s = node_->settings();
+  s.port = 0;
+  s.agentsYaml =
+      "agents:\n" + commandAgent("burst", "while [ ! -e " + go +
+                                              " ]; do sleep 0.05; done; for i in $(seq 1 30); do "
+                                              "echo \"line $i\" >&2; done; echo burst done");
+  s.tailYaml = "tasks:\n  events_per_task: 10\n";
+  NodeProcess node(s);
+  ASSERT_TRUE(node.ready()) << node.output();
+  CuttingProxy proxy(node.port());
+  TempDir dir;
+  NodeSettings viaProxy = node.settings();
+  viaProxy.port = proxy.port();
+  Process follow({binPath("rivetctl"), "--config", writeNodeConfig(dir, viaProxy), "send", "burst",
+                  "x", "--follow"});
+  ASSERT_TRUE(follow.waitForOutput("state: working", 10s)) << follow.output();
+  std::string id = followedId(follow.output());
+  proxy.refuse(true);
+  proxy.cutAll();
+  writeFile(go, "");
+  ASSERT_TRUE(eventually(
+      [&] {
+        RunResult r = rivetctl(node.configPath(), {"task", id, "--json"});
+        return parsed(r.out).getString("state") == "completed";
+      },
+      10s));
+  proxy.refuse(false);
+  EXPECT_EQ(follow.wait(15s), 0) << follow.output();
+  std::string out = follow.output();
+  EXPECT_TRUE(std::regex_search(out, std::regex("events 3 to [0-9]+ are no longer kept"))) << out;
+  EXPECT_EQ(count(out, "line 30\n"), 1u) << out;
+  EXPECT_EQ(count(out, "line 1\n"), 0u) << out; // in the gap
+  EXPECT_PRED2(contains, out, "burst done\n");
 }

@@ -72,7 +72,9 @@ bool FollowDisplay::show(const SseEvent& e, const sdk::json::Value& d, std::stri
       if (stderrMidLine_)
         endLine();
       std::cout << forStdout(text) << std::flush;
-      streamed_ += text;
+      streamed_.append(text, 0, std::min(text.size(), kMaxKept - streamed_.size()));
+      streamedBytes_ += text.size();
+      streamedEndsLine_ = text.empty() ? streamedEndsLine_ : text.back() == '\n';
       stdoutMidLine_ = !text.empty() ? text.back() != '\n' : stdoutMidLine_;
     } else if (kind == "text") { // a delegate's answer as it streams: on stderr, marked
       if (stdoutMidLine_ || lastTextFrom_ != from)
@@ -92,7 +94,8 @@ bool FollowDisplay::show(const SseEvent& e, const sdk::json::Value& d, std::stri
     std::string phase = field(d, "phase", "?");
     if (phase == "started") {
       int depth = depthOf(field(d, "from", "?")) + 1;
-      depth_[child] = depth;
+      if (depth_.size() < kMaxAgents || depth_.count(child))
+        depth_[child] = depth;
       note("-> " + child + " started by " + field(d, "from", "?") + " (task " +
                field(d, "taskId", "?") + ")",
            depth);
@@ -111,6 +114,10 @@ bool FollowDisplay::show(const SseEvent& e, const sdk::json::Value& d, std::stri
   return true;
 }
 
+bool FollowDisplay::streamedWas(const std::string& response) const {
+  return response.size() == streamedBytes_ && response.compare(0, streamed_.size(), streamed_) == 0;
+}
+
 int FollowDisplay::finish(const std::string& taskId, const std::string& state,
                           const sdk::json::Value& result) {
   std::string status = field(result, "status", state);
@@ -119,13 +126,12 @@ int FollowDisplay::finish(const std::string& taskId, const std::string& state,
   if (result.isObject() && result.getInteger("durationMs"))
     duration = " in " + seconds(static_cast<double>(*result.getInteger("durationMs")) / 1000);
   if (state == "completed" && status == "completed") {
-    bool streamedEndsLine = !streamed_.empty() && streamed_.back() == '\n';
-    if (streamed_.empty())
+    if (streamedBytes_ == 0)
       std::cout << forStdout(response) << "\n";
-    else if (streamed_ == response)
-      std::cout << (streamedEndsLine ? "" : "\n");
+    else if (streamedWas(response))
+      std::cout << (streamedEndsLine_ ? "" : "\n");
     else
-      std::cout << (streamedEndsLine ? "" : "\n") << forStdout(response) << "\n";
+      std::cout << (streamedEndsLine_ ? "" : "\n") << forStdout(response) << "\n";
     std::cout.flush();
     stdoutMidLine_ = false;
     note("completed" + duration + " (" + field(result, "agent", "?") + ")");

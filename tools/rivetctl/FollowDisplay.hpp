@@ -27,13 +27,20 @@ public:
   int finish(const std::string& taskId, const std::string& state, const sdk::json::Value& result);
 
 private:
+  static constexpr size_t kMaxKept = 16 * 1024 * 1024;
+  static constexpr size_t kMaxAgents = 10000;
+
   int depthOf(const std::string& who) const;
+  // Whether `response` is what streamed (compared on the part kept).
+  bool streamedWas(const std::string& response) const;
   void endLine();
 
   std::string root_; // agent@node
   std::chrono::steady_clock::time_point started_;
-  std::map<std::string, int> depth_; // agent@node -> delegation depth (root 0)
-  std::string streamed_;             // the root agent's text as received
+  std::map<std::string, int> depth_; // agent@node -> delegation depth (root 0), bounded
+  std::string streamed_;             // the root agent's text as received, its first kMaxKept
+  size_t streamedBytes_ = 0;         // all of it
+  bool streamedEndsLine_ = false;    // its last byte is a newline
   bool stdoutMidLine_ = false;
   bool stderrMidLine_ = false;
   std::string lastTextFrom_; // whose text stderr shows mid-line

@@ -1,6 +1,7 @@
 // Lines end at LF, CR or CRLF; a blank line ends an event; `:` starts a comment; unknown fields
 // are ignored, as the format says. Stricter than the format: an event needs its own `id:`
-// (a plain decimal number, the task's event sequence), since rivetctl resumes from it.
+// (a plain decimal number, the task's event sequence), since rivetctl resumes from it; only a
+// `gap` event has none (id 0).
 #include "SseParser.hpp"
 
 #include <charconv>
@@ -52,7 +53,7 @@ bool SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
 bool SseParser::line(std::string_view text, std::vector<SseEvent>& out) {
   if (text.empty()) { // the end of an event
     if (hasData_) {
-      if (!hasId_)
+      if (!hasId_ && event_.type != "gap") // a gap is about events, not one of them
         return fail("an event without an id: line (the task API numbers every event)");
       out.push_back(std::move(event_));
     }

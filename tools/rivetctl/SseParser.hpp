@@ -1,6 +1,6 @@
 // A strict reader of a text/event-stream body (the WHATWG Server-Sent Events format) as the
-// task API sends it: every event carries a numeric `id:`; lines and events have a size limit,
-// so a hostile node cannot make rivetctl hold more than that.
+// task API sends it: every event but `gap` carries a numeric `id:`; lines and events have a size
+// limit, so a hostile node cannot make rivetctl hold more than that.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +12,7 @@
 namespace rivet::ctl {
 
 struct SseEvent {
-  int64_t id = 0;
+  int64_t id = 0;               // 0: none (a gap)
   std::string type = "message"; // `event:`; "message" when absent, as the format says
   std::string data;             // the `data:` lines joined by "\n"
 };

@@ -5,6 +5,7 @@
 #include "LocalNode.hpp"
 #include "TimeText.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 

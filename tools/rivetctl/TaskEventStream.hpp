@@ -44,7 +44,8 @@ public:
   const std::string& body() const { return body_; }
 
   // The limits a node's answer must keep.
-  static constexpr size_t kMaxLine = 4 * 1024 * 1024; // one SSE line or event's data
+  // One SSE line or event's data: a terminal state event carries the whole answer.
+  static constexpr size_t kMaxLine = 16 * 1024 * 1024;
   static constexpr size_t kMaxHead = 16 * 1024;
   static constexpr size_t kMaxRefusalBody = 64 * 1024;
 

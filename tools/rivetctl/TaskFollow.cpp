@@ -89,7 +89,7 @@ int followTask(LocalNode& node, const sdk::json::Value& task) {
   // has not cancelled the task for want of a watcher.
   const int64_t idleMs = 2 * tasks.keepaliveMs + 5000;
   const int64_t retryForMs = std::clamp<int64_t>(tasks.disconnectGraceMs, 5000, 60000);
-  int64_t lastId = 0;
+  int64_t lastId = 0, lastGapTo = 0;
   int64_t backoffMs = 100;
   bool failing = false;
   Clock::time_point failingSince;
@@ -106,10 +106,17 @@ int followTask(LocalNode& node, const sdk::json::Value& task) {
         backoffMs = 100;
       }
       for (const SseEvent& e : events) {
-        if (e.id <= lastId)
-          continue; // shown already
-        lastId = e.id;
         auto data = sdk::json::tryParse(e.data);
+        if (e.id == 0) { // a gap: shown once, however often the node repeats it
+          int64_t to = data ? data->getInteger("missedTo").value_or(0) : 0;
+          if (data && to <= lastGapTo)
+            continue;
+          lastGapTo = to;
+        } else if (e.id <= lastId) {
+          continue; // shown already
+        } else {
+          lastId = e.id;
+        }
         std::string why;
         if (!display.show(e, data ? *data : sdk::json::Value(), why)) {
           std::cerr << "rivetctl: the event stream of task " << id << " from " << node.where
