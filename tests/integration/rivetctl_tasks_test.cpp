@@ -295,6 +295,16 @@ protected:
                     {"send", "echo", "hi", "--follow"}, 20s);
   }
 
+  // send --follow against a stand-in that answers `head` + `events` ends with exit 1 and one
+  // error line saying `why`.
+  static void expectRefused(const std::string& head, const std::string& events,
+                            const std::string& why) {
+    RunResult r = followHostile(head, events);
+    EXPECT_EQ(r.exitCode, 1) << r.err.substr(0, 2000);
+    EXPECT_PRED2(contains, r.err, "rivetctl: the event stream of task ") << r.err.substr(0, 2000);
+    EXPECT_PRED2(contains, r.err, why) << r.err.substr(0, 2000);
+  }
+
   static TestPki* pki_;
   static NodeProcess* node_;
 };
@@ -472,42 +482,36 @@ TEST_F(RivetctlTasks, SendWithoutOptionsStillAnswersThroughApiMessage) {
 // A hostile or broken node: each answer is refused with a message that says what was wrong.
 TEST_F(RivetctlTasks, AnEventLineOverTheLimitIsAnErrorNotUnboundedMemory) {
   std::string huge = "id: 1\nevent: progress\ndata: " + std::string(17 * 1024 * 1024, 'x');
-  RunResult r = followHostile(kStreamHead, chunk(huge));
-  EXPECT_EQ(r.exitCode, 1) << r.err.substr(0, 2000);
-  EXPECT_PRED2(contains, r.err, "a line longer than 16777216 bytes") << r.err.substr(0, 2000);
+  expectRefused(kStreamHead, chunk(huge), "a line longer than 16777216 bytes");
 }
 
 TEST_F(RivetctlTasks, BrokenChunkFramingIsAnError) {
-  RunResult r = followHostile(kStreamHead, "zz\r\nid: 1\n\n");
-  EXPECT_EQ(r.exitCode, 1) << r.err;
-  EXPECT_PRED2(contains, r.err, "broken HTTP framing") << r.err;
+  expectRefused(kStreamHead, "zz\r\nid: 1\n\n", "broken HTTP framing");
 }
 
 TEST_F(RivetctlTasks, AnAnswerThatIsNotAnEventStreamIsAnError) {
-  RunResult r = followHostile("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                              "Transfer-Encoding: chunked\r\n\r\n",
-                              chunk("<html>"));
-  EXPECT_EQ(r.exitCode, 1) << r.err;
-  EXPECT_PRED2(contains, r.err, "instead of text/event-stream") << r.err;
+  expectRefused("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n",
+                chunk("<html>"), "instead of text/event-stream");
+  expectRefused("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 0\r\n\r\n",
+                "", "HTTP 200 without chunked framing");
 }
 
 TEST_F(RivetctlTasks, AnEventWithoutANumericIdIsAnError) {
-  RunResult r = followHostile(kStreamHead, chunk("id: abc\nevent: state\ndata: {}\n\n"));
-  EXPECT_EQ(r.exitCode, 1) << r.err;
-  EXPECT_PRED2(contains, r.err, "id 'abc' is not a positive number") << r.err;
-  RunResult none = followHostile(kStreamHead, chunk("event: state\ndata: {}\n\n"));
-  EXPECT_EQ(none.exitCode, 1) << none.err;
-  EXPECT_PRED2(contains, none.err, "an event without an id: line") << none.err;
+  expectRefused(kStreamHead, chunk("id: abc\nevent: state\ndata: {}\n\n"),
+                "id 'abc' is not a positive number");
+  expectRefused(kStreamHead, chunk("event: state\ndata: {}\n\n"), "an event without an id: line");
 }
 
 TEST_F(RivetctlTasks, EventDataThatIsNotJsonIsAnError) {
-  RunResult r = followHostile(kStreamHead, chunk("id: 1\nevent: state\ndata: {nope\n\n"));
-  EXPECT_EQ(r.exitCode, 1) << r.err;
-  EXPECT_PRED2(contains, r.err, "event 1 (state) has data that is not a JSON object") << r.err;
-  RunResult bad =
-      followHostile(kStreamHead, chunk("id: 1\nevent: state\ndata: {\"state\":\"\xff\"}\n\n"));
-  EXPECT_EQ(bad.exitCode, 1) << bad.err;
-  EXPECT_PRED2(contains, bad.err, "not a JSON object in UTF-8") << bad.err;
+  expectRefused(kStreamHead, chunk("id: 1\nevent: state\ndata: {nope\n\n"),
+                "event 1 (state) has data that is not a JSON object");
+  expectRefused(kStreamHead, chunk("id: 1\nevent: state\ndata: {\"state\":\"\xff\"}\n\n"),
+                "not a JSON object in UTF-8");
+}
+
+TEST_F(RivetctlTasks, AHeadOverTheLimitIsAnError) {
+  expectRefused("HTTP/1.1 200 OK\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n", "",
+                "the answer's head is over 16384 bytes");
 }
 
 TEST_F(RivetctlTasks, AStreamSentAByteAtATimeWithEscapesIsShownSafely) {
@@ -673,4 +677,15 @@ TEST_F(RivetctlTasks, EventsTheNodeNoLongerKeepsAreReportedAsAGapAndTheRestIsSho
   EXPECT_EQ(count(out, "line 30\n"), 1u) << out;
   EXPECT_EQ(count(out, "line 1\n"), 0u) << out; // in the gap
   EXPECT_PRED2(contains, out, "burst done\n");
+}
+
+TEST_F(RivetctlTasks, AStreamRefusedByTheNodeShowsItsError) {
+  std::string body = R"({"error":"No task here for this caller"})";
+  RunResult r = followHostile("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+                              "Content-Length: " +
+                                  std::to_string(body.size()) + "\r\n\r\n" + body,
+                              "");
+  EXPECT_EQ(r.exitCode, 1) << r.err;
+  EXPECT_PRED2(contains, r.err, "refused the event stream of task ") << r.err;
+  EXPECT_PRED2(contains, r.err, "HTTP 404: No task here for this caller") << r.err;
 }

@@ -149,6 +149,8 @@ int followTask(LocalNode& node, const sdk::json::Value& task) {
     }
     case TaskEventStream::Status::Ended: { // ended before a terminal state we saw: read the task
       ApiAnswer a = callNode(node, "GET", "/api/tasks/" + id, "", 10000);
+      if (interrupts != 0) // Ctrl-C during the read: cancel, whatever the read gave
+        return cancelTask(node, id, display);
       if (a.exit != kExitOk)
         return a.exit;
       std::string state = field(a.json, "state");
