@@ -1,46 +1,22 @@
 // Reads mesh.json from mesh.storage_dir (tolerantly, as rivetd does) and prints it.
 #include "ListCommand.hpp"
 
+#include "TimeText.hpp"
 #include "config/ConfigLoader.hpp"
 #include "log/Log.hpp"
 #include "registry/RegistryStore.hpp"
 
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 
 namespace rivet::ctl {
 namespace {
-
-std::string age(int64_t nowMs, int64_t thenMs) {
-  if (thenMs <= 0)
-    return "never";
-  int64_t s = (nowMs - thenMs) / 1000;
-  if (s < 0)
-    s = 0;
-  if (s < 60)
-    return std::to_string(s) + "s ago";
-  if (s < 3600)
-    return std::to_string(s / 60) + "m ago";
-  if (s < 86400)
-    return std::to_string(s / 3600) + "h ago";
-  return std::to_string(s / 86400) + "d ago";
-}
 
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items)
     out += (out.empty() ? "" : ",") + i;
   return out.empty() ? "-" : out;
-}
-
-std::string isoTime(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 } // namespace

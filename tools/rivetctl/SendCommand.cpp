@@ -1,10 +1,11 @@
-// Builds the RivetOS message body, prints the answer; exit 0 only for `completed`.
+// `send` without options: the RivetOS message body through /api/message, the answer printed;
+// exit 0 only for `completed`. `--follow` and `--detach` submit through /api/tasks instead.
 #include "SendCommand.hpp"
 
-#include "TransportClient.hpp"
-#include "config/ConfigLoader.hpp"
-#include "log/Log.hpp"
+#include "LocalNode.hpp"
+#include "TaskFollow.hpp"
 #include "util/JsonText.hpp"
+#include "util/RandomHex.hpp"
 
 #include <Poco/JSON/Parser.h>
 #include <iostream>
@@ -12,10 +13,89 @@
 namespace rivet::ctl {
 namespace {
 
+const char* kSendUsage =
+    R"(usage: rivetctl [--config FILE] send AGENT "task" [options]
+
+Runs "task" on AGENT anywhere in the mesh, through the node of --config.
+Without --follow or --detach it waits for the answer (POST /api/message) and prints it.
+
+options:
+  --timeout MS   the task's deadline in milliseconds (default 120000)
+  --model M      ask the agent for model M
+  --from NAME    the sender's name the agent sees (default rivetctl)
+  --follow       submit as a task (POST /api/tasks) and show it live: the answer's text on
+                 stdout as it streams, tool calls, status lines, delegations and states on
+                 stderr, then the result. Ctrl-C cancels the task (a second Ctrl-C quits at
+                 once). A dropped stream is resumed where it stopped.
+  --detach       submit as a task that runs on without a watcher, print its id, exit 0
+                 (then: rivetctl task ID, rivetctl cancel ID)
+  --help         show this help
+
+exit status: 0 completed, 1 failed, rejected, canceled or timed out (or the node refused),
+             2 usage error, 3 node unreachable (--follow, --detach), 130 interrupted (Ctrl-C)
+)";
+
 int usage() {
   std::cerr << "usage: rivetctl [--config FILE] send AGENT \"task\" [--timeout MS] [--model M] "
-               "[--from NAME]\n";
-  return 2;
+               "[--from NAME] [--follow | --detach]; see rivetctl send --help\n";
+  return kExitUsage;
+}
+
+// The fields /api/message and /api/tasks share, without the braces.
+std::string messageFields(const std::string& from, const std::string& message,
+                          const std::string& agent, int64_t timeoutMs) {
+  return "\"fromAgent\":" + util::jsonString(from) + ",\"message\":" + util::jsonString(message) +
+         ",\"toAgent\":" + util::jsonString(agent) + ",\"timeoutMs\":" + std::to_string(timeoutMs);
+}
+
+// POST /api/tasks; sent once more with the same idempotency key when the answer was lost, so
+// the task never runs twice. Returns the exit code; `task` is the task object on kExitOk.
+int submitTask(LocalNode& node, const std::string& body, sdk::json::Value& task) {
+  ApiAnswer a = callNode(node, "POST", "/api/tasks", body, 15000, false);
+  if (a.exit == kExitUnreachable)
+    a = callNode(node, "POST", "/api/tasks", body, 15000);
+  if (a.exit != kExitOk)
+    return a.exit;
+  if (a.status == 200 || a.status == 202) {
+    task = std::move(a.json);
+    if (field(task, "id").empty()) {
+      std::cerr << "rivetctl: " << node.where << " answered the submit without a task id\n";
+      return kExitFailed;
+    }
+    return kExitOk;
+  }
+  std::cerr << "rivetctl: " << node.where << " refused the task (HTTP " << a.status
+            << "): " << refusal(a)
+            << (a.status == 404   ? " (a node without the task API: send without --follow)"
+                : a.status == 503 ? "; try again in a few seconds"
+                                  : "")
+            << "\n";
+  return kExitFailed;
+}
+
+int sendMessage(LocalNode& node, const std::string& agent, const std::string& body,
+                int64_t timeoutMs) {
+  // The node's own deadline plus a margin for the answer to travel back.
+  PeerAnswer a = node.client->call(node.host, node.port, node.verifyName, "POST", "/api/message",
+                                   body, timeoutMs + 10000);
+  if (a.result != RIVET_NET_OK) {
+    std::cerr << "rivetctl: send to " << node.where << " failed: " << a.error << "\n";
+    return 1;
+  }
+  auto obj = Poco::JSON::Parser().parse(a.body).extract<Poco::JSON::Object::Ptr>();
+  if (a.status != 200) {
+    std::cerr << "rivetctl: " << node.where << " answered HTTP " << a.status << ": "
+              << obj->optValue<std::string>("error", a.body) << "\n";
+    return 1;
+  }
+  std::string status = obj->optValue<std::string>("status", "completed");
+  std::string response = obj->optValue<std::string>("response", "");
+  if (status != "completed") {
+    std::cerr << "rivetctl: " << agent << " " << status << ": " << response << "\n";
+    return 1;
+  }
+  std::cout << response << "\n";
+  return 0;
 }
 
 } // namespace
@@ -24,64 +104,49 @@ int sendCommand(const std::string& configPath, const std::vector<std::string>& a
   std::vector<std::string> positional;
   std::string model, from = "rivetctl";
   int64_t timeoutMs = 120000;
+  bool follow = false, detach = false;
   for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << kSendUsage;
+      return kExitOk;
+    }
     if (args[i] == "--timeout" && i + 1 < args.size())
       timeoutMs = std::atoll(args[++i].c_str());
     else if (args[i] == "--model" && i + 1 < args.size())
       model = args[++i];
     else if (args[i] == "--from" && i + 1 < args.size())
       from = args[++i];
+    else if (args[i] == "--follow")
+      follow = true;
+    else if (args[i] == "--detach")
+      detach = true;
     else if (args[i].rfind("--", 0) == 0)
       return usage();
     else
       positional.push_back(args[i]);
   }
-  if (positional.size() != 2 || positional[1].empty() || timeoutMs <= 0)
+  if (positional.size() != 2 || positional[1].empty() || timeoutMs <= 0 || (follow && detach))
     return usage();
 
-  log::configure(log::withEnvironment({"warn", "pretty", ""}));
-  config::LoadResult loaded;
-  try {
-    loaded = config::loadConfigFile(configPath.empty() ? config::defaultConfigPath() : configPath);
-  } catch (const config::ConfigError& e) {
-    std::cerr << "rivetctl: configuration error: " << e.what() << "\n";
+  LocalNode node;
+  if (!openLocalNode(configPath, node))
     return 1;
-  }
-  const auto& mesh = loaded.config.mesh;
-  std::string host =
-      mesh.listenHost == "0.0.0.0" || mesh.listenHost == "::" ? "127.0.0.1" : mesh.listenHost;
-  std::string body = "{\"fromAgent\":" + util::jsonString(from) +
-                     ",\"message\":" + util::jsonString(positional[1]) +
-                     ",\"toAgent\":" + util::jsonString(positional[0]) +
-                     ",\"timeoutMs\":" + std::to_string(timeoutMs) + ",\"waitForResponse\":true";
-  if (!model.empty())
-    body += ",\"model\":" + util::jsonString(model);
-  body += "}";
+  std::string body = "{" + messageFields(from, positional[1], positional[0], timeoutMs);
+  std::string modelField = model.empty() ? "" : ",\"model\":" + util::jsonString(model);
   try {
-    TransportClient client(loaded.config);
-    // The node's own deadline plus a margin for the answer to travel back.
-    PeerAnswer a = client.call(host, mesh.agentChannelPort, mesh.nodeName + ".mesh", "POST",
-                               "/api/message", body, timeoutMs + 10000);
-    std::string where =
-        "node " + mesh.nodeName + " at " + host + ":" + std::to_string(mesh.agentChannelPort);
-    if (a.result != RIVET_NET_OK) {
-      std::cerr << "rivetctl: send to " << where << " failed: " << a.error << "\n";
-      return 1;
+    if (!follow && !detach)
+      return sendMessage(node, positional[0], body + ",\"waitForResponse\":true" + modelField + "}",
+                         timeoutMs);
+    body += modelField + ",\"idempotencyKey\":\"rivetctl-" + util::randomHex128("idempotency key") +
+            "\",\"cancelOnDisconnect\":" + (follow ? "true" : "false") + "}";
+    sdk::json::Value task;
+    if (int rc = submitTask(node, body, task); rc != kExitOk)
+      return rc;
+    if (detach) {
+      std::cout << field(task, "id") << "\n";
+      return kExitOk;
     }
-    auto obj = Poco::JSON::Parser().parse(a.body).extract<Poco::JSON::Object::Ptr>();
-    if (a.status != 200) {
-      std::cerr << "rivetctl: " << where << " answered HTTP " << a.status << ": "
-                << obj->optValue<std::string>("error", a.body) << "\n";
-      return 1;
-    }
-    std::string status = obj->optValue<std::string>("status", "completed");
-    std::string response = obj->optValue<std::string>("response", "");
-    if (status != "completed") {
-      std::cerr << "rivetctl: " << positional[0] << " " << status << ": " << response << "\n";
-      return 1;
-    }
-    std::cout << response << "\n";
-    return 0;
+    return followTask(node, task);
   } catch (const std::exception& e) {
     std::cerr << "rivetctl: " << e.what() << "\n";
     return 1;

@@ -6,6 +6,7 @@
 #include "NodeCommand.hpp"
 #include "PluginCommand.hpp"
 #include "SendCommand.hpp"
+#include "TaskCommands.hpp"
 
 #include "rivet/sdk/abi.h"
 
@@ -24,6 +25,11 @@ commands:
                                          a bare NODE is looked up in mesh.json)
   agents [HOST:PORT|NODE] [--name NODE]  list a node's agents
   send AGENT "task" [--timeout MS] [--model M]   run a task on AGENT anywhere in the mesh
+       [--follow | --detach]   as a task: shown live (Ctrl-C cancels), or left running
+                               (rivetctl send --help)
+  tasks [--state S] [--limit N] [--json]   the node's tasks (rivetctl tasks --help)
+  task ID [--tree] [--json]   one task; --tree: its tree across nodes
+  cancel ID [--json]   cancel a running task (and what it started on other nodes)
   delegate AGENT ["task"|-] [--timeout MS] [--model M]  inside a command agent's task: delegate as
                                                  part of it (depth, path, deadline carry over)
   delegate --roster    inside a task: the agents it may delegate to now (JSON)
@@ -35,7 +41,8 @@ commands:
   --version            print the version
   --help               show this help
 
-exit status: 0 success, 1 the command failed, 2 usage error
+exit status: 0 success, 1 the command failed, 2 usage error; send --follow/--detach, tasks,
+task and cancel also: 3 node unreachable, 130 interrupted (docs/cli.md)
 )";
 
 } // namespace
@@ -63,6 +70,8 @@ int main(int argc, char** argv) {
     return rivet::ctl::listCommand(args[0], configPath, {args.begin() + 1, args.end()});
   if (args[0] == "send")
     return rivet::ctl::sendCommand(configPath, {args.begin() + 1, args.end()});
+  if (args[0] == "tasks" || args[0] == "task" || args[0] == "cancel")
+    return rivet::ctl::taskCommand(args[0], configPath, {args.begin() + 1, args.end()});
   if (args[0] == "delegate")
     return rivet::ctl::delegateCommand({args.begin() + 1, args.end()});
   if (args[0] == "plugin")
