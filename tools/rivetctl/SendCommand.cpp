@@ -8,6 +8,7 @@
 #include "util/RandomHex.hpp"
 
 #include <Poco/JSON/Parser.h>
+#include <charconv>
 #include <iostream>
 
 namespace rivet::ctl {
@@ -20,7 +21,8 @@ Runs "task" on AGENT anywhere in the mesh, through the node of --config.
 Without --follow or --detach it waits for the answer (POST /api/message) and prints it.
 
 options:
-  --timeout MS   the task's deadline in milliseconds (default 120000)
+  --timeout MS   the task's deadline in milliseconds (default 120000; with --follow or
+                 --detach the node's tasks.default_timeout_ms, 10 minutes unless configured)
   --model M      ask the agent for model M
   --from NAME    the sender's name the agent sees (default rivetctl)
   --follow       submit as a task (POST /api/tasks) and show it live: the answer's text on
@@ -41,11 +43,19 @@ int usage() {
   return kExitUsage;
 }
 
-// The fields /api/message and /api/tasks share, without the braces.
+// The fields /api/message and /api/tasks share, without the braces; no timeoutMs when it is 0.
 std::string messageFields(const std::string& from, const std::string& message,
                           const std::string& agent, int64_t timeoutMs) {
   return "\"fromAgent\":" + util::jsonString(from) + ",\"message\":" + util::jsonString(message) +
-         ",\"toAgent\":" + util::jsonString(agent) + ",\"timeoutMs\":" + std::to_string(timeoutMs);
+         ",\"toAgent\":" + util::jsonString(agent) +
+         (timeoutMs ? ",\"timeoutMs\":" + std::to_string(timeoutMs) : "");
+}
+
+// A whole number of milliseconds from 1 to 7 days, or 0 for anything else.
+int64_t milliseconds(const std::string& text) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && end == text.data() + text.size() && v > 0 && v <= 604800000 ? v : 0;
 }
 
 // POST /api/tasks; sent once more with the same idempotency key when the answer was lost, so
@@ -104,15 +114,16 @@ int sendCommand(const std::string& configPath, const std::vector<std::string>& a
   std::vector<std::string> positional;
   std::string model, from = "rivetctl";
   int64_t timeoutMs = 120000;
-  bool follow = false, detach = false;
+  bool follow = false, detach = false, timeoutGiven = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::cout << kSendUsage;
       return kExitOk;
     }
-    if (args[i] == "--timeout" && i + 1 < args.size())
-      timeoutMs = std::atoll(args[++i].c_str());
-    else if (args[i] == "--model" && i + 1 < args.size())
+    if (args[i] == "--timeout" && i + 1 < args.size()) {
+      timeoutMs = milliseconds(args[++i]);
+      timeoutGiven = true;
+    } else if (args[i] == "--model" && i + 1 < args.size())
       model = args[++i];
     else if (args[i] == "--from" && i + 1 < args.size())
       from = args[++i];
@@ -131,7 +142,9 @@ int sendCommand(const std::string& configPath, const std::vector<std::string>& a
   LocalNode node;
   if (!openLocalNode(configPath, node))
     return 1;
-  std::string body = "{" + messageFields(from, positional[1], positional[0], timeoutMs);
+  std::string body =
+      "{" + messageFields(from, positional[1], positional[0],
+                          follow || detach ? (timeoutGiven ? timeoutMs : 0) : timeoutMs);
   std::string modelField = model.empty() ? "" : ",\"model\":" + util::jsonString(model);
   try {
     if (!follow && !detach)
