@@ -20,6 +20,7 @@ constexpr size_t kMaxKeyBytes = 256;
 constexpr size_t kDefaultList = 100;
 constexpr size_t kMaxList = 1000;
 constexpr int64_t kTimeoutCeilingMs = 604800000; // 7 days: the top of tasks.max_timeout_ms
+constexpr int kMaxTreeReads = 4;                 // ?tree= reads at once
 
 ChannelResponse error(int status, std::string_view text) {
   std::string body = "{\"error\":";
@@ -94,6 +95,18 @@ void TaskEndpoints::serve(const channel::ChannelRequest& r, TaskReply& reply) {
         if (!levels || *levels < 1 || *levels > kMaxTreeLevels)
           return reply.respond(error(400, "tree must be true or the number of levels, 1 to " +
                                               std::to_string(kMaxTreeLevels)));
+        // Each read may wait on other nodes: a few at once, never every request thread.
+        if (treeReads_.fetch_add(1) >= kMaxTreeReads) {
+          treeReads_.fetch_sub(1);
+          return reply.respond({503,
+                                "{\"error\":\"Busy: " + std::to_string(kMaxTreeReads) +
+                                    " task trees are being read; try again\"}",
+                                1});
+        }
+        struct Done {
+          std::atomic<int>& n;
+          ~Done() { n.fetch_sub(1); }
+        } done{treeReads_};
         return reply.respond(
             {200, taskTreeJson(service_.engine(), *task, static_cast<int>(*levels)), 0});
       }

@@ -8,6 +8,7 @@
 #include "tasks/EventStream.hpp"
 #include "tasks/TaskService.hpp"
 
+#include <atomic>
 #include <memory>
 #include <string_view>
 
@@ -41,6 +42,7 @@ private:
 
   TaskService& service_;
   TaskLimits limits_;
+  std::atomic<int> treeReads_{0};
 };
 
 } // namespace rivet::tasks
