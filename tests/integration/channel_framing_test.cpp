@@ -39,13 +39,6 @@ std::string postFrom(const std::string& from) {
   return kPostLine + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-// `data` as one chunk of a chunked body.
-std::string chunk(const std::string& data) {
-  char size[32];
-  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-  return size + data + "\r\n";
-}
-
 // A GET /api/mesh/ping head with `fields` header fields in all (Host included), `padding` bytes
 // of values spread over them.
 std::string pingWithFields(int fields, size_t padding = 0) {

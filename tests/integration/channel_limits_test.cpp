@@ -25,12 +25,6 @@ std::string postHead(const std::string& framing) {
   return "POST /api/message HTTP/1.1\r\nHost: node-a.mesh\r\n" + framing + "\r\n";
 }
 
-std::string chunk(const std::string& data) {
-  char size[32];
-  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-  return size + data + "\r\n";
-}
-
 class ChannelLimits : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {

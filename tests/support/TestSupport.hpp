@@ -26,6 +26,8 @@ private:
 void writeFile(const std::string& path, const std::string& content);
 std::string readFile(const std::string& path);
 bool contains(const std::string& haystack, const std::string& needle);
+// `data` as one chunk of a chunked body (HTTP/1.1 chunked transfer coding).
+std::string chunk(const std::string& data);
 
 struct RunResult {
   int exitCode = -1; // -1 when killed by a signal or the timeout
