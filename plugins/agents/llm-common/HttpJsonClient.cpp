@@ -21,7 +21,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr size_t kMaxAnswerBytes = 16 * 1024 * 1024;
 constexpr milliseconds kPollSlice{100}; // how often cancellation is checked while waiting
 
 enum class Wait { Ready, Cancelled, TimedOut };
@@ -32,40 +31,56 @@ enum class Wait { Ready, Cancelled, TimedOut };
   throw Poco::IOException(what);
 }
 
-// Waits for the first byte of the answer (an LLM may think for minutes) in short slices, so
-// that the host's cancellation is seen without waiting for the whole deadline.
-Wait waitForAnswer(Poco::Net::HTTPClientSession& session, const Budget& budget,
-                   const std::function<bool()>& cancelled) {
+// The bytes Poco read ahead into the session's own buffer (headers, chunk sizes, the start of
+// the body): HTTPSession keeps that count protected, so only a subclass may ask.
+struct SessionBuffer : Poco::Net::HTTPClientSession {
+  static int bytes(const Poco::Net::HTTPClientSession& s) {
+    return (s.*&SessionBuffer::buffered)();
+  }
+};
+
+// Waits in short slices, so that the host's cancellation is seen without waiting for the whole
+// deadline, until a read will find bytes: buffered in the body stream, in the session, in TLS
+// (SSL_pending), or readable on the socket. An LLM may think for minutes before its first byte,
+// and a stream may pause as long between two events.
+Wait waitForBytes(Poco::Net::HTTPClientSession& session, std::istream* in, const Budget& budget,
+                  const std::function<bool()>& cancelled) {
   while (true) {
     if (cancelled())
       return Wait::Cancelled;
     if (budget.passed())
       return Wait::TimedOut;
+    if ((in && in->rdbuf()->in_avail() > 0) || SessionBuffer::bytes(session) > 0 ||
+        session.socket().available() > 0)
+      return Wait::Ready;
     if (session.socket().poll(budget.leftSpan(kPollSlice),
                               Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR))
       return Wait::Ready;
   }
 }
 
-// Reads the body one socket read at a time, each bounded by what is left of the budget.
+// Reads the body as it arrives, giving each piece to `sink`; every read is bounded by what is
+// left of the budget. (A server that stalls inside a chunk header or a TLS record holds that one
+// read until the budget ends; between pieces, cancellation is seen within kPollSlice.)
 Wait readBody(Poco::Net::HTTPClientSession& session, std::istream& in, const Budget& budget,
-              const std::function<bool()>& cancelled, std::string& body) {
+              const std::function<bool()>& cancelled, const HttpJsonClient::BodySink& sink) {
   char buf[16384];
   while (true) {
-    if (cancelled())
-      return Wait::Cancelled;
-    if (budget.passed())
-      return Wait::TimedOut;
+    Wait wait = waitForBytes(session, &in, budget, cancelled);
+    if (wait != Wait::Ready)
+      return wait;
     session.socket().setReceiveTimeout(budget.leftSpan());
     if (in.peek() == std::char_traits<char>::eof()) {
       if (in.bad())
         rethrowBroken(session, "the answer broke off");
       return Wait::Ready;
     }
-    body.append(buf, static_cast<size_t>(in.readsome(buf, sizeof buf)));
-    if (body.size() > kMaxAnswerBytes)
-      throw Poco::DataFormatException("the answer is larger than 16 MiB");
+    sink(buf, static_cast<size_t>(in.readsome(buf, sizeof buf)));
   }
+}
+
+bool isEventStream(const std::string& contentType) {
+  return Poco::icompare(contentType.substr(0, contentType.find(';')), "text/event-stream") == 0;
 }
 
 } // namespace
@@ -125,12 +140,15 @@ sdk::TaskResult HttpJsonClient::cancelledResult() const {
 }
 
 PostOutcome HttpJsonClient::post(const std::string& body, const Headers& headers,
-                                 const Budget& budget,
-                                 const std::function<bool()>& cancelled) const {
+                                 const Budget& budget, const std::function<bool()>& cancelled,
+                                 const BodySink* stream) const {
   auto fail = [](sdk::TaskResult r) { return PostOutcome{std::nullopt, std::move(r)}; };
+  bool streaming = false; // a stream began: its events are already being read
   auto timedOut = [&] {
-    return fail(
-        sdk::TaskResult::timeout("no answer from " + endpoint_ + " within " + budget.describe()));
+    return fail(sdk::TaskResult::timeout(
+        (streaming ? "the stream from " + endpoint_ + " had not ended after "
+                   : "no answer from " + endpoint_ + " within ") +
+        budget.describe()));
   };
   if (cancelled())
     return fail(cancelledResult());
@@ -147,7 +165,7 @@ PostOutcome HttpJsonClient::post(const std::string& body, const Headers& headers
     Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, target_,
                                Poco::Net::HTTPMessage::HTTP_1_1);
     req.setContentType("application/json");
-    req.set("Accept", "application/json");
+    req.set("Accept", stream ? "text/event-stream, application/json" : "application/json");
     req.set("User-Agent", userAgent_);
     for (const auto& [name, value] : headers)
       req.set(name, value);
@@ -159,20 +177,28 @@ PostOutcome HttpJsonClient::post(const std::string& body, const Headers& headers
       rethrowBroken(*session, "the request could not be sent");
     sent = true;
 
-    Wait wait = waitForAnswer(*session, budget, cancelled);
+    Wait wait = waitForBytes(*session, nullptr, budget, cancelled);
     if (wait == Wait::Ready) {
       session->socket().setReceiveTimeout(budget.leftSpan());
       Poco::Net::HTTPResponse response;
       std::istream& in = session->receiveResponse(response);
       HttpAnswer answer;
-      wait = readBody(*session, in, budget, cancelled, answer.body);
-      if (wait == Wait::Ready) {
-        answer.status = static_cast<int>(response.getStatus());
-        answer.reason = response.getReason();
-        for (const auto& [name, value] : response)
-          answer.headers.emplace_back(name, value);
+      answer.status = static_cast<int>(response.getStatus());
+      answer.reason = response.getReason();
+      for (const auto& [name, value] : response)
+        answer.headers.emplace_back(name, value);
+      // A stream only for a 2xx that is one: errors and servers that ignore "stream" send JSON.
+      answer.streamed = stream && answer.status >= 200 && answer.status < 300 &&
+                        isEventStream(response.getContentType());
+      streaming = answer.streamed;
+      BodySink whole = [&answer](const char* data, size_t size) {
+        answer.body.append(data, size);
+        if (answer.body.size() > kMaxAnswerBytes)
+          throw Poco::DataFormatException("the answer is larger than 16 MiB");
+      };
+      wait = readBody(*session, in, budget, cancelled, answer.streamed ? *stream : whole);
+      if (wait == Wait::Ready)
         return {std::move(answer), {}};
-      }
     }
     return wait == Wait::Cancelled ? fail(cancelledResult()) : timedOut();
   } catch (const Poco::TimeoutException&) {

@@ -68,7 +68,9 @@ TEST(OpenAiAgent, SendsModelMessagesTemperatureAndMaxTokens) {
   EXPECT_EQ(str(messages[1], "content"), "What is a mesh?");
   EXPECT_DOUBLE_EQ(body.find("temperature")->asNumber(), 0.2);
   EXPECT_EQ(body.getInteger("max_tokens"), 256);
-  EXPECT_EQ(body.getBool("stream"), false);
+  EXPECT_EQ(body.getBool("stream"), true);
+  EXPECT_FALSE(body.find("stream_options")); // usage is not read, so not asked for
+  EXPECT_EQ(requests[0].header("Accept"), "text/event-stream, application/json");
 }
 
 TEST(OpenAiAgent, LeavesOutWhatIsNotConfigured) {
