@@ -1,5 +1,6 @@
 // Helpers for the LLM agent plugin tests (openai, anthropic): one started agent on the SDK's fake
-// host, roster JSON, and a rendezvous that proves delegations run at the same time.
+// host, roster JSON, progress read back, a task cancelled from another thread, and a rendezvous
+// that proves delegations run at the same time.
 #pragma once
 
 #include "ScriptedLlmServer.hpp"
@@ -7,9 +8,12 @@
 #include <rivet/sdk/json.hpp>
 #include <rivet/sdk/testing/fake_host.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <thread>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -53,6 +57,71 @@ inline std::string refusalFor(const std::string& settings) {
     return e.what();
   }
   return "";
+}
+
+/// The texts of the progress events of `kind` the agent reported so far, in order.
+inline std::vector<std::string> progressOf(const sdk::testing::FakeHost& host,
+                                           const std::string& kind) {
+  std::vector<std::string> out;
+  for (const auto& e : host.progressSoFar())
+    if (e.kind == kind)
+      out.push_back(e.text);
+  return out;
+}
+
+/// How a task cancelled from another thread ended.
+struct CancelledRun {
+  rivet_task_status status = RIVET_TASK_COMPLETED;
+  std::string text;
+  bool cancelled = false;                  // cancelWhen() came true before handle() returned
+  std::chrono::milliseconds afterCancel{}; // how long handle() ran on after the cancellation
+};
+
+/// Runs one task `message` (timeout 60 s) on a fresh instance of the plugin compiled into the
+/// test, on `host`; another thread polls `cancelWhen` every 10 ms (for at most `limit`) and
+/// then cancels the task the way rivetd does (is_cancelled turns true).
+inline CancelledRun runAndCancel(sdk::testing::FakeHost& host, const std::string& message,
+                                 const std::function<bool()>& cancelWhen,
+                                 std::chrono::milliseconds limit) {
+  using Clock = std::chrono::steady_clock;
+  const rivet_plugin_descriptor* d = rivet_plugin_entry(RIVET_ABI_MAJOR, RIVET_ABI_MINOR);
+  void* instance = nullptr;
+  if (d->create(host.api(), &instance, nullptr) != RIVET_OK)
+    throw std::runtime_error("the plugin refused its settings");
+  std::atomic<bool> cancelled{false};
+  std::atomic<bool> returned{false};
+  rivet_task task{};
+  task.struct_size = sizeof task;
+  task.agent_id = {host.instanceName.data(), host.instanceName.size()};
+  task.message = {message.data(), message.size()};
+  task.timeout_ms = 60000;
+  task.host_data = &cancelled;
+  task.is_cancelled = [](const rivet_task* t) -> int {
+    return static_cast<std::atomic<bool>*>(t->host_data)->load() ? 1 : 0;
+  };
+  Clock::time_point cancelledAt{};
+  std::thread host_gives_up([&] {
+    const auto end = Clock::now() + limit;
+    while (!returned && Clock::now() < end && !cancelWhen())
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (returned)
+      return;
+    cancelledAt = Clock::now();
+    cancelled = true;
+  });
+  CancelledRun run;
+  rivet_writer out{&run.text, [](void* ctx, const char* data, size_t len) {
+                     static_cast<std::string*>(ctx)->append(data, len);
+                   }};
+  run.status = static_cast<const rivet_agent_ops*>(d->ops)->handle(instance, &task, &out);
+  const auto end = Clock::now();
+  returned = true;
+  host_gives_up.join();
+  d->destroy(instance);
+  run.cancelled = cancelled;
+  if (run.cancelled)
+    run.afterCancel = std::chrono::duration_cast<std::chrono::milliseconds>(end - cancelledAt);
+  return run;
 }
 
 struct RosterEntry {

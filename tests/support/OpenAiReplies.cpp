@@ -2,6 +2,8 @@
 // one real servers use.
 #include "OpenAiReplies.hpp"
 
+#include <algorithm>
+
 namespace rivet::test::openai_reply {
 namespace {
 
@@ -111,7 +113,10 @@ std::string toolCallsStream(const std::vector<Call>& calls, size_t piecesPerCall
       for (size_t k = 0; k < pieces[i].size(); ++k)
         sse += argumentsAt(i, k);
   }
-  for (size_t k = 0; interleaved && k < piecesPerCall; ++k)
+  size_t most = 0;
+  for (const auto& p : pieces)
+    most = std::max(most, p.size());
+  for (size_t k = 0; interleaved && k < most; ++k)
     for (size_t i = 0; i < calls.size(); ++i)
       if (k < pieces[i].size())
         sse += argumentsAt(i, k);

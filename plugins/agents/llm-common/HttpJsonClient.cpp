@@ -1,7 +1,9 @@
 // The provider HTTP client: deadlines on connect, send, first byte and every read; the host's
-// cancellation seen within 100 ms; every failure named with the URL and what to try next.
+// cancellation seen within 100 ms (a watching thread ends a blocked read); every failure named with
+// the URL and what to try next.
 #include "HttpJsonClient.hpp"
 
+#include "CancelWatch.hpp"
 #include "SigpipeBlock.hpp"
 
 #include <Poco/Exception.h>
@@ -31,44 +33,16 @@ enum class Wait { Ready, Cancelled, TimedOut };
   throw Poco::IOException(what);
 }
 
-// The bytes Poco read ahead into the session's own buffer (headers, chunk sizes, the start of
-// the body): HTTPSession keeps that count protected, so only a subclass may ask.
-struct SessionBuffer : Poco::Net::HTTPClientSession {
-  static int bytes(const Poco::Net::HTTPClientSession& s) {
-    return (s.*&SessionBuffer::buffered)();
-  }
-};
-
-// Waits in short slices, so that the host's cancellation is seen without waiting for the whole
-// deadline, until a read will find bytes: buffered in the body stream, in the session, in TLS
-// (SSL_pending), or readable on the socket. An LLM may think for minutes before its first byte,
-// and a stream may pause as long between two events.
-Wait waitForBytes(Poco::Net::HTTPClientSession& session, std::istream* in, const Budget& budget,
-                  const std::function<bool()>& cancelled) {
+// Reads the body as it arrives, giving each piece to `sink`; every read is bounded by what is
+// left of the budget (and ended by the CancelWatch when the host cancels).
+Wait readBody(Poco::Net::HTTPClientSession& session, std::istream& in, const Budget& budget,
+              const std::function<bool()>& cancelled, const HttpJsonClient::BodySink& sink) {
+  char buf[16384];
   while (true) {
     if (cancelled())
       return Wait::Cancelled;
     if (budget.passed())
       return Wait::TimedOut;
-    if ((in && in->rdbuf()->in_avail() > 0) || SessionBuffer::bytes(session) > 0 ||
-        session.socket().available() > 0)
-      return Wait::Ready;
-    if (session.socket().poll(budget.leftSpan(kPollSlice),
-                              Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR))
-      return Wait::Ready;
-  }
-}
-
-// Reads the body as it arrives, giving each piece to `sink`; every read is bounded by what is
-// left of the budget. (A server that stalls inside a chunk header or a TLS record holds that one
-// read until the budget ends; between pieces, cancellation is seen within kPollSlice.)
-Wait readBody(Poco::Net::HTTPClientSession& session, std::istream& in, const Budget& budget,
-              const std::function<bool()>& cancelled, const HttpJsonClient::BodySink& sink) {
-  char buf[16384];
-  while (true) {
-    Wait wait = waitForBytes(session, &in, budget, cancelled);
-    if (wait != Wait::Ready)
-      return wait;
     session.socket().setReceiveTimeout(budget.leftSpan());
     if (in.peek() == std::char_traits<char>::eof()) {
       if (in.bad())
@@ -142,7 +116,12 @@ sdk::TaskResult HttpJsonClient::cancelledResult() const {
 PostOutcome HttpJsonClient::post(const std::string& body, const Headers& headers,
                                  const Budget& budget, const std::function<bool()>& cancelled,
                                  const BodySink* stream) const {
-  auto fail = [](sdk::TaskResult r) { return PostOutcome{std::nullopt, std::move(r)}; };
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  CancelWatch watch(cancelled, kPollSlice); // declared after session: stops before it closes
+  // What ends the request; "cancelled" whenever the watch cut the connection short.
+  auto fail = [&](sdk::TaskResult r) {
+    return PostOutcome{std::nullopt, watch.fired() ? cancelledResult() : std::move(r)};
+  };
   bool streaming = false; // a stream began: its events are already being read
   auto timedOut = [&] {
     return fail(sdk::TaskResult::timeout(
@@ -158,7 +137,7 @@ PostOutcome HttpJsonClient::post(const std::string& body, const Headers& headers
   const SigpipeBlock noSigpipe;
   bool sent = false;
   try {
-    auto session = openSession();
+    session = openSession();
     session->setKeepAlive(false);
     session->setTimeout(budget.leftSpan());
 
@@ -176,31 +155,29 @@ PostOutcome HttpJsonClient::post(const std::string& body, const Headers& headers
     if (!out.good())
       rethrowBroken(*session, "the request could not be sent");
     sent = true;
+    watch.start(session->socket()); // an LLM may think for minutes before its first byte
 
-    Wait wait = waitForBytes(*session, nullptr, budget, cancelled);
-    if (wait == Wait::Ready) {
-      session->socket().setReceiveTimeout(budget.leftSpan());
-      Poco::Net::HTTPResponse response;
-      std::istream& in = session->receiveResponse(response);
-      HttpAnswer answer;
-      answer.status = static_cast<int>(response.getStatus());
-      answer.reason = response.getReason();
-      for (const auto& [name, value] : response)
-        answer.headers.emplace_back(name, value);
-      // A stream only for a 2xx that is one: errors and servers that ignore "stream" send JSON.
-      answer.streamed = stream && answer.status >= 200 && answer.status < 300 &&
-                        isEventStream(response.getContentType());
-      streaming = answer.streamed;
-      BodySink whole = [&answer](const char* data, size_t size) {
-        answer.body.append(data, size);
-        if (answer.body.size() > kMaxAnswerBytes)
-          throw Poco::DataFormatException("the answer is larger than 16 MiB");
-      };
-      wait = readBody(*session, in, budget, cancelled, answer.streamed ? *stream : whole);
-      if (wait == Wait::Ready)
-        return {std::move(answer), {}};
-    }
-    return wait == Wait::Cancelled ? fail(cancelledResult()) : timedOut();
+    session->socket().setReceiveTimeout(budget.leftSpan());
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session->receiveResponse(response);
+    HttpAnswer answer;
+    answer.status = static_cast<int>(response.getStatus());
+    answer.reason = response.getReason();
+    for (const auto& [name, value] : response)
+      answer.headers.emplace_back(name, value);
+    // A stream only for a 2xx that is one: errors and servers that ignore "stream" send JSON.
+    answer.streamed = stream && answer.status >= 200 && answer.status < 300 &&
+                      isEventStream(response.getContentType());
+    streaming = answer.streamed;
+    BodySink whole = [&answer](const char* data, size_t size) {
+      answer.body.append(data, size);
+      if (answer.body.size() > kMaxAnswerBytes)
+        throw Poco::DataFormatException("the answer is larger than 16 MiB");
+    };
+    Wait wait = readBody(*session, in, budget, cancelled, answer.streamed ? *stream : whole);
+    if (wait == Wait::Ready && !watch.fired())
+      return {std::move(answer), {}};
+    return wait == Wait::TimedOut ? timedOut() : fail(cancelledResult());
   } catch (const Poco::TimeoutException&) {
     return timedOut();
   } catch (const Poco::DataFormatException& e) {

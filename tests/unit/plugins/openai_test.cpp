@@ -746,4 +746,252 @@ TEST(OpenAiAgentSettings, AcceptsTheOneLineXaiConfiguration) {
       "");
 }
 
+// --- streamed answers ------------------------------------------------------------------------
+
+using Pace = ScriptedReply::Pace;
+using rivet::test::eventStream;
+using rivet::test::progressOf;
+
+ScriptedReply streamOf(const std::string& sse, Pace pace = Pace::ByEvent) {
+  return eventStream(sse, pace);
+}
+
+TEST(OpenAiAgentStream, ReportsEveryTextDeltaInOrderAndAnswersWithTheirWholeText) {
+  for (Pace pace : {Pace::ByEvent, Pace::ByteAtATime}) {
+    ScriptedLlmServer server;
+    OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+    server.script(streamOf(reply::textStream({"Une ", "délé", "gation", " → ok"}), pace));
+    auto result = opus.agent.handle("hi");
+    EXPECT_EQ(result.status, RIVET_TASK_COMPLETED) << result.text;
+    EXPECT_EQ(result.text, "Une délégation → ok");
+    EXPECT_EQ(progressOf(opus.host, "text"),
+              (std::vector<std::string>{"Une ", "délé", "gation", " → ok"}));
+  }
+}
+
+TEST(OpenAiAgentStream, ReadsCrLfLinesCommentsAndDataSplitOverLines) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  server.script(streamOf(": keep-alive\r\n\r\n"
+                         "data: {\"choices\":[{\"index\":0,\r\n"
+                         "data: \"delta\":{\"content\":\"two lines\"}}]}\r\n\r\n"
+                         "data: [DONE]\r\n\r\n",
+                         Pace::ByteAtATime));
+  auto result = opus.agent.handle("hi");
+  EXPECT_EQ(result.status, RIVET_TASK_COMPLETED) << result.text;
+  EXPECT_EQ(result.text, "two lines");
+}
+
+TEST(OpenAiAgentStream, JoinsAToolCallSplitOverManyFragmentsAndReportsIt) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  opus.host.delegateResultJson = delegation(RIVET_TASK_COMPLETED, "4").resultJson;
+  const std::string ask = R"({"to_agent":"grok","task":"add 2 and 2, ça va?"})";
+  server.script(streamOf(reply::toolCallsStream({{"call_1", ask}}, 20), Pace::ByteAtATime));
+  server.script(streamOf(reply::textStream({"grok ", "says 4"})));
+
+  auto result = opus.agent.handle("what is 2+2?");
+  EXPECT_EQ(result.text, "grok says 4");
+  auto delegated = opus.host.delegatedSoFar();
+  ASSERT_EQ(delegated.size(), 1u);
+  EXPECT_EQ(str(json::parse(delegated[0]), "message"), "add 2 and 2, ça va?");
+  auto messages = messagesOf(server.requests().at(1));
+  ASSERT_EQ(messages.size(), 3u);
+  const json::Value& call = messages[1].find("tool_calls")->items().at(0);
+  EXPECT_EQ(str(call, "id"), "call_1");
+  EXPECT_EQ(str(*call.find("function"), "arguments"), ask);
+  EXPECT_EQ(str(messages[2], "tool_call_id"), "call_1");
+  EXPECT_EQ(str(messages[2], "content"), "4");
+
+  auto events = opus.host.progressSoFar();
+  std::vector<std::string> lines;
+  for (const auto& e : events)
+    lines.push_back(e.kind + ": " + e.text);
+  EXPECT_EQ(lines, (std::vector<std::string>{"tool: delegate_task → grok: add 2 and 2, ça va?",
+                                             "status: delegate_task ← grok: completed",
+                                             "text: grok ", "text: says 4"}));
+}
+
+TEST(OpenAiAgentStream, CutsTheReportedTaskAtAHundredCharacters) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  std::string task;
+  for (int i = 0; i < 30; ++i)
+    task += "é→x"; // 90 characters, 180 bytes
+  task += "0123456789abcdef";
+  server.script(streamOf(reply::toolCallsStream(
+      {{"a", R"({"to_agent":"echo","task":")" + task + "\"}"}}, 7)));
+  server.script(streamOf(reply::textStream({"ok"})));
+  ASSERT_EQ(opus.agent.handle("go").status, RIVET_TASK_COMPLETED);
+  auto tools = progressOf(opus.host, "tool");
+  ASSERT_EQ(tools.size(), 1u);
+  EXPECT_EQ(tools[0], "delegate_task → echo: " + task.substr(0, task.size() - 6));
+}
+
+TEST(OpenAiAgentStream, RunsParallelToolCallsWhoseFragmentsInterleave) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  opus.host.onDelegate = [](const std::string& request) {
+    return delegation(RIVET_TASK_COMPLETED, contains(request, "\"grok\"") ? "four" : "pong");
+  };
+  server.script(streamOf(reply::toolCallsStream(
+      {{"a", kAskGrok}, {"b", R"({"to_agent":"echo","task":"ping"})"}}, 5, true)));
+  server.script(streamOf(reply::textStream({"done"})));
+  EXPECT_EQ(opus.agent.handle("fan out").text, "done");
+  auto tools = toolMessages(server.requests().at(1));
+  ASSERT_EQ(tools.size(), 2u);
+  EXPECT_EQ(str(tools[0], "tool_call_id"), "a");
+  EXPECT_EQ(str(tools[0], "content"), "four");
+  EXPECT_EQ(str(tools[1], "tool_call_id"), "b");
+  EXPECT_EQ(str(tools[1], "content"), "pong");
+  EXPECT_EQ(progressOf(opus.host, "tool"),
+            (std::vector<std::string>{"delegate_task → grok: add 2 and 2",
+                                      "delegate_task → echo: ping"}));
+  auto statuses = progressOf(opus.host, "status");
+  EXPECT_EQ(statuses, (std::vector<std::string>{"delegate_task ← grok: completed",
+                                                "delegate_task ← echo: completed"}));
+}
+
+TEST(OpenAiAgentStream, KeepsTheConversationExactlyAsAnUnstreamedAnswerDoes) {
+  const std::vector<Call> calls = {{"a", kAskGrok}, {"", R"({"to_agent":"echo","task":"ping"})"}};
+  std::vector<std::string> conversations;
+  for (bool stream : {false, true}) {
+    ScriptedLlmServer server;
+    DelegatingAgent opus(server, stream ? "" : R"("stream":false)");
+    server.script(stream ? streamOf(reply::toolCallsStream(calls, 4)) : callsReply(calls));
+    server.script(stream ? streamOf(reply::textStream({"fin", "e"})) : finalText("fine"));
+    EXPECT_EQ(opus.agent.handle("go").text, "fine");
+    conversations.push_back(server.requests().at(1).json().find("messages")->dump());
+  }
+  EXPECT_EQ(conversations[0], conversations[1]);
+}
+
+TEST(OpenAiAgentStream, StreamFalseSendsTheUnstreamedRequestAndReportsNoText) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl(), R"("stream":false)"));
+  EXPECT_EQ(opus.agent.handle("hi", "").text, "[llama3.1:8b] hi");
+  auto request = server.requests().at(0);
+  EXPECT_EQ(request.json().getBool("stream"), false);
+  EXPECT_EQ(request.header("Accept"), "application/json");
+  EXPECT_TRUE(progressOf(opus.host, "text").empty());
+  EXPECT_TRUE(contains(refusalFor(settingsFor(server.baseUrl(), R"("stream":"no")")),
+                       "stream must be true or false, found the string \"no\""));
+}
+
+TEST(OpenAiAgentStream, AcceptsAServerThatIgnoresStreamAndAnswersJson) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  server.script({200, reply::text("m", "plain")});
+  EXPECT_EQ(opus.agent.handle("hi").text, "plain");
+  EXPECT_EQ(server.requests().at(0).json().getBool("stream"), true);
+}
+
+TEST(OpenAiAgentStream, KeepsTheErrorMappingOfANon200AnswerToAStreamedRequest) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  server.script({429, reply::error("Rate limit reached for gpt-4o", "requests")});
+  auto result = opus.agent.handle("hi");
+  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
+  EXPECT_EQ(result.text,
+            "provider " + server.baseUrl() + " answered HTTP 429: Rate limit reached for gpt-4o");
+}
+
+// A stream that cannot be used, and the words the task fails with.
+struct BrokenStream {
+  std::string sse;
+  std::string problem;
+};
+
+TEST(OpenAiAgentStream, FailsOnABrokenStreamNamingTheProviderAndWhatWasWrong) {
+  const std::string text = reply::chunk(R"({"content":"partial"})");
+  const std::string lone = R"({"tool_calls":[{"index":3,"function":{"arguments":"{}"}}]})";
+  for (const BrokenStream& c : {
+           BrokenStream{text, "the stream ended before data: [DONE] (after 1 event)"},
+           BrokenStream{"", "the stream ended before data: [DONE] (after 0 events)"},
+           BrokenStream{text + reply::data(reply::error("Rate limit reached", "requests")),
+                        "the stream sent an error: Rate limit reached"},
+           BrokenStream{"event: error\ndata: {\"message\":\"overloaded\"}\n\n",
+                        "the stream sent an error event: overloaded"},
+           BrokenStream{text + "data: {\"choices\":[{\"delta\":\n\n",
+                        "a data line is not a JSON object: {\"choices\":[{\"delta\":"},
+           BrokenStream{reply::chunk(R"({"content":42})"),
+                        "choices[0].delta.content is not a string: 42"},
+           BrokenStream{reply::chunk(lone), "a tool_calls fragment for index 3, which no "
+                                            "fragment started"},
+       }) {
+    ScriptedLlmServer server;
+    OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+    server.script(streamOf(c.sse));
+    auto result = opus.agent.handle("hi");
+    EXPECT_EQ(result.status, RIVET_TASK_FAILED) << c.problem;
+    EXPECT_TRUE(contains(result.text, "provider " + server.baseUrl() +
+                                          " streamed an answer that cannot be used: " + c.problem))
+        << result.text;
+  }
+}
+
+TEST(OpenAiAgentStream, RefusesALineLongerThanTheAnswerCapWithoutWaitingForItsEnd) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  ScriptedReply huge = streamOf("data: " + std::string(17 * 1024 * 1024, 'x'));
+  huge.stallAfter = huge.body.size(); // no line end, no end of body: only the cap ends it
+  server.script(huge);
+  auto start = Clock::now();
+  auto result = opus.agent.handle("hi");
+  EXPECT_LT(Clock::now() - start, milliseconds(10000));
+  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(contains(result.text, "streamed an answer that cannot be used: a line of the stream "
+                                    "is longer than 16777216 bytes"))
+      << result.text.substr(0, 300);
+}
+
+TEST(OpenAiAgentStream, RefusesAStreamedAnswerLargerThanTheCapMadeOfSmallDeltas) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  const std::string piece = reply::chunk(R"({"content":")" + std::string(60000, 'y') + "\"}");
+  std::string sse;
+  for (int i = 0; i < 290; ++i) // 17.4 MB of text in lines well under the cap
+    sse += piece;
+  server.script(streamOf(sse + reply::done()));
+  auto result = opus.agent.handle("hi");
+  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(contains(result.text, "the streamed answer is larger than 16 MiB"))
+      << result.text.substr(0, 300);
+}
+
+TEST(OpenAiAgentStream, AStalledStreamEndsAtTheDeadlineWithTheTextSoFarReported) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl(), R"("timeout_ms":500)"));
+  ScriptedReply stalled = streamOf(reply::textStream({"thinking", " more"}));
+  stalled.stallAfter = stalled.body.find("thinking") + 20; // after the first delta's event
+  stalled.stallAfter = stalled.body.find("\n\n", stalled.stallAfter) + 2;
+  server.script(stalled);
+  auto start = Clock::now();
+  auto result = opus.agent.handle("hi");
+  EXPECT_LT(Clock::now() - start, milliseconds(2000));
+  EXPECT_EQ(result.status, RIVET_TASK_TIMEOUT);
+  EXPECT_TRUE(contains(result.text, "the stream from " + server.baseUrl() +
+                                        "/chat/completions had not ended after 500 ms "
+                                        "(timeout_ms)"))
+      << result.text;
+  EXPECT_EQ(progressOf(opus.host, "text"), std::vector<std::string>{"thinking"});
+}
+
+TEST(OpenAiAgentStream, ReturnsWithinASecondOfACancellationMidStream) {
+  for (Pace pace : {Pace::ByEvent, Pace::ByteAtATime}) {
+    ScriptedLlmServer server;
+    FakeHost host("opus", settingsFor(server.baseUrl()));
+    ScriptedReply stalled = streamOf(reply::textStream({"first", " never"}), pace);
+    stalled.stallAfter = stalled.body.find("first") + 30;
+    stalled.stallAfter = stalled.body.find("\n\n", stalled.stallAfter) + 2;
+    server.script(stalled);
+    auto run = rivet::test::runAndCancel(
+        host, "hi", [&host] { return !progressOf(host, "text").empty(); }, milliseconds(10000));
+    ASSERT_TRUE(run.cancelled) << run.text;
+    EXPECT_EQ(run.status, RIVET_TASK_FAILED);
+    EXPECT_LT(run.afterCancel, milliseconds(1000));
+    EXPECT_TRUE(contains(run.text, "cancelled by the host")) << run.text;
+  }
+}
+
 } // namespace
