@@ -177,18 +177,18 @@ std::vector<std::string> progressLines(const std::string& raw) {
     size_t start = at + mark.size();
     auto e = json::tryParse(raw.substr(start, raw.find('\n', start) - start));
     if (e && e->isObject())
-      lines.push_back(e->getString("kind").value_or("?") + " " +
-                      e->getString("agent").value_or("?") + "@" +
-                      e->getString("node").value_or("?") + ": " + e->getString("text").value_or(""));
+      lines.push_back(
+          e->getString("kind").value_or("?") + " " + e->getString("agent").value_or("?") + "@" +
+          e->getString("node").value_or("?") + ": " + e->getString("text").value_or(""));
   }
   return lines;
 }
 
 TEST_F(LlmDelegation, StreamedTextAndDelegationsOfBothAgentsReachTheTaskEventsOnA) {
-  openai_->script(eventStream(
-      openai_reply::toolCallsStream({{"call_opus", R"({"to_agent":"opus","task":"Judge TLS 1.3"})"}},
-                                    6),
-      ScriptedReply::Pace::ByteAtATime));
+  openai_->script(
+      eventStream(openai_reply::toolCallsStream(
+                      {{"call_opus", R"({"to_agent":"opus","task":"Judge TLS 1.3"})"}}, 6),
+                  ScriptedReply::Pace::ByteAtATime));
   anthropic_->script(eventStream(anthropic_reply::textStream({"TLS 1.3 ", "is sound"})));
   openai_->script([](const RecordedRequest& r) {
     return eventStream(openai_reply::textStream({"opus says: ", toolMessages(r)["call_opus"]}));

@@ -104,14 +104,13 @@ namespace {
 
 std::string blockStart(size_t index, const std::string& blockJson) {
   return event("content_block_start", R"({"type":"content_block_start","index":)" +
-                                          std::to_string(index) +
-                                          R"(,"content_block":)" + blockJson + "}");
+                                          std::to_string(index) + R"(,"content_block":)" +
+                                          blockJson + "}");
 }
 
 std::string blockDelta(size_t index, const std::string& deltaJson) {
   return event("content_block_delta", R"({"type":"content_block_delta","index":)" +
-                                          std::to_string(index) + R"(,"delta":)" + deltaJson +
-                                          "}");
+                                          std::to_string(index) + R"(,"delta":)" + deltaJson + "}");
 }
 
 std::string blockStop(size_t index) {

@@ -53,8 +53,7 @@ struct ScriptedReply {
 };
 
 /// A 200 text/event-stream reply of `sse`, sent at `pace`.
-ScriptedReply eventStream(std::string sse,
-                          ScriptedReply::Pace pace = ScriptedReply::Pace::ByEvent);
+ScriptedReply eventStream(std::string sse, ScriptedReply::Pace pace = ScriptedReply::Pace::ByEvent);
 
 /// `text` cut into `count` pieces (fewer when it is shorter), on UTF-8 boundaries.
 std::vector<std::string> splitText(const std::string& text, size_t count);

@@ -56,8 +56,7 @@ void MessagesStream::event(const std::string& name, const std::string& data) {
   } else if (type == "content_block_stop") {
     Block& block = blockAt(e, type); // checks the index first
     stopBlock(*e.getInteger("index"), block);
-  }
-  else if (type == "message_delta")
+  } else if (type == "message_delta")
     messageDelta(e);
   else if (type == "message_stop")
     done_ = true;
@@ -84,8 +83,8 @@ MessagesStream::Block& MessagesStream::blockAt(const json::Value& e, const std::
   grow(64 + block->dump().size());
   Block& b = blocks_[*index];
   b.start = *block;
-  b.text = block->getString(block->getString("type") == "thinking" ? "thinking" : "text")
-               .value_or("");
+  b.text =
+      block->getString(block->getString("type") == "thinking" ? "thinking" : "text").value_or("");
   if (block->getString("type") == "text" && onText_ && !b.text.empty())
     onText_(b.text);
   return b;

@@ -58,8 +58,7 @@ public:
   /// a 2xx text/event-stream answer goes to `*stream` as it arrives (the answer's `streamed`);
   /// any other answer is read whole. What `*stream` throws ends the request and propagates.
   PostOutcome post(const std::string& body, const Headers& headers, const Budget& budget,
-                   const std::function<bool()>& cancelled,
-                   const BodySink* stream = nullptr) const;
+                   const std::function<bool()>& cancelled, const BodySink* stream = nullptr) const;
 
   const std::string& endpoint() const { return endpoint_; }
   const std::string& baseUrl() const { return baseUrl_; }

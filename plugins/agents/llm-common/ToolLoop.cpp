@@ -104,8 +104,7 @@ TaskResult ToolLoop::run(const sdk::Task& task, Conversation& conversation,
           "); raise max_tool_rounds in this agent's settings, or give it a task that needs "
           "fewer delegations");
     ++rounds;
-    conversation.addToolResults(turn.calls,
-                                runCalls(task, turn.calls, roster, budget, progress));
+    conversation.addToolResults(turn.calls, runCalls(task, turn.calls, roster, budget, progress));
     if (task.cancelled())
       return TaskResult::failed("cancelled by the host during " + std::string(DelegateTool::kName) +
                                 " calls, before asking " + client_.endpoint() + " again");
@@ -116,16 +115,16 @@ TaskResult ToolLoop::run(const sdk::Task& task, Conversation& conversation,
   }
 }
 
-PostOutcome ToolLoop::ask(Conversation& conversation, const std::string& body,
-                          const Budget& budget, const std::function<bool()>& cancelled,
-                          const ProgressReport& progress, std::string& streamed) const {
+PostOutcome ToolLoop::ask(Conversation& conversation, const std::string& body, const Budget& budget,
+                          const std::function<bool()>& cancelled, const ProgressReport& progress,
+                          std::string& streamed) const {
   std::unique_ptr<StreamDecoder> decoder =
       conversation.streamDecoder([&progress](const std::string& text) { progress.text(text); });
   if (!decoder)
     return client_.post(body, headers_, budget, cancelled);
-  SseReader events([&decoder](const std::string& name,
-                              const std::string& data) { decoder->event(name, data); },
-                   HttpJsonClient::kMaxAnswerBytes);
+  SseReader events(
+      [&decoder](const std::string& name, const std::string& data) { decoder->event(name, data); },
+      HttpJsonClient::kMaxAnswerBytes);
   const HttpJsonClient::BodySink sink = [&events](const char* data, size_t size) {
     events.feed(data, size);
   };

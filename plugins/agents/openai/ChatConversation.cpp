@@ -62,7 +62,8 @@ std::string ChatConversation::requestBody(const llm::ToolOffer& tool, bool offer
   return body.dump();
 }
 
-std::unique_ptr<llm::StreamDecoder> ChatConversation::streamDecoder(llm::StreamDecoder::OnText onText) {
+std::unique_ptr<llm::StreamDecoder>
+ChatConversation::streamDecoder(llm::StreamDecoder::OnText onText) {
   if (!settings_.toolLoop.stream)
     return nullptr;
   return std::make_unique<ChatStream>(std::move(onText));

@@ -153,8 +153,8 @@ std::string ChatStream::finish() {
     json::Value choice = json::Value::object();
     choice.set("index", json::Value::number(0));
     choice.set("message", std::move(message));
-    choice.set("finish_reason", finishReason_.empty() ? json::Value()
-                                                      : json::Value::string(finishReason_));
+    choice.set("finish_reason",
+               finishReason_.empty() ? json::Value() : json::Value::string(finishReason_));
     choices.push(std::move(choice));
   }
   json::Value root = json::Value::object();

@@ -478,11 +478,11 @@ TEST(AnthropicAgentStream, JoinsToolUseInputFromManyPiecesAndReportsTheCalls) {
   std::vector<std::string> lines;
   for (const auto& e : opus.host.progressSoFar())
     lines.push_back(e.kind + ": " + e.text);
-  EXPECT_EQ(lines, (std::vector<std::string>{
-                       "text: Let me ask.", "tool: delegate_task → grok: add 2 and 2",
-                       "tool: delegate_task → echo: ça va?",
-                       "status: delegate_task ← grok: completed",
-                       "status: delegate_task ← echo: timeout", "text: It is 4."}));
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{
+                "text: Let me ask.", "tool: delegate_task → grok: add 2 and 2",
+                "tool: delegate_task → echo: ça va?", "status: delegate_task ← grok: completed",
+                "status: delegate_task ← echo: timeout", "text: It is 4."}));
 }
 
 TEST(AnthropicAgentStream, KeepsTheConversationExactlyAsAnUnstreamedAnswerDoes) {
@@ -559,13 +559,13 @@ TEST(AnthropicAgentStream, FailsOnABrokenStreamNamingTheProviderAndWhatWasWrong)
                         "a data line is not a JSON object: {\"type\":"},
            BrokenStream{start + inputDelta(2, "{}"),
                         "a content_block_delta for index 2, which no content_block_start began"},
-           BrokenStream{start + toolStart + inputDelta(0, R"({"to_agent": "gr)") +
-                            reply::event("content_block_stop",
-                                         R"({"type":"content_block_stop","index":0})"),
-                        "the input of tool_use block 0 is not JSON: {\"to_agent\": \"gr"},
-           BrokenStream{reply::event("content_block_stop",
-                                     R"({"type":"content_block_stop","index":0})"),
-                        "content_block_stop before message_start"},
+           BrokenStream{
+               start + toolStart + inputDelta(0, R"({"to_agent": "gr)") +
+                   reply::event("content_block_stop", R"({"type":"content_block_stop","index":0})"),
+               "the input of tool_use block 0 is not JSON: {\"to_agent\": \"gr"},
+           BrokenStream{
+               reply::event("content_block_stop", R"({"type":"content_block_stop","index":0})"),
+               "content_block_stop before message_start"},
            BrokenStream{start + start, "a second message_start (after 2 events)"},
        }) {
     ScriptedLlmServer server;

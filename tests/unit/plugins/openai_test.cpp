@@ -819,8 +819,8 @@ TEST(OpenAiAgentStream, CutsTheReportedTaskAtAHundredCharacters) {
   for (int i = 0; i < 30; ++i)
     task += "é→x"; // 90 characters, 180 bytes
   task += "0123456789abcdef";
-  server.script(streamOf(reply::toolCallsStream(
-      {{"a", R"({"to_agent":"echo","task":")" + task + "\"}"}}, 7)));
+  server.script(streamOf(
+      reply::toolCallsStream({{"a", R"({"to_agent":"echo","task":")" + task + "\"}"}}, 7)));
   server.script(streamOf(reply::textStream({"ok"})));
   ASSERT_EQ(opus.agent.handle("go").status, RIVET_TASK_COMPLETED);
   auto tools = progressOf(opus.host, "tool");
