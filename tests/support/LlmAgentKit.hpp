@@ -1,12 +1,14 @@
 // Helpers for the LLM agent plugin tests (openai, anthropic): one started agent on the SDK's fake
-// host, roster JSON, progress read back, a task cancelled from another thread, and a rendezvous
-// that proves delegations run at the same time.
+// host, roster JSON, progress read back, a task cancelled from another thread, the streaming
+// checks both APIs share, and a rendezvous that proves delegations run at the same time.
 #pragma once
 
 #include "ScriptedLlmServer.hpp"
 
 #include <rivet/sdk/json.hpp>
 #include <rivet/sdk/testing/fake_host.hpp>
+
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -122,6 +124,70 @@ inline CancelledRun runAndCancel(sdk::testing::FakeHost& host, const std::string
   if (run.cancelled)
     run.afterCancel = std::chrono::duration_cast<std::chrono::milliseconds>(end - cancelledAt);
   return run;
+}
+
+/// `reply` (a stream) stalling right after the event that holds `text`.
+inline ScriptedReply stallingAfter(ScriptedReply reply, const std::string& text) {
+  reply.stallAfter = reply.body.find("\n\n", reply.body.find(text)) + 2;
+  return reply;
+}
+
+/// `agent` answers `sse` (the stream of a text answer made of `pieces`), sent at each pace, with
+/// the pieces joined, and reports each piece as "text" progress, in order.
+inline void expectPiecesReportedInOrder(StartedAgent& agent, ScriptedLlmServer& server,
+                                        const std::string& sse,
+                                        const std::vector<std::string>& pieces) {
+  for (auto pace : {ScriptedReply::Pace::ByEvent, ScriptedReply::Pace::ByteAtATime}) {
+    const size_t before = progressOf(agent.host, "text").size();
+    server.script(eventStream(sse, pace));
+    auto result = agent.agent.handle("hi");
+    EXPECT_EQ(result.status, RIVET_TASK_COMPLETED) << result.text;
+    std::string joined;
+    for (const auto& piece : pieces)
+      joined += piece;
+    EXPECT_EQ(result.text, joined);
+    auto texts = progressOf(agent.host, "text");
+    EXPECT_EQ(std::vector<std::string>(texts.begin() + static_cast<long>(before), texts.end()),
+              pieces);
+  }
+}
+
+/// `agent` fails a task answered with `sse`, saying the provider, its URL and `problem`.
+inline void expectBrokenStream(StartedAgent& agent, ScriptedLlmServer& server,
+                               const std::string& sse, const std::string& problem) {
+  server.script(eventStream(sse));
+  auto result = agent.agent.handle("hi");
+  EXPECT_EQ(result.status, RIVET_TASK_FAILED) << problem;
+  EXPECT_TRUE(contains(result.text, "provider " + server.baseUrl() +
+                                        " streamed an answer that cannot be used: " + problem))
+      << result.text.substr(0, 400);
+}
+
+/// `agent` (timeout_ms 500) times out a stream of `sse` that stalls after the event holding
+/// "thinking", naming `endpoint`, within 2 s, with that text reported.
+inline void expectStallEndsAtTheDeadline(StartedAgent& agent, ScriptedLlmServer& server,
+                                         const std::string& sse, const std::string& endpoint) {
+  server.script(stallingAfter(eventStream(sse), "thinking"));
+  auto start = std::chrono::steady_clock::now();
+  auto result = agent.agent.handle("hi");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2000));
+  EXPECT_EQ(result.status, RIVET_TASK_TIMEOUT);
+  EXPECT_TRUE(contains(result.text,
+                       "the stream from " + endpoint + " had not ended after 500 ms (timeout_ms)"))
+      << result.text;
+  EXPECT_EQ(progressOf(agent.host, "text"), std::vector<std::string>{"thinking"});
+}
+
+/// A task on `host` whose answer stalls after its first text: cancelled once that text was
+/// reported, handle() returns within a second, failed, saying it was cancelled.
+inline void expectPromptCancelAfterTheFirstText(sdk::testing::FakeHost& host) {
+  auto run = runAndCancel(
+      host, "hi", [&host] { return !progressOf(host, "text").empty(); },
+      std::chrono::milliseconds(10000));
+  ASSERT_TRUE(run.cancelled) << run.text;
+  EXPECT_EQ(run.status, RIVET_TASK_FAILED);
+  EXPECT_LT(run.afterCancel, std::chrono::milliseconds(1000));
+  EXPECT_TRUE(contains(run.text, "cancelled by the host")) << run.text;
 }
 
 struct RosterEntry {

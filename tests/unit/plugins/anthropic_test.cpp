@@ -272,10 +272,14 @@ TEST(AnthropicAgent, StopsWhenTheHostCancelsDuringADelegation) {
 TEST(AnthropicAgent, AnswersMaxTokensWithTheTextSoFar) {
   ScriptedLlmServer server;
   ClaudeAgent opus(server);
-  server.script(finalText("The answer is cut", "max_tokens"));
-  auto result = opus.agent.handle("go");
-  EXPECT_EQ(result.status, RIVET_TASK_COMPLETED);
-  EXPECT_EQ(result.text, "The answer is cut");
+  for (const ScriptedReply& cut :
+       {finalText("The answer is cut", "max_tokens"),
+        rivet::test::eventStream(reply::textStream({"The answer ", "is cut"}, "max_tokens"))}) {
+    server.script(cut);
+    auto result = opus.agent.handle("go");
+    EXPECT_EQ(result.status, RIVET_TASK_COMPLETED);
+    EXPECT_EQ(result.text, "The answer is cut");
+  }
 }
 
 TEST(AnthropicAgent, GivesAToolUseBlockWithoutAnIdOneAndAnswersIt) {
@@ -323,6 +327,7 @@ TEST(AnthropicAgentErrors, OverloadedSaysToTryAgainLater) {
   ClaudeAgent opus(server);
   server.script(apiError(529, "overloaded_error", "Overloaded"));
   auto result = opus.agent.handle("go");
+  EXPECT_EQ(server.requests().at(0).json().getBool("stream"), true); // a JSON error all the same
   EXPECT_EQ(result.status, RIVET_TASK_FAILED);
   EXPECT_TRUE(contains(result.text, "answered HTTP 529 (overloaded_error): Overloaded; "
                                     "Anthropic's API is overloaded"))
@@ -427,33 +432,19 @@ using rivet::test::eventStream;
 using rivet::test::progressOf;
 
 TEST(AnthropicAgentStream, ReportsEveryTextDeltaInOrderAndAnswersWithTheirWholeText) {
-  for (Pace pace : {Pace::ByEvent, Pace::ByteAtATime}) {
-    ScriptedLlmServer server;
-    ClaudeAgent opus(server);
-    server.script(eventStream(reply::textStream({"Une ", "délé", "gation", " → ok"}), pace));
-    auto result = opus.agent.handle("hi");
-    EXPECT_EQ(result.status, RIVET_TASK_COMPLETED) << result.text;
-    EXPECT_EQ(result.text, "Une délégation → ok");
-    EXPECT_EQ(progressOf(opus.host, "text"),
-              (std::vector<std::string>{"Une ", "délé", "gation", " → ok"}));
-  }
-}
-
-TEST(AnthropicAgentStream, AnswersMaxTokensWithTheTextSoFar) {
   ScriptedLlmServer server;
   ClaudeAgent opus(server);
-  server.script(eventStream(reply::textStream({"cut ", "short"}, "max_tokens")));
-  auto result = opus.agent.handle("hi");
-  EXPECT_EQ(result.status, RIVET_TASK_COMPLETED);
-  EXPECT_EQ(result.text, "cut short");
+  const std::vector<std::string> pieces = {"Une ", "délé", "gation", " → ok"};
+  rivet::test::expectPiecesReportedInOrder(opus, server, reply::textStream(pieces), pieces);
 }
 
 TEST(AnthropicAgentStream, JoinsToolUseInputFromManyPiecesAndReportsTheCalls) {
   ScriptedLlmServer server;
   ClaudeAgent opus(server);
-  opus.host.onDelegate = [](const std::string& request) {
-    return contains(request, "\"grok\"") ? delegation(RIVET_TASK_COMPLETED, "4")
-                                         : delegation(RIVET_TASK_TIMEOUT, "no answer in 5 ms");
+  opus.host.onDelegate = [](const std::string& request) { // grok answers, echo times out
+    const bool grok = contains(request, "\"grok\"");
+    return delegation(grok ? RIVET_TASK_COMPLETED : RIVET_TASK_TIMEOUT,
+                      grok ? "4" : "no answer in 5 ms");
   };
   const std::string askEcho = R"({"to_agent":"echo","task":"ça va?"})";
   server.script(eventStream(
@@ -521,17 +512,6 @@ TEST(AnthropicAgentStream, AcceptsAServerThatIgnoresStreamAndAnswersJson) {
   EXPECT_EQ(server.requests().at(0).json().getBool("stream"), true);
 }
 
-TEST(AnthropicAgentStream, KeepsTheErrorMappingOfANon200AnswerToAStreamedRequest) {
-  ScriptedLlmServer server;
-  ClaudeAgent opus(server);
-  server.script(apiError(529, "overloaded_error", "Overloaded"));
-  auto result = opus.agent.handle("hi");
-  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
-  EXPECT_EQ(result.text, "provider " + server.baseUrl() +
-                             " answered HTTP 529 (overloaded_error): Overloaded; Anthropic's API "
-                             "is overloaded: send the task again in a while");
-}
-
 struct BrokenStream {
   std::string sse;
   std::string problem;
@@ -570,41 +550,25 @@ TEST(AnthropicAgentStream, FailsOnABrokenStreamNamingTheProviderAndWhatWasWrong)
        }) {
     ScriptedLlmServer server;
     ClaudeAgent opus(server);
-    server.script(eventStream(c.sse));
-    auto result = opus.agent.handle("hi");
-    EXPECT_EQ(result.status, RIVET_TASK_FAILED) << c.problem;
-    EXPECT_TRUE(contains(result.text, "provider " + server.baseUrl() +
-                                          " streamed an answer that cannot be used: " + c.problem))
-        << result.text;
+    rivet::test::expectBrokenStream(opus, server, c.sse, c.problem);
   }
 }
 
 TEST(AnthropicAgentStream, RefusesATextDeltaThatIsNotAString) {
   ScriptedLlmServer server;
   ClaudeAgent opus(server);
-  const std::string full = reply::textStream({"x"});
-  std::string sse = full;
+  std::string sse = reply::textStream({"x"});
   sse.replace(sse.find(R"("text":"x")"), 10, R"("text":7)");
-  server.script(eventStream(sse));
-  auto result = opus.agent.handle("hi");
-  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
-  EXPECT_TRUE(contains(result.text, "a text_delta without a string text")) << result.text;
+  rivet::test::expectBrokenStream(opus, server, sse,
+                                  "a text_delta without a string text: {\"type\":\"text_delta\","
+                                  "\"text\":7}");
 }
 
 TEST(AnthropicAgentStream, AStalledStreamEndsAtTheDeadlineWithTheTextSoFarReported) {
   ScriptedLlmServer server;
   ClaudeAgent opus(server, R"("timeout_ms":500)");
-  ScriptedReply stalled = eventStream(reply::textStream({"thinking", " more"}));
-  stalled.stallAfter = stalled.body.find("\n\n", stalled.body.find("thinking")) + 2;
-  server.script(stalled);
-  auto start = Clock::now();
-  auto result = opus.agent.handle("hi");
-  EXPECT_LT(Clock::now() - start, milliseconds(2000));
-  EXPECT_EQ(result.status, RIVET_TASK_TIMEOUT);
-  EXPECT_TRUE(contains(result.text, "the stream from " + server.baseUrl() +
-                                        "/messages had not ended after 500 ms (timeout_ms)"))
-      << result.text;
-  EXPECT_EQ(progressOf(opus.host, "text"), std::vector<std::string>{"thinking"});
+  rivet::test::expectStallEndsAtTheDeadline(opus, server, reply::textStream({"thinking", " more"}),
+                                            server.baseUrl() + "/messages");
 }
 
 TEST(AnthropicAgentStream, ReturnsWithinASecondOfACancellationMidStreamOverHttps) {
@@ -614,15 +578,9 @@ TEST(AnthropicAgentStream, ReturnsWithinASecondOfACancellationMidStreamOverHttps
     ScriptedLlmServer server(cert.serverContext());
     rivet::sdk::testing::FakeHost host(
         "opus", settingsFor(server.baseUrl(), R"("ca_path":")" + cert.certPath() + "\""));
-    ScriptedReply stalled = eventStream(reply::textStream({"first", " never"}), Pace::ByteAtATime);
-    stalled.stallAfter = stalled.body.find("\n\n", stalled.body.find("first")) + 2;
-    server.script(stalled);
-    auto run = rivet::test::runAndCancel(
-        host, "hi", [&host] { return !progressOf(host, "text").empty(); }, milliseconds(10000));
-    ASSERT_TRUE(run.cancelled) << run.text;
-    EXPECT_EQ(run.status, RIVET_TASK_FAILED);
-    EXPECT_LT(run.afterCancel, milliseconds(1000));
-    EXPECT_TRUE(contains(run.text, "cancelled by the host")) << run.text;
+    server.script(rivet::test::stallingAfter(
+        eventStream(reply::textStream({"first", " never"}), Pace::ByteAtATime), "first"));
+    rivet::test::expectPromptCancelAfterTheFirstText(host);
   }
   Poco::Net::uninitializeSSL();
 }

@@ -153,6 +153,7 @@ TEST(OpenAiAgent, SurfacesTheProviderErrorMessageAsFailed) {
                         Case{500, "The server had an error while processing your request."}}) {
     server.script({c.status, reply::error(c.message, "invalid_request_error")});
     auto reply = opus.agent.handle("hi");
+    EXPECT_EQ(server.requests().back().json().getBool("stream"), true); // JSON errors all the same
     EXPECT_EQ(reply.status, RIVET_TASK_FAILED);
     EXPECT_EQ(reply.text, "provider " + server.baseUrl() + " answered HTTP " +
                               std::to_string(c.status) + ": " + c.message);
@@ -413,6 +414,14 @@ std::vector<json::Value> toolMessages(const rivet::test::RecordedRequest& reques
   return out;
 }
 
+// The `tool` messages of a recorded request as "<tool_call_id>: <content>", in order.
+std::vector<std::string> toolAnswers(const rivet::test::RecordedRequest& request) {
+  std::vector<std::string> out;
+  for (const auto& m : toolMessages(request))
+    out.push_back(str(m, "tool_call_id") + ": " + str(m, "content"));
+  return out;
+}
+
 const std::string kAskGrok = R"({"to_agent":"grok","task":"add 2 and 2"})";
 
 TEST(OpenAiAgentTools, OffersDelegateTaskWithTheRosterInItsDescription) {
@@ -503,12 +512,7 @@ TEST(OpenAiAgentTools, RunsTheToolCallsOfOneTurnAtTheSameTime) {
   auto start = Clock::now();
   EXPECT_EQ(opus.agent.handle("fan out").text, "done");
   EXPECT_LT(Clock::now() - start, milliseconds(4000));
-  auto tools = toolMessages(server.requests().at(1));
-  ASSERT_EQ(tools.size(), 2u);
-  EXPECT_EQ(str(tools[0], "tool_call_id"), "a");
-  EXPECT_EQ(str(tools[0], "content"), "met");
-  EXPECT_EQ(str(tools[1], "tool_call_id"), "b");
-  EXPECT_EQ(str(tools[1], "content"), "met");
+  EXPECT_EQ(toolAnswers(server.requests().at(1)), (std::vector<std::string>{"a: met", "b: met"}));
 }
 
 TEST(OpenAiAgentTools, GivesFailedAndTimedOutDelegationsToTheModelAndGoesOn) {
@@ -757,16 +761,10 @@ ScriptedReply streamOf(const std::string& sse, Pace pace = Pace::ByEvent) {
 }
 
 TEST(OpenAiAgentStream, ReportsEveryTextDeltaInOrderAndAnswersWithTheirWholeText) {
-  for (Pace pace : {Pace::ByEvent, Pace::ByteAtATime}) {
-    ScriptedLlmServer server;
-    OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
-    server.script(streamOf(reply::textStream({"Une ", "délé", "gation", " → ok"}), pace));
-    auto result = opus.agent.handle("hi");
-    EXPECT_EQ(result.status, RIVET_TASK_COMPLETED) << result.text;
-    EXPECT_EQ(result.text, "Une délégation → ok");
-    EXPECT_EQ(progressOf(opus.host, "text"),
-              (std::vector<std::string>{"Une ", "délé", "gation", " → ok"}));
-  }
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  const std::vector<std::string> pieces = {"Une ", "délé", "gation", " → ok"};
+  rivet::test::expectPiecesReportedInOrder(opus, server, reply::textStream(pieces), pieces);
 }
 
 TEST(OpenAiAgentStream, ReadsCrLfLinesCommentsAndDataSplitOverLines) {
@@ -838,12 +836,7 @@ TEST(OpenAiAgentStream, RunsParallelToolCallsWhoseFragmentsInterleave) {
       {{"a", kAskGrok}, {"b", R"({"to_agent":"echo","task":"ping"})"}}, 5, true)));
   server.script(streamOf(reply::textStream({"done"})));
   EXPECT_EQ(opus.agent.handle("fan out").text, "done");
-  auto tools = toolMessages(server.requests().at(1));
-  ASSERT_EQ(tools.size(), 2u);
-  EXPECT_EQ(str(tools[0], "tool_call_id"), "a");
-  EXPECT_EQ(str(tools[0], "content"), "four");
-  EXPECT_EQ(str(tools[1], "tool_call_id"), "b");
-  EXPECT_EQ(str(tools[1], "content"), "pong");
+  EXPECT_EQ(toolAnswers(server.requests().at(1)), (std::vector<std::string>{"a: four", "b: pong"}));
   EXPECT_EQ(progressOf(opus.host, "tool"),
             (std::vector<std::string>{"delegate_task → grok: add 2 and 2",
                                       "delegate_task → echo: ping"}));
@@ -886,16 +879,6 @@ TEST(OpenAiAgentStream, AcceptsAServerThatIgnoresStreamAndAnswersJson) {
   EXPECT_EQ(server.requests().at(0).json().getBool("stream"), true);
 }
 
-TEST(OpenAiAgentStream, KeepsTheErrorMappingOfANon200AnswerToAStreamedRequest) {
-  ScriptedLlmServer server;
-  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
-  server.script({429, reply::error("Rate limit reached for gpt-4o", "requests")});
-  auto result = opus.agent.handle("hi");
-  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
-  EXPECT_EQ(result.text,
-            "provider " + server.baseUrl() + " answered HTTP 429: Rate limit reached for gpt-4o");
-}
-
 // A stream that cannot be used, and the words the task fails with.
 struct BrokenStream {
   std::string sse;
@@ -921,12 +904,7 @@ TEST(OpenAiAgentStream, FailsOnABrokenStreamNamingTheProviderAndWhatWasWrong) {
        }) {
     ScriptedLlmServer server;
     OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
-    server.script(streamOf(c.sse));
-    auto result = opus.agent.handle("hi");
-    EXPECT_EQ(result.status, RIVET_TASK_FAILED) << c.problem;
-    EXPECT_TRUE(contains(result.text, "provider " + server.baseUrl() +
-                                          " streamed an answer that cannot be used: " + c.problem))
-        << result.text;
+    rivet::test::expectBrokenStream(opus, server, c.sse, c.problem);
   }
 }
 
@@ -962,35 +940,17 @@ TEST(OpenAiAgentStream, RefusesAStreamedAnswerLargerThanTheCapMadeOfSmallDeltas)
 TEST(OpenAiAgentStream, AStalledStreamEndsAtTheDeadlineWithTheTextSoFarReported) {
   ScriptedLlmServer server;
   OpenAiAgent opus("opus", settingsFor(server.baseUrl(), R"("timeout_ms":500)"));
-  ScriptedReply stalled = streamOf(reply::textStream({"thinking", " more"}));
-  stalled.stallAfter = stalled.body.find("thinking") + 20; // after the first delta's event
-  stalled.stallAfter = stalled.body.find("\n\n", stalled.stallAfter) + 2;
-  server.script(stalled);
-  auto start = Clock::now();
-  auto result = opus.agent.handle("hi");
-  EXPECT_LT(Clock::now() - start, milliseconds(2000));
-  EXPECT_EQ(result.status, RIVET_TASK_TIMEOUT);
-  EXPECT_TRUE(contains(result.text, "the stream from " + server.baseUrl() +
-                                        "/chat/completions had not ended after 500 ms "
-                                        "(timeout_ms)"))
-      << result.text;
-  EXPECT_EQ(progressOf(opus.host, "text"), std::vector<std::string>{"thinking"});
+  rivet::test::expectStallEndsAtTheDeadline(opus, server, reply::textStream({"thinking", " more"}),
+                                            server.baseUrl() + "/chat/completions");
 }
 
 TEST(OpenAiAgentStream, ReturnsWithinASecondOfACancellationMidStream) {
   for (Pace pace : {Pace::ByEvent, Pace::ByteAtATime}) {
     ScriptedLlmServer server;
     FakeHost host("opus", settingsFor(server.baseUrl()));
-    ScriptedReply stalled = streamOf(reply::textStream({"first", " never"}), pace);
-    stalled.stallAfter = stalled.body.find("first") + 30;
-    stalled.stallAfter = stalled.body.find("\n\n", stalled.stallAfter) + 2;
-    server.script(stalled);
-    auto run = rivet::test::runAndCancel(
-        host, "hi", [&host] { return !progressOf(host, "text").empty(); }, milliseconds(10000));
-    ASSERT_TRUE(run.cancelled) << run.text;
-    EXPECT_EQ(run.status, RIVET_TASK_FAILED);
-    EXPECT_LT(run.afterCancel, milliseconds(1000));
-    EXPECT_TRUE(contains(run.text, "cancelled by the host")) << run.text;
+    server.script(rivet::test::stallingAfter(streamOf(reply::textStream({"first", " never"}), pace),
+                                             "first"));
+    rivet::test::expectPromptCancelAfterTheFirstText(host);
   }
 }
 
