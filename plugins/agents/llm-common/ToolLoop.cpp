@@ -167,15 +167,13 @@ std::vector<ToolResult> ToolLoop::runCalls(const sdk::Task& task,
       running.push_back(i);
     }
   }
-  for (const auto& call : calls)
-    if (call.name == name)
-      progress.delegation(call.arguments);
+  for (size_t i : running) // the calls answered without running never started
+    progress.delegation(calls[i].arguments);
   std::vector<ToolResult> ran = tool_.callAll(task, arguments, roster);
-  for (size_t k = 0; k < running.size(); ++k)
+  for (size_t k = 0; k < running.size(); ++k) {
+    progress.outcome(calls[running[k]].arguments, ran[k].status);
     results[running[k]] = std::move(ran[k]);
-  for (size_t i = 0; i < calls.size(); ++i)
-    if (calls[i].name == name)
-      progress.outcome(calls[i].arguments, results[i].status);
+  }
   return results;
 }
 

@@ -713,6 +713,8 @@ TEST(OpenAiAgentHostile, RunsAtMostSixteenOfTenThousandToolCalls) {
   EXPECT_EQ(str(tools[9999], "tool_call_id"), "c9999");
   EXPECT_TRUE(contains(str(tools[16], "content"), "[failed] not run: at most 16 delegate_task "
                                                   "calls run in one turn"));
+  EXPECT_EQ(rivet::test::progressOf(opus.host, "tool").size(), 16u); // only those that ran
+  EXPECT_EQ(rivet::test::progressOf(opus.host, "status").size(), 16u);
 }
 
 TEST(OpenAiAgentHostile, RefusesHugeArgumentsWithoutRunningThem) {
