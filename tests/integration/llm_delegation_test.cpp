@@ -1,11 +1,13 @@
 // An LLM agent answers by asking agents on two other nodes, across real rivetd processes: an
 // `openai` agent on node-a delegates to an `anthropic` agent on node-b and a `command` agent on
 // node-c in one turn. The only stand-ins are the two scripted LLM servers, which record what the
-// agents sent them (the roster in the tool description, the tool messages, who asked).
+// agents sent them (the roster in the tool description, the tool messages, who asked). Streamed
+// answers reach the task's event stream as progress, from both hops.
 #include "AnthropicReplies.hpp"
 #include "MeshNode.hpp"
 #include "OpenAiReplies.hpp"
 #include "ScriptedLlmServer.hpp"
+#include "TestTlsClient.hpp"
 
 #include <gtest/gtest.h>
 
@@ -55,6 +57,7 @@ protected:
   static void SetUpTestSuite() {
     ::setenv("RIVET_TEST_ANTHROPIC_KEY", "test-key-123", 1); // inherited by the nodes
     pki_ = std::make_unique<TestPki>();
+    pki_->issueNode("client");
     storage_ = std::make_unique<TempDir>();
     openai_ = std::make_unique<ScriptedLlmServer>();
     anthropic_ = std::make_unique<ScriptedLlmServer>();
@@ -164,6 +167,64 @@ TEST_F(LlmDelegation, DelegateThatFailsReachesTheModelAsFailedAndTheLoopGoesOn) 
   EXPECT_PRED2(contains, tools["call_opus"], "529");
   EXPECT_PRED2(contains, tools["call_helper"], "got: list ciphers");
   EXPECT_PRED2(contains, r.out, "helper: helper@node-c");
+}
+
+// The progress events of a task's SSE stream as "kind agent@node: text" lines, in order.
+std::vector<std::string> progressLines(const std::string& raw) {
+  std::vector<std::string> lines;
+  const std::string mark = "event: progress\ndata: ";
+  for (size_t at = raw.find(mark); at != std::string::npos; at = raw.find(mark, at + 1)) {
+    size_t start = at + mark.size();
+    auto e = json::tryParse(raw.substr(start, raw.find('\n', start) - start));
+    if (e && e->isObject())
+      lines.push_back(
+          e->getString("kind").value_or("?") + " " + e->getString("agent").value_or("?") + "@" +
+          e->getString("node").value_or("?") + ": " + e->getString("text").value_or(""));
+  }
+  return lines;
+}
+
+TEST_F(LlmDelegation, StreamedTextAndDelegationsOfBothAgentsReachTheTaskEventsOnA) {
+  openai_->script(
+      eventStream(openai_reply::toolCallsStream(
+                      {{"call_opus", R"({"to_agent":"opus","task":"Judge TLS 1.3"})"}}, 6),
+                  ScriptedReply::Pace::ByteAtATime));
+  anthropic_->script(eventStream(anthropic_reply::textStream({"TLS 1.3 ", "is sound"})));
+  openai_->script([](const RecordedRequest& r) {
+    return eventStream(openai_reply::textStream({"opus says: ", toolMessages(r)["call_opus"]}));
+  });
+
+  TestTlsClient client(clientOptions(*pki_, "client", "node-a.mesh"));
+  HttpResponse submitted;
+  ASSERT_TRUE(client.connect(a_->port())) << client.error();
+  ASSERT_TRUE(client.request("POST", "/api/tasks",
+                             R"({"fromAgent":"tester","toAgent":"lead","message":"Review TLS",)"
+                             R"("timeoutMs":20000})",
+                             submitted));
+  ASSERT_EQ(submitted.status, 202) << submitted.body;
+  std::string id = json::parse(submitted.body).getString("id").value_or("");
+  TestTlsClient stream(clientOptions(*pki_, "client", "node-a.mesh"));
+  ASSERT_TRUE(stream.connect(a_->port())) << stream.error();
+  ASSERT_TRUE(
+      stream.sendRaw("GET /api/tasks/" + id + "/events HTTP/1.1\r\nHost: node-a.mesh\r\n\r\n"));
+  std::string got;
+  ASSERT_TRUE(stream.readUntil("0\r\n\r\n", got)) << stream.error() << got; // the stream's end
+  EXPECT_PRED2(contains, got, "event: state\ndata: {\"state\":\"completed\"");
+  EXPECT_PRED2(contains, got, "opus says: TLS 1.3 is sound");
+
+  std::string all;
+  for (const auto& line : progressLines(got))
+    all += line + "\n";
+  // The host may merge text events that come faster than its rate limit: compare joined text.
+  size_t tool = all.find("tool lead@node-a: delegate_task → opus: Judge TLS 1.3\n");
+  size_t opusText = all.find("text opus@node-b: TLS 1.3 ");
+  size_t outcome = all.find("status lead@node-a: delegate_task ← opus: completed\n");
+  size_t leadText = all.find("text lead@node-a: opus says: ");
+  for (size_t p : {tool, opusText, outcome, leadText})
+    ASSERT_NE(p, std::string::npos) << all << got;
+  EXPECT_LT(tool, opusText);
+  EXPECT_LT(opusText, outcome);
+  EXPECT_LT(outcome, leadText);
 }
 
 } // namespace

@@ -82,6 +82,76 @@ std::string error(const std::string& type, const std::string& message) {
   return root.dump();
 }
 
+std::string event(const std::string& type, const std::string& json) {
+  return "event: " + type + "\ndata: " + json + "\n\n";
+}
+
+std::string messageStart() {
+  return event("message_start",
+               R"({"type":"message_start","message":{"id":"msg_test","type":"message",)"
+               R"("role":"assistant","model":"test-model","content":[],"stop_reason":null,)"
+               R"("stop_sequence":null,"usage":{"input_tokens":9,"output_tokens":1}}})");
+}
+
+std::string messageEnd(const std::string& stopReason) {
+  return event("message_delta", R"({"type":"message_delta","delta":{"stop_reason":)" +
+                                    json::quoted(stopReason) +
+                                    R"(,"stop_sequence":null},"usage":{"output_tokens":12}})") +
+         event("message_stop", R"({"type":"message_stop"})");
+}
+
+namespace {
+
+std::string blockStart(size_t index, const std::string& blockJson) {
+  return event("content_block_start", R"({"type":"content_block_start","index":)" +
+                                          std::to_string(index) + R"(,"content_block":)" +
+                                          blockJson + "}");
+}
+
+std::string blockDelta(size_t index, const std::string& deltaJson) {
+  return event("content_block_delta", R"({"type":"content_block_delta","index":)" +
+                                          std::to_string(index) + R"(,"delta":)" + deltaJson + "}");
+}
+
+std::string blockStop(size_t index) {
+  return event("content_block_stop",
+               R"({"type":"content_block_stop","index":)" + std::to_string(index) + "}");
+}
+
+std::string textBlockStream(size_t index, const std::vector<std::string>& pieces) {
+  std::string sse = blockStart(index, R"({"type":"text","text":""})");
+  for (size_t k = 0; k < pieces.size(); ++k) {
+    sse += blockDelta(index, R"({"type":"text_delta","text":)" + json::quoted(pieces[k]) + "}");
+    if (k == 0)
+      sse += event("ping", R"({"type": "ping"})");
+  }
+  return sse + blockStop(index);
+}
+
+} // namespace
+
+std::string textStream(const std::vector<std::string>& pieces, const std::string& stopReason) {
+  return messageStart() + textBlockStream(0, pieces) + messageEnd(stopReason);
+}
+
+std::string toolUseStream(const std::vector<ToolUse>& calls, size_t piecesPerCall,
+                          const std::string& text) {
+  std::string sse = messageStart();
+  size_t index = 0;
+  if (!text.empty())
+    sse += textBlockStream(index++, {text});
+  for (const auto& c : calls) {
+    std::string id = c.id.empty() ? "" : R"("id":)" + json::quoted(c.id) + ",";
+    sse += blockStart(index, R"({"type":"tool_use",)" + id + R"("name":)" + json::quoted(c.name) +
+                                 R"(,"input":{}})");
+    for (const auto& piece : splitText(c.inputJson, piecesPerCall))
+      sse += blockDelta(index, R"({"type":"input_json_delta","partial_json":)" +
+                                   json::quoted(piece) + "}");
+    sse += blockStop(index++);
+  }
+  return sse + messageEnd("tool_use");
+}
+
 ScriptedReply echo(const RecordedRequest& request) {
   if (request.header("x-api-key").empty())
     return {401, error("authentication_error", "x-api-key header is required")};
@@ -98,7 +168,10 @@ ScriptedReply echo(const RecordedRequest& request) {
   const json::Value* messages = body->find("messages");
   if (!messages || !messages->isArray() || messages->items().empty())
     return {400, error("invalid_request_error", "messages: at least one message is required")};
-  return {200, text(*model, "[" + *model + "] " + userText(messages->items().back()))};
+  std::string answer = "[" + *model + "] " + userText(messages->items().back());
+  if (body->getBool("stream").value_or(false))
+    return eventStream(textStream(splitText(answer, 3)));
+  return {200, text(*model, answer)};
 }
 
 } // namespace rivet::test::anthropic_reply

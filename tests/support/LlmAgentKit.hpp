@@ -1,5 +1,6 @@
 // Helpers for the LLM agent plugin tests (openai, anthropic): one started agent on the SDK's fake
-// host, roster JSON, and a rendezvous that proves delegations run at the same time.
+// host, roster JSON, progress read back, a task cancelled from another thread, the streaming
+// checks both APIs share, and a rendezvous that proves delegations run at the same time.
 #pragma once
 
 #include "ScriptedLlmServer.hpp"
@@ -7,11 +8,16 @@
 #include <rivet/sdk/json.hpp>
 #include <rivet/sdk/testing/fake_host.hpp>
 
+#include <gtest/gtest.h>
+
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace rivet::test {
@@ -53,6 +59,135 @@ inline std::string refusalFor(const std::string& settings) {
     return e.what();
   }
   return "";
+}
+
+/// The texts of the progress events of `kind` the agent reported so far, in order.
+inline std::vector<std::string> progressOf(const sdk::testing::FakeHost& host,
+                                           const std::string& kind) {
+  std::vector<std::string> out;
+  for (const auto& e : host.progressSoFar())
+    if (e.kind == kind)
+      out.push_back(e.text);
+  return out;
+}
+
+/// How a task cancelled from another thread ended.
+struct CancelledRun {
+  rivet_task_status status = RIVET_TASK_COMPLETED;
+  std::string text;
+  bool cancelled = false;                  // cancelWhen() came true before handle() returned
+  std::chrono::milliseconds afterCancel{}; // how long handle() ran on after the cancellation
+};
+
+/// Runs one task `message` (timeout 60 s) on a fresh instance of the plugin compiled into the
+/// test, on `host`; another thread polls `cancelWhen` every 10 ms (for at most `limit`) and
+/// then cancels the task the way rivetd does (is_cancelled turns true).
+inline CancelledRun runAndCancel(sdk::testing::FakeHost& host, const std::string& message,
+                                 const std::function<bool()>& cancelWhen,
+                                 std::chrono::milliseconds limit) {
+  using Clock = std::chrono::steady_clock;
+  const rivet_plugin_descriptor* d = rivet_plugin_entry(RIVET_ABI_MAJOR, RIVET_ABI_MINOR);
+  void* instance = nullptr;
+  if (d->create(host.api(), &instance, nullptr) != RIVET_OK)
+    throw std::runtime_error("the plugin refused its settings");
+  std::atomic<bool> cancelled{false};
+  std::atomic<bool> returned{false};
+  rivet_task task{};
+  task.struct_size = sizeof task;
+  task.agent_id = {host.instanceName.data(), host.instanceName.size()};
+  task.message = {message.data(), message.size()};
+  task.timeout_ms = 60000;
+  task.host_data = &cancelled;
+  task.is_cancelled = [](const rivet_task* t) -> int {
+    return static_cast<std::atomic<bool>*>(t->host_data)->load() ? 1 : 0;
+  };
+  Clock::time_point cancelledAt{};
+  std::thread host_gives_up([&] {
+    const auto end = Clock::now() + limit;
+    while (!returned && Clock::now() < end && !cancelWhen())
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (returned)
+      return;
+    cancelledAt = Clock::now();
+    cancelled = true;
+  });
+  CancelledRun run;
+  rivet_writer out{&run.text, [](void* ctx, const char* data, size_t len) {
+                     static_cast<std::string*>(ctx)->append(data, len);
+                   }};
+  run.status = static_cast<const rivet_agent_ops*>(d->ops)->handle(instance, &task, &out);
+  const auto end = Clock::now();
+  returned = true;
+  host_gives_up.join();
+  d->destroy(instance);
+  run.cancelled = cancelled;
+  if (run.cancelled)
+    run.afterCancel = std::chrono::duration_cast<std::chrono::milliseconds>(end - cancelledAt);
+  return run;
+}
+
+/// `reply` (a stream) stalling right after the event that holds `text`.
+inline ScriptedReply stallingAfter(ScriptedReply reply, const std::string& text) {
+  reply.stallAfter = reply.body.find("\n\n", reply.body.find(text)) + 2;
+  return reply;
+}
+
+/// `agent` answers `sse` (the stream of a text answer made of `pieces`), sent at each pace, with
+/// the pieces joined, and reports each piece as "text" progress, in order.
+inline void expectPiecesReportedInOrder(StartedAgent& agent, ScriptedLlmServer& server,
+                                        const std::string& sse,
+                                        const std::vector<std::string>& pieces) {
+  for (auto pace : {ScriptedReply::Pace::ByEvent, ScriptedReply::Pace::ByteAtATime}) {
+    const size_t before = progressOf(agent.host, "text").size();
+    server.script(eventStream(sse, pace));
+    auto result = agent.agent.handle("hi");
+    EXPECT_EQ(result.status, RIVET_TASK_COMPLETED) << result.text;
+    std::string joined;
+    for (const auto& piece : pieces)
+      joined += piece;
+    EXPECT_EQ(result.text, joined);
+    auto texts = progressOf(agent.host, "text");
+    EXPECT_EQ(std::vector<std::string>(texts.begin() + static_cast<long>(before), texts.end()),
+              pieces);
+  }
+}
+
+/// `agent` fails a task answered with `sse`, saying the provider, its URL and `problem`.
+inline void expectBrokenStream(StartedAgent& agent, ScriptedLlmServer& server,
+                               const std::string& sse, const std::string& problem) {
+  server.script(eventStream(sse));
+  auto result = agent.agent.handle("hi");
+  EXPECT_EQ(result.status, RIVET_TASK_FAILED) << problem;
+  EXPECT_TRUE(contains(result.text, "provider " + server.baseUrl() +
+                                        " streamed an answer that cannot be used: " + problem))
+      << result.text.substr(0, 400);
+}
+
+/// `agent` (timeout_ms 500) times out a stream of `sse` that stalls after the event holding
+/// "thinking", naming `endpoint`, within 2 s, with that text reported.
+inline void expectStallEndsAtTheDeadline(StartedAgent& agent, ScriptedLlmServer& server,
+                                         const std::string& sse, const std::string& endpoint) {
+  server.script(stallingAfter(eventStream(sse), "thinking"));
+  auto start = std::chrono::steady_clock::now();
+  auto result = agent.agent.handle("hi");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2000));
+  EXPECT_EQ(result.status, RIVET_TASK_TIMEOUT);
+  EXPECT_TRUE(contains(result.text,
+                       "the stream from " + endpoint + " had not ended after 500 ms (timeout_ms)"))
+      << result.text;
+  EXPECT_EQ(progressOf(agent.host, "text"), std::vector<std::string>{"thinking"});
+}
+
+/// A task on `host` whose answer stalls after its first text: cancelled once that text was
+/// reported, handle() returns within a second, failed, saying it was cancelled.
+inline void expectPromptCancelAfterTheFirstText(sdk::testing::FakeHost& host) {
+  auto run = runAndCancel(
+      host, "hi", [&host] { return !progressOf(host, "text").empty(); },
+      std::chrono::milliseconds(10000));
+  ASSERT_TRUE(run.cancelled) << run.text;
+  EXPECT_EQ(run.status, RIVET_TASK_FAILED);
+  EXPECT_LT(run.afterCancel, std::chrono::milliseconds(1000));
+  EXPECT_TRUE(contains(run.text, "cancelled by the host")) << run.text;
 }
 
 struct RosterEntry {

@@ -2,6 +2,8 @@
 // one real servers use.
 #include "OpenAiReplies.hpp"
 
+#include <algorithm>
+
 namespace rivet::test::openai_reply {
 namespace {
 
@@ -69,6 +71,58 @@ std::string error(const std::string& message, const std::string& type) {
   return root.dump();
 }
 
+std::string data(const std::string& json) {
+  return "data: " + json + "\n\n";
+}
+
+std::string chunk(const std::string& deltaJson, const std::string& finishReason) {
+  return data(R"({"id":"chatcmpl-test","object":"chat.completion.chunk","created":1700000000,)"
+              R"("model":"test-model","choices":[{"index":0,"delta":)" +
+              deltaJson + R"(,"finish_reason":)" +
+              (finishReason.empty() ? "null" : json::quoted(finishReason)) + "}]}");
+}
+
+std::string done() {
+  return "data: [DONE]\n\n";
+}
+
+std::string textStream(const std::vector<std::string>& pieces) {
+  std::string sse = chunk(R"({"role":"assistant","content":""})");
+  for (const auto& piece : pieces)
+    sse += chunk(R"({"content":)" + json::quoted(piece) + "}");
+  return sse + chunk("{}", "stop") + done();
+}
+
+std::string toolCallsStream(const std::vector<Call>& calls, size_t piecesPerCall,
+                            bool interleaved) {
+  auto fragment = [](size_t index, const std::string& members) {
+    return chunk(R"({"tool_calls":[{"index":)" + std::to_string(index) + "," + members + "}]}");
+  };
+  std::string sse = chunk(R"({"role":"assistant","content":null})");
+  std::vector<std::vector<std::string>> pieces;
+  for (const auto& c : calls)
+    pieces.push_back(splitText(c.arguments, piecesPerCall));
+  auto argumentsAt = [&](size_t i, size_t k) {
+    return fragment(i, R"("function":{"arguments":)" + json::quoted(pieces[i][k]) + "}");
+  };
+  for (size_t i = 0; i < calls.size(); ++i) {
+    std::string id = calls[i].id.empty() ? "" : R"("id":)" + json::quoted(calls[i].id) + ",";
+    sse += fragment(i, id + R"("type":"function","function":{"name":)" +
+                           json::quoted(calls[i].name) + R"(,"arguments":""})");
+    if (!interleaved)
+      for (size_t k = 0; k < pieces[i].size(); ++k)
+        sse += argumentsAt(i, k);
+  }
+  size_t most = 0;
+  for (const auto& p : pieces)
+    most = std::max(most, p.size());
+  for (size_t k = 0; interleaved && k < most; ++k)
+    for (size_t i = 0; i < calls.size(); ++i)
+      if (k < pieces[i].size())
+        sse += argumentsAt(i, k);
+  return sse + chunk("{}", "tool_calls") + done();
+}
+
 ScriptedReply echo(const RecordedRequest& request) {
   auto body = json::tryParse(request.body);
   if (!body || !body->isObject())
@@ -82,6 +136,8 @@ ScriptedReply echo(const RecordedRequest& request) {
     return {400, error("'messages' must contain at least one message", "invalid_request_error")};
   const json::Value& last = messages->items().back();
   std::string content = last.isObject() ? last.getString("content").value_or("") : "";
+  if (body->getBool("stream").value_or(false))
+    return eventStream(textStream(splitText("[" + *model + "] " + content, 3)));
   return {200, text(*model, "[" + *model + "] " + content)};
 }
 

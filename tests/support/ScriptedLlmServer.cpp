@@ -9,12 +9,14 @@
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 
+#include <algorithm>
 #include <csignal>
 
 namespace rivet::test {
@@ -48,8 +50,15 @@ public:
     resp.setContentType(reply.contentType);
     for (const auto& [name, value] : reply.headers)
       resp.set(name, value);
-    resp.setContentLength(static_cast<std::streamsize>(reply.body.size()));
-    resp.sendBuffer(reply.body.data(), reply.body.size());
+    if (reply.pace == ScriptedReply::Pace::Whole && reply.stallAfter == std::string::npos) {
+      resp.setContentLength(static_cast<std::streamsize>(reply.body.size()));
+      resp.sendBuffer(reply.body.data(), reply.body.size());
+      return;
+    }
+    // Each flush its own segment, so the client really reads the pieces one by one.
+    dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(req).socket().setNoDelay(true);
+    resp.setChunkedTransferEncoding(true);
+    server_.sendPaced(reply, resp.send());
   }
 
 private:
@@ -141,6 +150,53 @@ ScriptedReply ScriptedLlmServer::serve(const RecordedRequest& request) {
                                       "invalid_request_error")};
   pause(reply.delay);
   return reply;
+}
+
+void ScriptedLlmServer::sendPaced(const ScriptedReply& reply, std::ostream& out) {
+  const std::string& body = reply.body;
+  if (reply.stallAfter == 0) {
+    out.flush(); // the status line and headers, then nothing
+    pause(reply.stall);
+  }
+  size_t sent = 0;
+  while (sent < body.size() && out.good()) {
+    size_t end = body.size();
+    if (reply.pace == ScriptedReply::Pace::ByteAtATime)
+      end = sent + 1;
+    else if (reply.pace == ScriptedReply::Pace::ByEvent) {
+      size_t blank = body.find("\n\n", sent);
+      end = blank == std::string::npos ? body.size() : blank + 2;
+    }
+    if (reply.stallAfter > sent && reply.stallAfter < end)
+      end = reply.stallAfter;
+    out.write(body.data() + sent, static_cast<std::streamsize>(end - sent));
+    out.flush();
+    sent = end;
+    if (sent == reply.stallAfter)
+      pause(reply.stall);
+  }
+}
+
+ScriptedReply eventStream(std::string sse, ScriptedReply::Pace pace) {
+  ScriptedReply reply;
+  reply.body = std::move(sse);
+  reply.contentType = "text/event-stream";
+  reply.headers = {{"Cache-Control", "no-cache"}};
+  reply.pace = pace;
+  return reply;
+}
+
+std::vector<std::string> splitText(const std::string& text, size_t count) {
+  std::vector<std::string> pieces;
+  size_t size = std::max<size_t>(1, text.size() / std::max<size_t>(1, count));
+  for (size_t start = 0; start < text.size();) {
+    size_t end = std::min(text.size(), start + size);
+    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+      ++end; // not inside a UTF-8 sequence
+    pieces.push_back(text.substr(start, end - start));
+    start = end;
+  }
+  return pieces;
 }
 
 void ScriptedLlmServer::pause(std::chrono::milliseconds delay) {

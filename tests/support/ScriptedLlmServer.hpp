@@ -1,6 +1,7 @@
 // A scripted LLM server for tests, run inside the test process on 127.0.0.1 (HTTP, or HTTPS with
 // a given context): it speaks OpenAI's chat completions (/v1/chat/completions) and Anthropic's
-// Messages API (/v1/messages), records every request and answers scripted steps in order.
+// Messages API (/v1/messages), records every request and answers scripted steps in order, whole
+// or as a stream (an event or a byte at a time, with a stall where the script says).
 #pragma once
 
 #include <rivet/sdk/json.hpp>
@@ -35,12 +36,27 @@ struct RecordedRequest {
 };
 
 struct ScriptedReply {
+  /// How the body goes out: Whole with a Content-Length; the others chunked, a flush (and a TCP
+  /// segment) per SSE event ("\n\n") or per byte.
+  enum class Pace { Whole, ByEvent, ByteAtATime };
+
   int status = 200;
   std::string body;
   std::string contentType = "application/json";
   HeaderList headers = {};
   std::chrono::milliseconds delay{0}; // before the status line is sent
+  Pace pace = Pace::Whole;
+  /// Stall mode: after this many bytes of the body (chunked), wait `stall` before the rest;
+  /// the wait ends at once when the server stops.
+  size_t stallAfter = std::string::npos;
+  std::chrono::milliseconds stall{60000};
 };
+
+/// A 200 text/event-stream reply of `sse`, sent at `pace`.
+ScriptedReply eventStream(std::string sse, ScriptedReply::Pace pace = ScriptedReply::Pace::ByEvent);
+
+/// `text` cut into `count` pieces (fewer when it is shorter), on UTF-8 boundaries.
+std::vector<std::string> splitText(const std::string& text, size_t count);
 
 /// A step computed from the request it answers (e.g. a tool call about what the model saw).
 using ScriptStep = std::function<ScriptedReply(const RecordedRequest&)>;
@@ -71,6 +87,8 @@ private:
   class Factory;
   ScriptedReply serve(const RecordedRequest& request);
   void pause(std::chrono::milliseconds delay);
+  // Writes a chunked body at the reply's pace and stall.
+  void sendPaced(const ScriptedReply& reply, std::ostream& out);
 
   bool https_;
   mutable std::mutex mutex_;

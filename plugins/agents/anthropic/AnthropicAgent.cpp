@@ -23,7 +23,7 @@ public:
                                                 host.warn("agents." + host.instanceName() + ": " +
                                                           m);
                                               })),
-        client_(settings_.baseUrl, "/messages", settings_.caPath, "rivet-mesh-anthropic/1.0"),
+        client_(settings_.baseUrl, "/messages", settings_.caPath, "rivet-mesh-anthropic/1.1"),
         loop_(this->host(), client_,
               {{"x-api-key", settings_.apiKey}, {"anthropic-version", settings_.anthropicVersion}},
               settings_.toolLoop) {}
@@ -31,7 +31,8 @@ public:
   void start() override {
     host().info("agent " + host().instanceName() + " sends tasks to " + client_.endpoint() +
                 " (model " + settings_.model + ", key from " + settings_.apiKeyEnv +
-                (settings_.toolLoop.delegation ? ", may delegate" : ", delegation off") + ")");
+                (settings_.toolLoop.delegation ? ", may delegate" : ", delegation off") +
+                (settings_.toolLoop.stream ? ", streamed" : ", stream off") + ")");
   }
 
   sdk::AgentInfo describe() const override { return {"anthropic", settings_.model}; }
@@ -53,6 +54,6 @@ private:
 } // namespace
 } // namespace rivet::anthropic
 
-RIVET_PLUGIN(rivet::anthropic::AnthropicAgent, "anthropic", "1.0.0",
+RIVET_PLUGIN(rivet::anthropic::AnthropicAgent, "anthropic", "1.1.0",
              "Answers tasks through Anthropic's Messages API and delegates with the delegate_task "
              "tool")

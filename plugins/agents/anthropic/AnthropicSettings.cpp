@@ -13,8 +13,8 @@ AnthropicSettings AnthropicSettings::fromJson(const std::string& json,
   const llm::SettingsReader in(json,
                                {"base_url", "model", "api_key_env", "anthropic_version",
                                 "system_prompt", "temperature", "max_tokens", "timeout_ms",
-                                "ca_path", "delegation", "max_tool_rounds",
-                                "max_tool_result_bytes"},
+                                "ca_path", "delegation", "max_tool_rounds", "max_tool_result_bytes",
+                                "stream"},
                                warn);
   AnthropicSettings s;
   s.baseUrl = in.baseUrl(s.baseUrl, "the Anthropic Messages API",

@@ -2,6 +2,7 @@
 // blocks, stop reasons, and the error types Anthropic documents, each with what to do next.
 #include "MessagesConversation.hpp"
 
+#include "MessagesStream.hpp"
 #include "ProviderText.hpp"
 
 namespace rivet::anthropic {
@@ -35,6 +36,8 @@ std::string MessagesConversation::requestBody(const llm::ToolOffer& tool, bool o
   body.set("messages", messages_);
   if (settings_.temperature)
     body.set("temperature", json::Value::number(*settings_.temperature));
+  if (settings_.toolLoop.stream)
+    body.set("stream", json::Value::boolean(true));
   if (offered || toolUsed_) {
     json::Value entry = json::Value::object();
     entry.set("name", str(tool.name));
@@ -45,6 +48,13 @@ std::string MessagesConversation::requestBody(const llm::ToolOffer& tool, bool o
     body.set("tools", std::move(tools));
   }
   return body.dump();
+}
+
+std::unique_ptr<llm::StreamDecoder>
+MessagesConversation::streamDecoder(llm::StreamDecoder::OnText onText) {
+  if (!settings_.toolLoop.stream)
+    return nullptr;
+  return std::make_unique<MessagesStream>(std::move(onText));
 }
 
 ModelTurn MessagesConversation::readAnswer(const std::string& body) {

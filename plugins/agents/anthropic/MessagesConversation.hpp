@@ -7,6 +7,7 @@
 
 #include <rivet/sdk/json.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,13 @@ public:
   MessagesConversation(const AnthropicSettings& settings, std::string model,
                        const std::string& userContent);
 
-  /// `{"model","max_tokens","system"?,"messages","temperature"?,"tools"?}`. Once the
+  /// `{"model","max_tokens","system"?,"messages","temperature"?,"stream"?,"tools"?}` ("stream":
+  /// true unless `stream: false`, which sends no "stream" at all). Once the
   /// conversation holds tool_use blocks the tool stays defined (the API refuses such a
   /// conversation without it), with this turn's description.
   std::string requestBody(const llm::ToolOffer& tool, bool offered) override;
+  /// A MessagesStream, or null with `stream: false`.
+  std::unique_ptr<llm::StreamDecoder> streamDecoder(llm::StreamDecoder::OnText onText) override;
   /// stop_reason "tool_use": the tool_use blocks (the content appended as returned); any other
   /// stop_reason: the text blocks joined (also for "max_tokens", cut short as it is).
   llm::ModelTurn readAnswer(const std::string& body) override;

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "HttpJsonClient.hpp"
+#include "StreamDecoder.hpp"
 
 #include <rivet/sdk/delegate_tool.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,9 @@ public:
   virtual ~Conversation() = default;
   /// The body of the next request. `offered`: whether to offer `tool` this turn.
   virtual std::string requestBody(const ToolOffer& tool, bool offered) = 0;
+  /// A decoder for the streamed answer to the last requestBody(), or null when this agent does
+  /// not stream (`stream: false`).
+  virtual std::unique_ptr<StreamDecoder> streamDecoder(StreamDecoder::OnText onText) = 0;
   /// Reads a 2xx answer. A ToolCalls turn is also appended to the conversation (as the
   /// provider returned it; a call without an id gets one, there and in the turn).
   virtual ModelTurn readAnswer(const std::string& body) = 0;

@@ -1,7 +1,9 @@
 // The provider HTTP client: deadlines on connect, send, first byte and every read; the host's
-// cancellation seen within 100 ms; every failure named with the URL and what to try next.
+// cancellation seen within 100 ms (a watching thread ends a blocked read); every failure named with
+// the URL and what to try next.
 #include "HttpJsonClient.hpp"
 
+#include "CancelWatch.hpp"
 #include "SigpipeBlock.hpp"
 
 #include <Poco/Exception.h>
@@ -21,7 +23,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr size_t kMaxAnswerBytes = 16 * 1024 * 1024;
 constexpr milliseconds kPollSlice{100}; // how often cancellation is checked while waiting
 
 enum class Wait { Ready, Cancelled, TimedOut };
@@ -32,24 +33,10 @@ enum class Wait { Ready, Cancelled, TimedOut };
   throw Poco::IOException(what);
 }
 
-// Waits for the first byte of the answer (an LLM may think for minutes) in short slices, so
-// that the host's cancellation is seen without waiting for the whole deadline.
-Wait waitForAnswer(Poco::Net::HTTPClientSession& session, const Budget& budget,
-                   const std::function<bool()>& cancelled) {
-  while (true) {
-    if (cancelled())
-      return Wait::Cancelled;
-    if (budget.passed())
-      return Wait::TimedOut;
-    if (session.socket().poll(budget.leftSpan(kPollSlice),
-                              Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR))
-      return Wait::Ready;
-  }
-}
-
-// Reads the body one socket read at a time, each bounded by what is left of the budget.
+// Reads the body as it arrives, giving each piece to `sink`; every read is bounded by what is
+// left of the budget (and ended by the CancelWatch when the host cancels).
 Wait readBody(Poco::Net::HTTPClientSession& session, std::istream& in, const Budget& budget,
-              const std::function<bool()>& cancelled, std::string& body) {
+              const std::function<bool()>& cancelled, const HttpJsonClient::BodySink& sink) {
   char buf[16384];
   while (true) {
     if (cancelled())
@@ -62,10 +49,12 @@ Wait readBody(Poco::Net::HTTPClientSession& session, std::istream& in, const Bud
         rethrowBroken(session, "the answer broke off");
       return Wait::Ready;
     }
-    body.append(buf, static_cast<size_t>(in.readsome(buf, sizeof buf)));
-    if (body.size() > kMaxAnswerBytes)
-      throw Poco::DataFormatException("the answer is larger than 16 MiB");
+    sink(buf, static_cast<size_t>(in.readsome(buf, sizeof buf)));
   }
+}
+
+bool isEventStream(const std::string& contentType) {
+  return Poco::icompare(contentType.substr(0, contentType.find(';')), "text/event-stream") == 0;
 }
 
 } // namespace
@@ -125,12 +114,20 @@ sdk::TaskResult HttpJsonClient::cancelledResult() const {
 }
 
 PostOutcome HttpJsonClient::post(const std::string& body, const Headers& headers,
-                                 const Budget& budget,
-                                 const std::function<bool()>& cancelled) const {
-  auto fail = [](sdk::TaskResult r) { return PostOutcome{std::nullopt, std::move(r)}; };
+                                 const Budget& budget, const std::function<bool()>& cancelled,
+                                 const BodySink* stream) const {
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  CancelWatch watch(cancelled, kPollSlice); // declared after session: stops before it closes
+  // What ends the request; "cancelled" whenever the watch cut the connection short.
+  auto fail = [&](sdk::TaskResult r) {
+    return PostOutcome{std::nullopt, watch.fired() ? cancelledResult() : std::move(r)};
+  };
+  bool streaming = false; // a stream began: its events are already being read
   auto timedOut = [&] {
-    return fail(
-        sdk::TaskResult::timeout("no answer from " + endpoint_ + " within " + budget.describe()));
+    return fail(sdk::TaskResult::timeout(
+        (streaming ? "the stream from " + endpoint_ + " had not ended after "
+                   : "no answer from " + endpoint_ + " within ") +
+        budget.describe()));
   };
   if (cancelled())
     return fail(cancelledResult());
@@ -140,14 +137,14 @@ PostOutcome HttpJsonClient::post(const std::string& body, const Headers& headers
   const SigpipeBlock noSigpipe;
   bool sent = false;
   try {
-    auto session = openSession();
+    session = openSession();
     session->setKeepAlive(false);
     session->setTimeout(budget.leftSpan());
 
     Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, target_,
                                Poco::Net::HTTPMessage::HTTP_1_1);
     req.setContentType("application/json");
-    req.set("Accept", "application/json");
+    req.set("Accept", stream ? "text/event-stream, application/json" : "application/json");
     req.set("User-Agent", userAgent_);
     for (const auto& [name, value] : headers)
       req.set(name, value);
@@ -158,23 +155,29 @@ PostOutcome HttpJsonClient::post(const std::string& body, const Headers& headers
     if (!out.good())
       rethrowBroken(*session, "the request could not be sent");
     sent = true;
+    watch.start(session->socket()); // an LLM may think for minutes before its first byte
 
-    Wait wait = waitForAnswer(*session, budget, cancelled);
-    if (wait == Wait::Ready) {
-      session->socket().setReceiveTimeout(budget.leftSpan());
-      Poco::Net::HTTPResponse response;
-      std::istream& in = session->receiveResponse(response);
-      HttpAnswer answer;
-      wait = readBody(*session, in, budget, cancelled, answer.body);
-      if (wait == Wait::Ready) {
-        answer.status = static_cast<int>(response.getStatus());
-        answer.reason = response.getReason();
-        for (const auto& [name, value] : response)
-          answer.headers.emplace_back(name, value);
-        return {std::move(answer), {}};
-      }
-    }
-    return wait == Wait::Cancelled ? fail(cancelledResult()) : timedOut();
+    session->socket().setReceiveTimeout(budget.leftSpan());
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session->receiveResponse(response);
+    HttpAnswer answer;
+    answer.status = static_cast<int>(response.getStatus());
+    answer.reason = response.getReason();
+    for (const auto& [name, value] : response)
+      answer.headers.emplace_back(name, value);
+    // A stream only for a 2xx that is one: errors and servers that ignore "stream" send JSON.
+    answer.streamed = stream && answer.status >= 200 && answer.status < 300 &&
+                      isEventStream(response.getContentType());
+    streaming = answer.streamed;
+    BodySink whole = [&answer](const char* data, size_t size) {
+      answer.body.append(data, size);
+      if (answer.body.size() > kMaxAnswerBytes)
+        throw Poco::DataFormatException("the answer is larger than 16 MiB");
+    };
+    Wait wait = readBody(*session, in, budget, cancelled, answer.streamed ? *stream : whole);
+    if (wait == Wait::Ready && !watch.fired())
+      return {std::move(answer), {}};
+    return wait == Wait::TimedOut ? timedOut() : fail(cancelledResult());
   } catch (const Poco::TimeoutException&) {
     return timedOut();
   } catch (const Poco::DataFormatException& e) {

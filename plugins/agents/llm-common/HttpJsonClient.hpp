@@ -9,6 +9,7 @@
 #include <Poco/Net/Context.h>
 #include <Poco/URI.h>
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -28,8 +29,9 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 struct HttpAnswer {
   int status = 0;
   std::string reason;
-  std::string body;
+  std::string body; // empty when streamed
   Headers headers;
+  bool streamed = false; // the body went to post()'s stream sink as text/event-stream
   /// The first header named `name` (case-insensitive), or empty.
   std::string header(const std::string& name) const;
 };
@@ -42,14 +44,21 @@ struct PostOutcome {
 
 class HttpJsonClient {
 public:
+  /// The largest answer read whole, and the largest line or event of a stream.
+  static constexpr size_t kMaxAnswerBytes = 16 * 1024 * 1024;
+  /// Gets the body of a streamed answer piece by piece as it arrives.
+  using BodySink = std::function<void(const char* data, size_t size)>;
+
   /// `baseUrl` + `path` is the endpoint. Builds the TLS context for an https URL (VERIFY_STRICT,
   /// TLS 1.2+, `caPath` or the system's CAs); throws sdk::PluginError when it cannot be loaded.
   HttpJsonClient(const std::string& baseUrl, const std::string& path, const std::string& caPath,
                  std::string userAgent);
 
-  /// POSTs `body` with `headers` (Content-Type and Accept are set). Thread-safe.
+  /// POSTs `body` with `headers` (Content-Type and Accept are set). Thread-safe. With `stream`,
+  /// a 2xx text/event-stream answer goes to `*stream` as it arrives (the answer's `streamed`);
+  /// any other answer is read whole. What `*stream` throws ends the request and propagates.
   PostOutcome post(const std::string& body, const Headers& headers, const Budget& budget,
-                   const std::function<bool()>& cancelled) const;
+                   const std::function<bool()>& cancelled, const BodySink* stream = nullptr) const;
 
   const std::string& endpoint() const { return endpoint_; }
   const std::string& baseUrl() const { return baseUrl_; }

@@ -185,6 +185,7 @@ ToolLoopSettings SettingsReader::toolLoop() const {
   s.maxToolRounds = wholeNumber("max_tool_rounds", "rounds").value_or(s.maxToolRounds);
   s.maxToolResultBytes =
       wholeNumber("max_tool_result_bytes", "bytes", 1024).value_or(s.maxToolResultBytes);
+  s.stream = boolean("stream").value_or(s.stream);
   return s;
 }
 

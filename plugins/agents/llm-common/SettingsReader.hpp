@@ -48,7 +48,7 @@ public:
                 const std::string& whatToDo) const;
   /// ca_path, which must exist; warned about when `baseUrl` is plain http.
   std::string caPath(const std::string& baseUrl) const;
-  /// delegation, max_tool_rounds (>= 1), max_tool_result_bytes (>= 1024).
+  /// delegation, max_tool_rounds (>= 1), max_tool_result_bytes (>= 1024), stream.
   ToolLoopSettings toolLoop() const;
 
 private:

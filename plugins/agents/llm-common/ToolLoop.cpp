@@ -2,7 +2,9 @@
 // at once (at most kMaxCallsPerTurn), and failures that tell the user which setting to change.
 #include "ToolLoop.hpp"
 
+#include "ProgressReport.hpp"
 #include "ProviderText.hpp"
+#include "SseReader.hpp"
 
 #include <rivet/sdk/json.hpp>
 
@@ -44,7 +46,7 @@ std::string cappedTimeout(const std::string& arguments, const Budget& budget) {
 
 ToolLoop::ToolLoop(const sdk::Host& host, const HttpJsonClient& client, Headers headers,
                    ToolLoopSettings settings)
-    : client_(client), headers_(std::move(headers)), settings_(settings),
+    : host_(host), client_(client), headers_(std::move(headers)), settings_(settings),
       tool_(host, static_cast<size_t>(settings.maxToolResultBytes)) {}
 
 std::string ToolLoop::userContent(const sdk::Task& task) {
@@ -59,6 +61,7 @@ std::string ToolLoop::userContent(const sdk::Task& task) {
 TaskResult ToolLoop::run(const sdk::Task& task, Conversation& conversation,
                          std::optional<int64_t> timeoutMs) const {
   const Budget budget = Budget::forTask(task.timeoutMs(), timeoutMs);
+  const ProgressReport progress(host_, task);
   auto cancelled = [&task] { return task.cancelled(); };
   if (cancelled())
     return client_.cancelledResult();
@@ -70,8 +73,15 @@ TaskResult ToolLoop::run(const sdk::Task& task, Conversation& conversation,
     thisTurn.description = DelegateTool::description(roster);
     bool offered = settings_.delegation && DelegateTool::offered(roster);
 
-    PostOutcome outcome =
-        client_.post(conversation.requestBody(thisTurn, offered), headers_, budget, cancelled);
+    std::string streamed; // a streamed answer, assembled into the provider's JSON answer
+    PostOutcome outcome;
+    try {
+      outcome = ask(conversation, conversation.requestBody(thisTurn, offered), budget, cancelled,
+                    progress, streamed);
+    } catch (const StreamError& e) {
+      return TaskResult::failed("provider " + client_.baseUrl() +
+                                " streamed an answer that cannot be used: " + e.what());
+    }
     if (!outcome.answer)
       return outcome.failure;
     const HttpAnswer& answer = *outcome.answer;
@@ -80,7 +90,7 @@ TaskResult ToolLoop::run(const sdk::Task& task, Conversation& conversation,
     if (answer.status < 200 || answer.status >= 300)
       return TaskResult::failed(prefix + conversation.httpError(answer));
 
-    ModelTurn turn = conversation.readAnswer(answer.body);
+    ModelTurn turn = conversation.readAnswer(answer.streamed ? streamed : answer.body);
     if (turn.kind == ModelTurn::Kind::Problem)
       return TaskResult::failed(prefix + " " + turn.text);
     if (turn.kind == ModelTurn::Kind::Text)
@@ -94,7 +104,7 @@ TaskResult ToolLoop::run(const sdk::Task& task, Conversation& conversation,
           "); raise max_tool_rounds in this agent's settings, or give it a task that needs "
           "fewer delegations");
     ++rounds;
-    conversation.addToolResults(turn.calls, runCalls(task, turn.calls, roster, budget));
+    conversation.addToolResults(turn.calls, runCalls(task, turn.calls, roster, budget, progress));
     if (task.cancelled())
       return TaskResult::failed("cancelled by the host during " + std::string(DelegateTool::kName) +
                                 " calls, before asking " + client_.endpoint() + " again");
@@ -105,9 +115,31 @@ TaskResult ToolLoop::run(const sdk::Task& task, Conversation& conversation,
   }
 }
 
+PostOutcome ToolLoop::ask(Conversation& conversation, const std::string& body, const Budget& budget,
+                          const std::function<bool()>& cancelled, const ProgressReport& progress,
+                          std::string& streamed) const {
+  std::unique_ptr<StreamDecoder> decoder =
+      conversation.streamDecoder([&progress](const std::string& text) { progress.text(text); });
+  if (!decoder)
+    return client_.post(body, headers_, budget, cancelled);
+  SseReader events(
+      [&decoder](const std::string& name, const std::string& data) { decoder->event(name, data); },
+      HttpJsonClient::kMaxAnswerBytes);
+  const HttpJsonClient::BodySink sink = [&events](const char* data, size_t size) {
+    events.feed(data, size);
+  };
+  PostOutcome outcome = client_.post(body, headers_, budget, cancelled, &sink);
+  if (outcome.answer && outcome.answer->streamed) {
+    events.finish();
+    streamed = decoder->finish();
+  }
+  return outcome;
+}
+
 std::vector<ToolResult> ToolLoop::runCalls(const sdk::Task& task,
                                            const std::vector<ToolCall>& calls,
-                                           const sdk::Roster& roster, const Budget& budget) const {
+                                           const sdk::Roster& roster, const Budget& budget,
+                                           const ProgressReport& progress) const {
   const std::string name = DelegateTool::kName;
   std::vector<ToolResult> results(calls.size());
   std::vector<std::string> arguments;
@@ -135,9 +167,13 @@ std::vector<ToolResult> ToolLoop::runCalls(const sdk::Task& task,
       running.push_back(i);
     }
   }
+  for (size_t i : running) // the calls answered without running never started
+    progress.delegation(calls[i].arguments);
   std::vector<ToolResult> ran = tool_.callAll(task, arguments, roster);
-  for (size_t k = 0; k < running.size(); ++k)
+  for (size_t k = 0; k < running.size(); ++k) {
+    progress.outcome(calls[running[k]].arguments, ran[k].status);
     results[running[k]] = std::move(ran[k]);
+  }
   return results;
 }
 

@@ -5,12 +5,14 @@
 #include "Budget.hpp"
 #include "Conversation.hpp"
 #include "HttpJsonClient.hpp"
+#include "ProgressReport.hpp"
 
 #include <rivet/sdk/delegate_tool.hpp>
 #include <rivet/sdk/plugin.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +23,7 @@ struct ToolLoopSettings {
   bool delegation = true;                 // offer delegate_task at all
   int64_t maxToolRounds = 8;              // turns with tool calls before the task fails
   int64_t maxToolResultBytes = 64 * 1024; // each tool result given to the model
+  bool stream = true;                     // ask for streamed answers (Server-Sent Events)
 };
 
 class ToolLoop {
@@ -34,7 +37,8 @@ public:
            ToolLoopSettings settings);
 
   /// Runs `conversation` to a final answer within min(task timeout, `timeoutMs`), polling
-  /// task.cancelled(); a task cancelled before it starts never reaches the provider.
+  /// task.cancelled(); a task cancelled before it starts never reaches the provider. Reports the
+  /// streamed text and each delegate_task call and outcome as the task's progress.
   sdk::TaskResult run(const sdk::Task& task, Conversation& conversation,
                       std::optional<int64_t> timeoutMs) const;
 
@@ -43,9 +47,16 @@ public:
   static std::string userContent(const sdk::Task& task);
 
 private:
+  // One model turn: `body` posted, a streamed answer decoded as it arrives into `streamed`.
+  // Throws StreamError for a stream that cannot be used.
+  PostOutcome ask(Conversation& conversation, const std::string& body, const Budget& budget,
+                  const std::function<bool()>& cancelled, const ProgressReport& progress,
+                  std::string& streamed) const;
   std::vector<sdk::ToolResult> runCalls(const sdk::Task& task, const std::vector<ToolCall>& calls,
-                                        const sdk::Roster& roster, const Budget& budget) const;
+                                        const sdk::Roster& roster, const Budget& budget,
+                                        const ProgressReport& progress) const;
 
+  const sdk::Host& host_;
   const HttpJsonClient& client_;
   Headers headers_;
   ToolLoopSettings settings_;

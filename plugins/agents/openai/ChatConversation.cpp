@@ -2,6 +2,7 @@
 // llama.cpp's server and vLLM use, including tool_calls with string or object arguments.
 #include "ChatConversation.hpp"
 
+#include "ChatStream.hpp"
 #include "ProviderText.hpp"
 
 namespace rivet::openai {
@@ -45,7 +46,7 @@ std::string ChatConversation::requestBody(const llm::ToolOffer& tool, bool offer
     body.set("temperature", json::Value::number(*settings_.temperature));
   if (settings_.maxTokens)
     body.set("max_tokens", json::Value::number(static_cast<double>(*settings_.maxTokens)));
-  body.set("stream", json::Value::boolean(false));
+  body.set("stream", json::Value::boolean(settings_.toolLoop.stream));
   if (offered) {
     json::Value function = json::Value::object();
     function.set("name", json::Value::string(tool.name));
@@ -59,6 +60,13 @@ std::string ChatConversation::requestBody(const llm::ToolOffer& tool, bool offer
     body.set("tools", std::move(tools));
   }
   return body.dump();
+}
+
+std::unique_ptr<llm::StreamDecoder>
+ChatConversation::streamDecoder(llm::StreamDecoder::OnText onText) {
+  if (!settings_.toolLoop.stream)
+    return nullptr;
+  return std::make_unique<ChatStream>(std::move(onText));
 }
 
 ModelTurn ChatConversation::readAnswer(const std::string& body) {

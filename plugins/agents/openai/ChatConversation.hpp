@@ -7,6 +7,7 @@
 
 #include <rivet/sdk/json.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,11 @@ public:
   ChatConversation(const OpenAiSettings& settings, std::string model,
                    const std::string& userContent);
 
-  /// `{"model","messages","temperature"?,"max_tokens"?,"stream":false,"tools"?}`.
+  /// `{"model","messages","temperature"?,"max_tokens"?,"stream","tools"?}`; "stream" is the
+  /// setting (true unless `stream: false`).
   std::string requestBody(const llm::ToolOffer& tool, bool offered) override;
+  /// A ChatStream, or null with `stream: false`.
+  std::unique_ptr<llm::StreamDecoder> streamDecoder(llm::StreamDecoder::OnText onText) override;
   /// choices[0].message: tool_calls (appended as returned), else its content.
   llm::ModelTurn readAnswer(const std::string& body) override;
   /// One `{"role":"tool","tool_call_id","content"}` per call.

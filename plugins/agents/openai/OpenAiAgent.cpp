@@ -29,13 +29,14 @@ public:
                                            [&host](const std::string& m) {
                                              host.warn("agents." + host.instanceName() + ": " + m);
                                            })),
-        client_(settings_.baseUrl, "/chat/completions", settings_.caPath, "rivet-mesh-openai/1.1"),
+        client_(settings_.baseUrl, "/chat/completions", settings_.caPath, "rivet-mesh-openai/1.2"),
         loop_(this->host(), client_, headersFor(settings_), settings_.toolLoop) {}
 
   void start() override {
     host().info("agent " + host().instanceName() + " sends tasks to " + client_.endpoint() +
                 " (provider " + settings_.provider + ", model " + settings_.model +
-                (settings_.toolLoop.delegation ? ", may delegate" : ", delegation off") + ")");
+                (settings_.toolLoop.delegation ? ", may delegate" : ", delegation off") +
+                (settings_.toolLoop.stream ? ", streamed" : ", stream off") + ")");
   }
 
   sdk::AgentInfo describe() const override { return {settings_.provider, settings_.model}; }
@@ -57,6 +58,6 @@ private:
 } // namespace
 } // namespace rivet::openai
 
-RIVET_PLUGIN(rivet::openai::OpenAiAgent, "openai", "1.1.0",
+RIVET_PLUGIN(rivet::openai::OpenAiAgent, "openai", "1.2.0",
              "Answers tasks through an OpenAI-compatible chat-completions API (OpenAI, xAI, "
              "Ollama, llama.cpp, vLLM) and delegates with the delegate_task tool")

@@ -13,7 +13,7 @@ OpenAiSettings OpenAiSettings::fromJson(const std::string& json,
   const llm::SettingsReader in(json,
                                {"base_url", "model", "api_key_env", "system_prompt", "temperature",
                                 "max_tokens", "timeout_ms", "provider", "ca_path", "delegation",
-                                "max_tool_rounds", "max_tool_result_bytes"},
+                                "max_tool_rounds", "max_tool_result_bytes", "stream"},
                                warn);
   OpenAiSettings s;
   s.baseUrl = in.baseUrl(std::nullopt, "an OpenAI-compatible API",

@@ -88,9 +88,11 @@ TEST(AnthropicAgent, SendsTheMessagesApiRequestWithKeyVersionAndDefaults) {
   EXPECT_EQ(request.header("x-api-key"), "sk-ant-test");
   EXPECT_EQ(request.header("anthropic-version"), "2023-06-01");
   EXPECT_EQ(request.header("content-type"), "application/json");
+  EXPECT_EQ(request.header("accept"), "text/event-stream, application/json");
   auto body = request.json();
   EXPECT_EQ(str(body, "model"), "claude-opus-4-1");
   EXPECT_EQ(body.getInteger("max_tokens"), 4096);
+  EXPECT_EQ(body.getBool("stream"), true);
   EXPECT_EQ(str(body, "system"), "Be brief.");
   EXPECT_DOUBLE_EQ(body.find("temperature")->asNumber(), 0.3);
   auto messages = messagesOf(request);
@@ -270,10 +272,14 @@ TEST(AnthropicAgent, StopsWhenTheHostCancelsDuringADelegation) {
 TEST(AnthropicAgent, AnswersMaxTokensWithTheTextSoFar) {
   ScriptedLlmServer server;
   ClaudeAgent opus(server);
-  server.script(finalText("The answer is cut", "max_tokens"));
-  auto result = opus.agent.handle("go");
-  EXPECT_EQ(result.status, RIVET_TASK_COMPLETED);
-  EXPECT_EQ(result.text, "The answer is cut");
+  for (const ScriptedReply& cut :
+       {finalText("The answer is cut", "max_tokens"),
+        rivet::test::eventStream(reply::textStream({"The answer ", "is cut"}, "max_tokens"))}) {
+    server.script(cut);
+    auto result = opus.agent.handle("go");
+    EXPECT_EQ(result.status, RIVET_TASK_COMPLETED);
+    EXPECT_EQ(result.text, "The answer is cut");
+  }
 }
 
 TEST(AnthropicAgent, GivesAToolUseBlockWithoutAnIdOneAndAnswersIt) {
@@ -321,6 +327,7 @@ TEST(AnthropicAgentErrors, OverloadedSaysToTryAgainLater) {
   ClaudeAgent opus(server);
   server.script(apiError(529, "overloaded_error", "Overloaded"));
   auto result = opus.agent.handle("go");
+  EXPECT_EQ(server.requests().at(0).json().getBool("stream"), true); // a JSON error all the same
   EXPECT_EQ(result.status, RIVET_TASK_FAILED);
   EXPECT_TRUE(contains(result.text, "answered HTTP 529 (overloaded_error): Overloaded; "
                                     "Anthropic's API is overloaded"))
@@ -416,6 +423,166 @@ TEST(AnthropicAgentSettings, SendsTheConfiguredVersionAndMaxTokens) {
   auto request = server.requests().at(0);
   EXPECT_EQ(request.header("anthropic-version"), "2024-01-01");
   EXPECT_EQ(request.json().getInteger("max_tokens"), 512);
+}
+
+// --- streamed answers ------------------------------------------------------------------------
+
+using Pace = ScriptedReply::Pace;
+using rivet::test::eventStream;
+using rivet::test::progressOf;
+
+TEST(AnthropicAgentStream, ReportsEveryTextDeltaInOrderAndAnswersWithTheirWholeText) {
+  ScriptedLlmServer server;
+  ClaudeAgent opus(server);
+  const std::vector<std::string> pieces = {"Une ", "délé", "gation", " → ok"};
+  rivet::test::expectPiecesReportedInOrder(opus, server, reply::textStream(pieces), pieces);
+}
+
+TEST(AnthropicAgentStream, JoinsToolUseInputFromManyPiecesAndReportsTheCalls) {
+  ScriptedLlmServer server;
+  ClaudeAgent opus(server);
+  opus.host.onDelegate = [](const std::string& request) { // grok answers, echo times out
+    const bool grok = contains(request, "\"grok\"");
+    return delegation(grok ? RIVET_TASK_COMPLETED : RIVET_TASK_TIMEOUT,
+                      grok ? "4" : "no answer in 5 ms");
+  };
+  const std::string askEcho = R"({"to_agent":"echo","task":"ça va?"})";
+  server.script(eventStream(
+      reply::toolUseStream({{"toolu_1", kAskGrok}, {"toolu_2", askEcho}}, 9, "Let me ask."),
+      Pace::ByteAtATime));
+  server.script(eventStream(reply::textStream({"It is 4."})));
+
+  auto result = opus.agent.handle("what is 2+2?");
+  EXPECT_EQ(result.text, "It is 4.");
+  auto messages = messagesOf(server.requests().at(1));
+  ASSERT_EQ(messages.size(), 3u);
+  const auto& blocks = messages[1].find("content")->items();
+  ASSERT_EQ(blocks.size(), 3u);
+  EXPECT_EQ(str(blocks[0], "text"), "Let me ask.");
+  EXPECT_EQ(str(blocks[1], "id"), "toolu_1");
+  EXPECT_EQ(blocks[1].find("input")->dump(), kAskGrok);
+  EXPECT_EQ(blocks[2].find("input")->dump(), askEcho);
+  auto results = toolResults(server.requests().at(1));
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(str(results[1], "content"), "[timeout] no answer in 5 ms");
+
+  std::vector<std::string> lines;
+  for (const auto& e : opus.host.progressSoFar())
+    lines.push_back(e.kind + ": " + e.text);
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{
+                "text: Let me ask.", "tool: delegate_task → grok: add 2 and 2",
+                "tool: delegate_task → echo: ça va?", "status: delegate_task ← grok: completed",
+                "status: delegate_task ← echo: timeout", "text: It is 4."}));
+}
+
+TEST(AnthropicAgentStream, KeepsTheConversationExactlyAsAnUnstreamedAnswerDoes) {
+  const std::vector<ToolUse> calls = {{"toolu_1", kAskGrok},
+                                      {"", R"({"to_agent":"echo","task":"ping"})"}};
+  std::vector<std::string> conversations;
+  for (bool stream : {false, true}) {
+    ScriptedLlmServer server;
+    ClaudeAgent opus(server, stream ? "" : R"("stream":false)");
+    server.script(stream ? eventStream(reply::toolUseStream(calls, 4, "Asking."))
+                         : usesTools(calls, "Asking."));
+    server.script(stream ? eventStream(reply::textStream({"fin", "e"})) : finalText("fine"));
+    EXPECT_EQ(opus.agent.handle("go").text, "fine");
+    auto body = server.requests().at(1).json();
+    EXPECT_EQ(body.find("stream") != nullptr, stream) << body.dump();
+    conversations.push_back(body.find("messages")->dump());
+  }
+  EXPECT_EQ(conversations[0], conversations[1]);
+}
+
+TEST(AnthropicAgentStream, StreamFalseSendsNoStreamMemberAndReportsNoText) {
+  ScriptedLlmServer server;
+  ClaudeAgent opus(server, R"("stream":false)");
+  EXPECT_EQ(opus.agent.handle("hi", "").text, "[claude-opus-4-1] hi");
+  auto request = server.requests().at(0);
+  EXPECT_FALSE(request.json().find("stream"));
+  EXPECT_EQ(request.header("accept"), "application/json");
+  EXPECT_TRUE(progressOf(opus.host, "text").empty());
+}
+
+TEST(AnthropicAgentStream, AcceptsAServerThatIgnoresStreamAndAnswersJson) {
+  ScriptedLlmServer server;
+  ClaudeAgent opus(server);
+  server.script(finalText("plain"));
+  EXPECT_EQ(opus.agent.handle("hi").text, "plain");
+  EXPECT_EQ(server.requests().at(0).json().getBool("stream"), true);
+}
+
+struct BrokenStream {
+  std::string sse;
+  std::string problem;
+};
+
+TEST(AnthropicAgentStream, FailsOnABrokenStreamNamingTheProviderAndWhatWasWrong) {
+  const std::string full = reply::textStream({"partial"});
+  const std::string cut = full.substr(0, full.find("event: message_delta"));
+  const std::string start = reply::messageStart();
+  const std::string toolStart = reply::event(
+      "content_block_start", R"({"type":"content_block_start","index":0,"content_block":)"
+                             R"({"type":"tool_use","id":"toolu_1","name":"delegate_task",)"
+                             R"("input":{}}})");
+  auto inputDelta = [](int index, const std::string& partial) {
+    return reply::event("content_block_delta",
+                        R"({"type":"content_block_delta","index":)" + std::to_string(index) +
+                            R"(,"delta":{"type":"input_json_delta","partial_json":)" +
+                            json::quoted(partial) + "}}");
+  };
+  for (const BrokenStream& c : {
+           BrokenStream{cut, "the stream ended before message_stop (after 5 events)"},
+           BrokenStream{cut + reply::event("error", reply::error("overloaded_error", "Overloaded")),
+                        "the stream sent an error (overloaded_error): Overloaded"},
+           BrokenStream{start + "event: content_block_start\ndata: {\"type\":\n\n",
+                        "a data line is not a JSON object: {\"type\":"},
+           BrokenStream{start + inputDelta(2, "{}"),
+                        "a content_block_delta for index 2, which no content_block_start began"},
+           BrokenStream{
+               start + toolStart + inputDelta(0, R"({"to_agent": "gr)") +
+                   reply::event("content_block_stop", R"({"type":"content_block_stop","index":0})"),
+               "the input of tool_use block 0 is not JSON: {\"to_agent\": \"gr"},
+           BrokenStream{
+               reply::event("content_block_stop", R"({"type":"content_block_stop","index":0})"),
+               "content_block_stop before message_start"},
+           BrokenStream{start + start, "a second message_start (after 2 events)"},
+       }) {
+    ScriptedLlmServer server;
+    ClaudeAgent opus(server);
+    rivet::test::expectBrokenStream(opus, server, c.sse, c.problem);
+  }
+}
+
+TEST(AnthropicAgentStream, RefusesATextDeltaThatIsNotAString) {
+  ScriptedLlmServer server;
+  ClaudeAgent opus(server);
+  std::string sse = reply::textStream({"x"});
+  sse.replace(sse.find(R"("text":"x")"), 10, R"("text":7)");
+  rivet::test::expectBrokenStream(opus, server, sse,
+                                  "a text_delta without a string text: {\"type\":\"text_delta\","
+                                  "\"text\":7}");
+}
+
+TEST(AnthropicAgentStream, AStalledStreamEndsAtTheDeadlineWithTheTextSoFarReported) {
+  ScriptedLlmServer server;
+  ClaudeAgent opus(server, R"("timeout_ms":500)");
+  rivet::test::expectStallEndsAtTheDeadline(opus, server, reply::textStream({"thinking", " more"}),
+                                            server.baseUrl() + "/messages");
+}
+
+TEST(AnthropicAgentStream, ReturnsWithinASecondOfACancellationMidStreamOverHttps) {
+  Poco::Net::initializeSSL();
+  {
+    rivet::test::TestCertificate cert;
+    ScriptedLlmServer server(cert.serverContext());
+    rivet::sdk::testing::FakeHost host(
+        "opus", settingsFor(server.baseUrl(), R"("ca_path":")" + cert.certPath() + "\""));
+    server.script(rivet::test::stallingAfter(
+        eventStream(reply::textStream({"first", " never"}), Pace::ByteAtATime), "first"));
+    rivet::test::expectPromptCancelAfterTheFirstText(host);
+  }
+  Poco::Net::uninitializeSSL();
 }
 
 } // namespace

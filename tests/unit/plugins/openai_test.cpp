@@ -68,7 +68,9 @@ TEST(OpenAiAgent, SendsModelMessagesTemperatureAndMaxTokens) {
   EXPECT_EQ(str(messages[1], "content"), "What is a mesh?");
   EXPECT_DOUBLE_EQ(body.find("temperature")->asNumber(), 0.2);
   EXPECT_EQ(body.getInteger("max_tokens"), 256);
-  EXPECT_EQ(body.getBool("stream"), false);
+  EXPECT_EQ(body.getBool("stream"), true);
+  EXPECT_FALSE(body.find("stream_options")); // usage is not read, so not asked for
+  EXPECT_EQ(requests[0].header("Accept"), "text/event-stream, application/json");
 }
 
 TEST(OpenAiAgent, LeavesOutWhatIsNotConfigured) {
@@ -151,6 +153,7 @@ TEST(OpenAiAgent, SurfacesTheProviderErrorMessageAsFailed) {
                         Case{500, "The server had an error while processing your request."}}) {
     server.script({c.status, reply::error(c.message, "invalid_request_error")});
     auto reply = opus.agent.handle("hi");
+    EXPECT_EQ(server.requests().back().json().getBool("stream"), true); // JSON errors all the same
     EXPECT_EQ(reply.status, RIVET_TASK_FAILED);
     EXPECT_EQ(reply.text, "provider " + server.baseUrl() + " answered HTTP " +
                               std::to_string(c.status) + ": " + c.message);
@@ -411,6 +414,14 @@ std::vector<json::Value> toolMessages(const rivet::test::RecordedRequest& reques
   return out;
 }
 
+// The `tool` messages of a recorded request as "<tool_call_id>: <content>", in order.
+std::vector<std::string> toolAnswers(const rivet::test::RecordedRequest& request) {
+  std::vector<std::string> out;
+  for (const auto& m : toolMessages(request))
+    out.push_back(str(m, "tool_call_id") + ": " + str(m, "content"));
+  return out;
+}
+
 const std::string kAskGrok = R"({"to_agent":"grok","task":"add 2 and 2"})";
 
 TEST(OpenAiAgentTools, OffersDelegateTaskWithTheRosterInItsDescription) {
@@ -501,12 +512,7 @@ TEST(OpenAiAgentTools, RunsTheToolCallsOfOneTurnAtTheSameTime) {
   auto start = Clock::now();
   EXPECT_EQ(opus.agent.handle("fan out").text, "done");
   EXPECT_LT(Clock::now() - start, milliseconds(4000));
-  auto tools = toolMessages(server.requests().at(1));
-  ASSERT_EQ(tools.size(), 2u);
-  EXPECT_EQ(str(tools[0], "tool_call_id"), "a");
-  EXPECT_EQ(str(tools[0], "content"), "met");
-  EXPECT_EQ(str(tools[1], "tool_call_id"), "b");
-  EXPECT_EQ(str(tools[1], "content"), "met");
+  EXPECT_EQ(toolAnswers(server.requests().at(1)), (std::vector<std::string>{"a: met", "b: met"}));
 }
 
 TEST(OpenAiAgentTools, GivesFailedAndTimedOutDelegationsToTheModelAndGoesOn) {
@@ -707,6 +713,8 @@ TEST(OpenAiAgentHostile, RunsAtMostSixteenOfTenThousandToolCalls) {
   EXPECT_EQ(str(tools[9999], "tool_call_id"), "c9999");
   EXPECT_TRUE(contains(str(tools[16], "content"), "[failed] not run: at most 16 delegate_task "
                                                   "calls run in one turn"));
+  EXPECT_EQ(rivet::test::progressOf(opus.host, "tool").size(), 16u); // only those that ran
+  EXPECT_EQ(rivet::test::progressOf(opus.host, "status").size(), 16u);
 }
 
 TEST(OpenAiAgentHostile, RefusesHugeArgumentsWithoutRunningThem) {
@@ -742,6 +750,210 @@ TEST(OpenAiAgentSettings, AcceptsTheOneLineXaiConfiguration) {
       refusalFor(
           R"({"base_url":"https://api.x.ai/v1","model":"grok-4","api_key_env":"XAI_API_KEY"})"),
       "");
+}
+
+// --- streamed answers ------------------------------------------------------------------------
+
+using Pace = ScriptedReply::Pace;
+using rivet::test::eventStream;
+using rivet::test::progressOf;
+
+ScriptedReply streamOf(const std::string& sse, Pace pace = Pace::ByEvent) {
+  return eventStream(sse, pace);
+}
+
+TEST(OpenAiAgentStream, ReportsEveryTextDeltaInOrderAndAnswersWithTheirWholeText) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  const std::vector<std::string> pieces = {"Une ", "délé", "gation", " → ok"};
+  rivet::test::expectPiecesReportedInOrder(opus, server, reply::textStream(pieces), pieces);
+}
+
+TEST(OpenAiAgentStream, ReadsCrLfLinesCommentsAndDataSplitOverLines) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  server.script(streamOf(": keep-alive\r\n\r\n"
+                         "data: {\"choices\":[{\"index\":0,\r\n"
+                         "data: \"delta\":{\"content\":\"two lines\"}}]}\r\n\r\n"
+                         "data: [DONE]\r\n\r\n",
+                         Pace::ByteAtATime));
+  auto result = opus.agent.handle("hi");
+  EXPECT_EQ(result.status, RIVET_TASK_COMPLETED) << result.text;
+  EXPECT_EQ(result.text, "two lines");
+}
+
+TEST(OpenAiAgentStream, JoinsAToolCallSplitOverManyFragmentsAndReportsIt) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  opus.host.delegateResultJson = delegation(RIVET_TASK_COMPLETED, "4").resultJson;
+  const std::string ask = R"({"to_agent":"grok","task":"add 2 and 2, ça va?"})";
+  server.script(streamOf(reply::toolCallsStream({{"call_1", ask}}, 20), Pace::ByteAtATime));
+  server.script(streamOf(reply::textStream({"grok ", "says 4"})));
+
+  auto result = opus.agent.handle("what is 2+2?");
+  EXPECT_EQ(result.text, "grok says 4");
+  auto delegated = opus.host.delegatedSoFar();
+  ASSERT_EQ(delegated.size(), 1u);
+  EXPECT_EQ(str(json::parse(delegated[0]), "message"), "add 2 and 2, ça va?");
+  auto messages = messagesOf(server.requests().at(1));
+  ASSERT_EQ(messages.size(), 3u);
+  const json::Value& call = messages[1].find("tool_calls")->items().at(0);
+  EXPECT_EQ(str(call, "id"), "call_1");
+  EXPECT_EQ(str(*call.find("function"), "arguments"), ask);
+  EXPECT_EQ(str(messages[2], "tool_call_id"), "call_1");
+  EXPECT_EQ(str(messages[2], "content"), "4");
+
+  auto events = opus.host.progressSoFar();
+  std::vector<std::string> lines;
+  for (const auto& e : events)
+    lines.push_back(e.kind + ": " + e.text);
+  EXPECT_EQ(lines, (std::vector<std::string>{"tool: delegate_task → grok: add 2 and 2, ça va?",
+                                             "status: delegate_task ← grok: completed",
+                                             "text: grok ", "text: says 4"}));
+}
+
+TEST(OpenAiAgentStream, CutsTheReportedTaskAtAHundredCharacters) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  std::string task;
+  for (int i = 0; i < 30; ++i)
+    task += "é→x"; // 90 characters, 180 bytes
+  task += "0123456789abcdef";
+  server.script(streamOf(
+      reply::toolCallsStream({{"a", R"({"to_agent":"echo","task":")" + task + "\"}"}}, 7)));
+  server.script(streamOf(reply::textStream({"ok"})));
+  ASSERT_EQ(opus.agent.handle("go").status, RIVET_TASK_COMPLETED);
+  auto tools = progressOf(opus.host, "tool");
+  ASSERT_EQ(tools.size(), 1u);
+  EXPECT_EQ(tools[0], "delegate_task → echo: " + task.substr(0, task.size() - 6));
+}
+
+TEST(OpenAiAgentStream, RunsParallelToolCallsWhoseFragmentsInterleave) {
+  ScriptedLlmServer server;
+  DelegatingAgent opus(server);
+  opus.host.onDelegate = [](const std::string& request) {
+    return delegation(RIVET_TASK_COMPLETED, contains(request, "\"grok\"") ? "four" : "pong");
+  };
+  server.script(streamOf(reply::toolCallsStream(
+      {{"a", kAskGrok}, {"b", R"({"to_agent":"echo","task":"ping"})"}}, 5, true)));
+  server.script(streamOf(reply::textStream({"done"})));
+  EXPECT_EQ(opus.agent.handle("fan out").text, "done");
+  EXPECT_EQ(toolAnswers(server.requests().at(1)), (std::vector<std::string>{"a: four", "b: pong"}));
+  EXPECT_EQ(progressOf(opus.host, "tool"),
+            (std::vector<std::string>{"delegate_task → grok: add 2 and 2",
+                                      "delegate_task → echo: ping"}));
+  auto statuses = progressOf(opus.host, "status");
+  EXPECT_EQ(statuses, (std::vector<std::string>{"delegate_task ← grok: completed",
+                                                "delegate_task ← echo: completed"}));
+}
+
+TEST(OpenAiAgentStream, KeepsTheConversationExactlyAsAnUnstreamedAnswerDoes) {
+  const std::vector<Call> calls = {{"a", kAskGrok}, {"", R"({"to_agent":"echo","task":"ping"})"}};
+  std::vector<std::string> conversations;
+  for (bool stream : {false, true}) {
+    ScriptedLlmServer server;
+    DelegatingAgent opus(server, stream ? "" : R"("stream":false)");
+    server.script(stream ? streamOf(reply::toolCallsStream(calls, 4)) : callsReply(calls));
+    server.script(stream ? streamOf(reply::textStream({"fin", "e"})) : finalText("fine"));
+    EXPECT_EQ(opus.agent.handle("go").text, "fine");
+    conversations.push_back(server.requests().at(1).json().find("messages")->dump());
+  }
+  EXPECT_EQ(conversations[0], conversations[1]);
+}
+
+TEST(OpenAiAgentStream, StreamFalseSendsTheUnstreamedRequestAndReportsNoText) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl(), R"("stream":false)"));
+  EXPECT_EQ(opus.agent.handle("hi", "").text, "[llama3.1:8b] hi");
+  auto request = server.requests().at(0);
+  EXPECT_EQ(request.json().getBool("stream"), false);
+  EXPECT_EQ(request.header("Accept"), "application/json");
+  EXPECT_TRUE(progressOf(opus.host, "text").empty());
+  EXPECT_TRUE(contains(refusalFor(settingsFor(server.baseUrl(), R"("stream":"no")")),
+                       "stream must be true or false, found the string \"no\""));
+}
+
+TEST(OpenAiAgentStream, AcceptsAServerThatIgnoresStreamAndAnswersJson) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  server.script({200, reply::text("m", "plain")});
+  EXPECT_EQ(opus.agent.handle("hi").text, "plain");
+  EXPECT_EQ(server.requests().at(0).json().getBool("stream"), true);
+}
+
+// A stream that cannot be used, and the words the task fails with.
+struct BrokenStream {
+  std::string sse;
+  std::string problem;
+};
+
+TEST(OpenAiAgentStream, FailsOnABrokenStreamNamingTheProviderAndWhatWasWrong) {
+  const std::string text = reply::chunk(R"({"content":"partial"})");
+  const std::string lone = R"({"tool_calls":[{"index":3,"function":{"arguments":"{}"}}]})";
+  for (const BrokenStream& c : {
+           BrokenStream{text, "the stream ended before data: [DONE] (after 1 event)"},
+           BrokenStream{"", "the stream ended before data: [DONE] (after 0 events)"},
+           BrokenStream{text + reply::data(reply::error("Rate limit reached", "requests")),
+                        "the stream sent an error: Rate limit reached"},
+           BrokenStream{"event: error\ndata: {\"message\":\"overloaded\"}\n\n",
+                        "the stream sent an error event: overloaded"},
+           BrokenStream{text + "data: {\"choices\":[{\"delta\":\n\n",
+                        "a data line is not a JSON object: {\"choices\":[{\"delta\":"},
+           BrokenStream{reply::chunk(R"({"content":42})"),
+                        "choices[0].delta.content is not a string: 42"},
+           BrokenStream{reply::chunk(lone), "a tool_calls fragment for index 3, which no "
+                                            "fragment started"},
+       }) {
+    ScriptedLlmServer server;
+    OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+    rivet::test::expectBrokenStream(opus, server, c.sse, c.problem);
+  }
+}
+
+TEST(OpenAiAgentStream, RefusesALineLongerThanTheAnswerCapWithoutWaitingForItsEnd) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  ScriptedReply huge = streamOf("data: " + std::string(17 * 1024 * 1024, 'x'));
+  huge.stallAfter = huge.body.size(); // no line end, no end of body: only the cap ends it
+  server.script(huge);
+  auto start = Clock::now();
+  auto result = opus.agent.handle("hi");
+  EXPECT_LT(Clock::now() - start, milliseconds(10000));
+  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(contains(result.text, "streamed an answer that cannot be used: a line of the stream "
+                                    "is longer than 16777216 bytes"))
+      << result.text.substr(0, 300);
+}
+
+TEST(OpenAiAgentStream, RefusesAStreamedAnswerLargerThanTheCapMadeOfSmallDeltas) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl()));
+  const std::string piece = reply::chunk(R"({"content":")" + std::string(60000, 'y') + "\"}");
+  std::string sse;
+  for (int i = 0; i < 290; ++i) // 17.4 MB of text in lines well under the cap
+    sse += piece;
+  server.script(streamOf(sse + reply::done()));
+  auto result = opus.agent.handle("hi");
+  EXPECT_EQ(result.status, RIVET_TASK_FAILED);
+  EXPECT_TRUE(contains(result.text, "the streamed answer is larger than 16 MiB"))
+      << result.text.substr(0, 300);
+}
+
+TEST(OpenAiAgentStream, AStalledStreamEndsAtTheDeadlineWithTheTextSoFarReported) {
+  ScriptedLlmServer server;
+  OpenAiAgent opus("opus", settingsFor(server.baseUrl(), R"("timeout_ms":500)"));
+  rivet::test::expectStallEndsAtTheDeadline(opus, server, reply::textStream({"thinking", " more"}),
+                                            server.baseUrl() + "/chat/completions");
+}
+
+TEST(OpenAiAgentStream, ReturnsWithinASecondOfACancellationMidStream) {
+  for (Pace pace : {Pace::ByEvent, Pace::ByteAtATime}) {
+    ScriptedLlmServer server;
+    FakeHost host("opus", settingsFor(server.baseUrl()));
+    server.script(rivet::test::stallingAfter(streamOf(reply::textStream({"first", " never"}), pace),
+                                             "first"));
+    rivet::test::expectPromptCancelAfterTheFirstText(host);
+  }
 }
 
 } // namespace
