@@ -295,6 +295,22 @@ TEST_F(TaskApi, EventsAfterAnswersTheTaskWithItsNextEvents) {
       << "another identity sees nothing, events included";
 }
 
+TEST_F(TaskApi, PollsKeepACancelOnDisconnectTaskAndItEndsWhenTheyStop) {
+  startNode(shellAgent("long", "sleep 30"), "  disconnect_grace_ms: 400\n");
+  std::string id =
+      submit(R"({"fromAgent":"me","toAgent":"long","message":"x","cancelOnDisconnect":true})")
+          .getString("id")
+          .value_or("");
+  for (int i = 0; i < 12; ++i) { // 1.2 s of polls, three times the grace
+    EXPECT_EQ(call("GET", "/api/tasks/" + id + "?eventsAfter=0").status, 200);
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(task(id).getString("state"), "working") << "a polled task is watched";
+  json::Value t = waitForState(id, "canceled", 3s);
+  EXPECT_EQ(t.getString("state"), "canceled") << t.dump();
+  EXPECT_EQ(t.getString("canceledBy"), "disconnect");
+}
+
 TEST_F(TaskApi, KeepAliveCommentsArriveWhileTheAgentIsSilent) {
   startNode(shellAgent("quiet", "sleep 3"), "  keepalive_ms: 200\n");
   std::string id =

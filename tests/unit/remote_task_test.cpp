@@ -178,7 +178,8 @@ TEST_F(RemoteTask, SubmitsWatchesAndTakesTheChildsResultPassingItsEventsOn) {
   auto body = json::tryParse(sent[0].body);
   ASSERT_TRUE(body) << sent[0].body;
   EXPECT_EQ(body->getString("toAgent"), "opus");
-  EXPECT_EQ(body->getBool("cancelOnDisconnect"), false);
+  EXPECT_EQ(body->getBool("cancelOnDisconnect"), true)
+      << "the polls keep it; a dead parent node does not";
   EXPECT_EQ(body->getString("idempotencyKey").value_or("").size(), 32u);
   EXPECT_EQ(sent[1].path, "/api/tasks/" + kId + "?eventsAfter=0");
   EXPECT_EQ(sent[2].path, "/api/tasks/" + kId + "?eventsAfter=2");

@@ -83,7 +83,9 @@ private:
     RemoteResult out;
     std::string body = messageBody(r_);
     body.pop_back(); // the closing brace: the task API's own fields follow
-    body += ",\"idempotencyKey\":" + util::jsonString(key_) + ",\"cancelOnDisconnect\":false}";
+    // cancelOnDisconnect: the watch's polls keep it; if this node dies or loses the way there,
+    // the task there is cancelled after that node's tasks.disconnect_grace_ms.
+    body += ",\"idempotencyKey\":" + util::jsonString(key_) + ",\"cancelOnDisconnect\":true}";
     PeerAnswer a = call("POST", "/api/tasks", body, kSubmitTimeout);
     bool maybeDelivered = a.net == RIVET_NET_DELIVERED_FAILED || a.net == RIVET_NET_TIMEOUT;
     if (maybeDelivered) {

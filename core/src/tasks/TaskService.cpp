@@ -332,6 +332,13 @@ std::optional<TaskRecord> TaskService::find(const std::string& id, const std::st
 }
 
 std::vector<TaskEvent> TaskService::eventsAfter(const TaskRecord& task, int64_t afterSeq) {
+  {
+    // A poll watches the task as a stream does: a node that delegated it and then died or lost
+    // the way here stops polling, and a cancel-on-disconnect task is cancelled after the grace.
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = live_.find(task.id); it != live_.end())
+      it->second.unwatchedSince = std::max(it->second.unwatchedSince, Clock::now());
+  }
   return store_.eventsAfter(task.id, afterSeq, 200);
 }
 
@@ -534,7 +541,7 @@ void TaskService::tick() {
         }
       }
       if (live.cancelOnDisconnect && ws.empty() && live.canceledBy.empty() &&
-          now - live.unwatchedSince >= settings_.disconnectGrace) {
+          now - live.unwatchedSince >= settings_.disconnectGrace) { // no stream, no poll
         live.canceledBy = "disconnect";
         logger_->info("Task {} cancelled: no event stream attached for {} ms "
                       "(tasks.disconnect_grace_ms) and it asked for cancelOnDisconnect",
