@@ -253,3 +253,42 @@ TEST_F(TaskTree, ATreeDeeperThanAskedShowsOnlyTheLevelsAskedFor) {
 }
 
 } // namespace
+
+namespace {
+
+// A node that dies while a task it delegated runs elsewhere: the orphan is cancelled there once
+// no poll has come for that node's tasks.disconnect_grace_ms.
+TEST(TaskOrphan, ATaskWhoseDelegatingNodeDiedIsCancelledAfterTheGrace) {
+  TestPki pki;
+  pki.issueNode("client");
+  TempDir storage, files;
+  MeshNode a(pki, storage.path(), "node-a",
+             "agents:\n" + commandAgent("asker", R"sh("$CTL" delegate napper x)sh"));
+  MeshNode b(
+      pki, storage.path(), "node-b",
+      "agents:\n" +
+          commandAgent("napper", "echo $$ > " + files.file("napper.pid") + "; exec sleep 30") +
+          "tasks:\n  disconnect_grace_ms: 500\n");
+  ASSERT_TRUE(a.start() && b.start()) << a.output() << b.output();
+  ASSERT_TRUE(eventually([&] { return statusIn(storage.path(), "node-b") == "online"; }, 10s));
+
+  TestTlsClient c(clientOptions(pki, "client", "node-a.mesh"));
+  ASSERT_TRUE(c.connect(a.port())) << c.error();
+  HttpResponse r;
+  ASSERT_TRUE(c.request("POST", "/api/tasks",
+                        R"({"fromAgent":"t","toAgent":"asker","message":"x","timeoutMs":60000})",
+                        r));
+  ASSERT_EQ(r.status, 202) << r.body;
+  int pid = 0;
+  ASSERT_TRUE(eventually([&] { return (pid = readPid(files.file("napper.pid"))) > 0; }, 10s))
+      << a.output() << b.output();
+
+  size_t mark = b.mark();
+  a.kill(); // SIGKILL: no cancel is ever sent
+  ASSERT_TRUE(eventually([&] { return processGone(pid); }, 5s)) << b.outputSince(mark);
+  EXPECT_TRUE(
+      contains(b.outputSince(mark), "cancelled: no event stream attached and no poll for 500 ms"))
+      << b.outputSince(mark);
+}
+
+} // namespace

@@ -543,7 +543,7 @@ void TaskService::tick() {
       if (live.cancelOnDisconnect && ws.empty() && live.canceledBy.empty() &&
           now - live.unwatchedSince >= settings_.disconnectGrace) { // no stream, no poll
         live.canceledBy = "disconnect";
-        logger_->info("Task {} cancelled: no event stream attached for {} ms "
+        logger_->info("Task {} cancelled: no event stream attached and no poll for {} ms "
                       "(tasks.disconnect_grace_ms) and it asked for cancelOnDisconnect",
                       id, settings_.disconnectGrace.count());
         unwatched.push_back(live.root);
