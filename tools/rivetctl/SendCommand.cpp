@@ -8,7 +8,10 @@
 #include "util/RandomHex.hpp"
 
 #include <Poco/JSON/Parser.h>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 namespace rivet::ctl {
@@ -16,8 +19,10 @@ namespace {
 
 const char* kSendUsage =
     R"(usage: rivetctl [--config FILE] send AGENT "task" [options]
+       rivetctl [--config FILE] send AGENT - [options]
 
 Runs "task" on AGENT anywhere in the mesh, through the node of --config.
+With - the task is read from stdin (at most 10 MiB; it must not be empty).
 Without --follow or --detach it waits for the answer (POST /api/message) and prints it.
 
 options:
@@ -37,10 +42,32 @@ exit status: 0 completed, 1 failed, rejected, canceled or timed out (or the node
              2 usage error, 3 node unreachable (--follow, --detach), 130 interrupted (Ctrl-C)
 )";
 
-int usage() {
-  std::cerr << "usage: rivetctl [--config FILE] send AGENT \"task\" [--timeout MS] [--model M] "
-               "[--from NAME] [--follow | --detach]; see rivetctl send --help\n";
-  return kExitUsage;
+constexpr size_t kMaxStdinTask = 10 * 1024 * 1024;
+
+// The task text from stdin, bounded. Prints why it cannot be used and returns the exit code
+// (1 too large or unreadable, 2 empty, as an empty argument is), or kExitOk.
+int readStdinTask(std::string& task) {
+  task.clear();
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+    if (task.size() + n > kMaxStdinTask) {
+      std::cerr << "rivetctl send: the task on stdin is larger than 10 MiB; give a shorter task "
+                   "(or put the data where the agent can read it and send its name)\n";
+      return kExitFailed;
+    }
+    task.append(buf, n);
+  }
+  if (std::ferror(stdin)) {
+    std::cerr << "rivetctl send: cannot read the task from stdin: " << std::strerror(errno) << "\n";
+    return kExitFailed;
+  }
+  if (task.empty()) {
+    std::cerr << "rivetctl send: the task on stdin is empty; pipe the task text in, e.g. "
+                 "echo 'task' | rivetctl send AGENT -\n";
+    return kExitUsage;
+  }
+  return kExitOk;
 }
 
 // The fields /api/message and /api/tasks share, without the braces; no timeoutMs when it is 0.
@@ -120,24 +147,45 @@ int sendCommand(const std::string& configPath, const std::vector<std::string>& a
       std::cout << kSendUsage;
       return kExitOk;
     }
-    if (args[i] == "--timeout" && i + 1 < args.size()) {
+    const std::string& a = args[i];
+    if ((a == "--timeout" || a == "--model" || a == "--from") && i + 1 >= args.size())
+      return usageError("send", a + " needs a value");
+    if (a == "--timeout") {
       timeoutMs = milliseconds(args[++i]);
       timeoutGiven = true;
-    } else if (args[i] == "--model" && i + 1 < args.size())
+      if (timeoutMs <= 0)
+        return usageError("send", "--timeout needs milliseconds from 1 to 604800000 (7 days), "
+                                  "not '" +
+                                      printable(args[i]) + "'");
+    } else if (a == "--model")
       model = args[++i];
-    else if (args[i] == "--from" && i + 1 < args.size())
+    else if (a == "--from")
       from = args[++i];
-    else if (args[i] == "--follow")
+    else if (a == "--follow")
       follow = true;
-    else if (args[i] == "--detach")
+    else if (a == "--detach")
       detach = true;
-    else if (args[i].rfind("--", 0) == 0)
-      return usage();
+    else if (a.rfind("--", 0) == 0)
+      return usageError("send", "unknown option '" + printable(a) + "'");
     else
-      positional.push_back(args[i]);
+      positional.push_back(a);
   }
-  if (positional.size() != 2 || positional[1].empty() || timeoutMs <= 0 || (follow && detach))
-    return usage();
+  if (positional.empty())
+    return usageError("send", "no agent given: rivetctl send AGENT \"task\"");
+  if (positional.size() == 1)
+    return usageError("send", "no task given for " + printable(positional[0]) +
+                                  ": give it as the second argument, or - to read it from stdin");
+  if (positional.size() > 2)
+    return usageError("send", "too many arguments (the task is one argument: quote it)");
+  if (positional[0].empty())
+    return usageError("send", "the agent name is empty");
+  if (positional[1].empty())
+    return usageError("send", "the task is empty");
+  if (follow && detach)
+    return usageError("send", "--follow and --detach exclude each other");
+  if (positional[1] == "-")
+    if (int rc = readStdinTask(positional[1]); rc != kExitOk)
+      return rc;
 
   LocalNode node;
   if (!openLocalNode(configPath, node))
