@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <sys/stat.h>
+#include <unistd.h>
 
 using namespace rivet::test;
 using namespace std::chrono_literals;
@@ -318,6 +320,52 @@ TEST_F(RivetctlOps, PluginCheckFindsABareFileNameInTheWorkingFolder) {
   RunResult missing = rivetctl({"plugin", "check", "nothere.so"}, {}, work.path());
   EXPECT_EQ(missing.exitCode, 1);
   EXPECT_PRED2(contains, missing.err, "nothere.so");
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(RivetctlOps, ReloadSignalsOnlyTheNodesOwnRivetd) {
+  TempDir state;
+  NodeSettings s = nodeSettings(*pki_, "node-r");
+  s.meshYaml = "  state_dir: " + state.path() + "\n";
+  NodeProcess node(s);
+  ASSERT_TRUE(node.ready()) << node.output();
+  size_t mark = node.output().size();
+  RunResult r = rivetctl({"--config", node.configPath(), "reload"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_PRED2(contains, r.out, "pid " + std::to_string(node.pid()));
+  EXPECT_TRUE(node.waitForOutputSince(mark, "SIGHUP")) << node.outputSince(mark);
+
+  // A lock file naming another process (this test) is not trusted.
+  TempDir storage, otherState;
+  NodeSettings fake = nodeSettings(*pki_, "node-f");
+  fake.meshYaml = "  state_dir: " + otherState.path() + "\n";
+  std::string config = writeNodeConfig(storage, fake);
+  writeFile(otherState.file("rivetd.lock"), std::to_string(::getpid()) + "\n");
+  RunResult refused = rivetctl({"--config", config, "reload"});
+  EXPECT_EQ(refused.exitCode, 1);
+  EXPECT_PRED2(contains, refused.err, "is not locked: no rivetd runs this node");
+
+  // Locked, but by a program that is not rivetd: never signalled.
+  if (!std::filesystem::exists("/usr/bin/flock"))
+    GTEST_SKIP() << "no /usr/bin/flock";
+  // One process (sh, then sleep) that holds the lock itself, so that its pid stops all of it.
+  Process holder({"/bin/sh", "-c", "exec 9<\"$0\" && /usr/bin/flock 9 && exec sleep 30",
+                  otherState.file("rivetd.lock")});
+  writeFile(otherState.file("rivetd.lock"), std::to_string(holder.pid()) + "\n");
+  RunResult notRivetd;
+  EXPECT_TRUE(eventually(
+      [&] {
+        notRivetd = rivetctl({"--config", config, "reload"});
+        return contains(notRivetd.err, "is not a rivetd of this user");
+      },
+      5s))
+      << notRivetd.err;
+  EXPECT_EQ(notRivetd.exitCode, 1);
+  EXPECT_TRUE(holder.running()) << "the lock's holder was signalled";
+  holder.signal(SIGKILL);
 }
 
 } // namespace

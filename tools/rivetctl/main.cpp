@@ -6,6 +6,7 @@
 #include "ListCommand.hpp"
 #include "NodeCommand.hpp"
 #include "PluginCommand.hpp"
+#include "ReloadCommand.hpp"
 #include "SendCommand.hpp"
 #include "TaskCommands.hpp"
 
@@ -41,6 +42,7 @@ commands:
   list [--json]        the registry (mesh.json): status, name, address, agents, last seen
   status [--json]      counts of online / offline / degraded / stale nodes (exit 1: unhealthy)
   forget NODE | --older-than DURATION [--json]   remove offline or stale nodes from mesh.json
+  reload               SIGHUP to the local rivetd: reload TLS material, reopen the log file
   plugin check FILE    load FILE with rivetd's plugin loader and print its descriptor
   bench --url URL ...  HTTPS load generator with a client certificate (bench --help)
   ca COMMAND [args]    the mesh CA: init, issue, revoke, crl, show (see rivetctl ca --help)
@@ -81,6 +83,8 @@ int main(int argc, char** argv) {
     return rivet::ctl::listCommand(args[0], configPath, {args.begin() + 1, args.end()});
   if (args[0] == "forget")
     return rivet::ctl::forgetCommand(configPath, {args.begin() + 1, args.end()});
+  if (args[0] == "reload")
+    return rivet::ctl::reloadCommand(configPath, {args.begin() + 1, args.end()});
   if (args[0] == "send")
     return rivet::ctl::sendCommand(configPath, {args.begin() + 1, args.end()});
   if (args[0] == "tasks" || args[0] == "task" || args[0] == "cancel")
