@@ -159,6 +159,23 @@ TEST_F(RivetctlOps, SendDashReadsTheTaskFromStdinBounded) {
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_PRED2(contains, r.out, task);
 
+  RunResult json = rivetctl({"--config", node.configPath(), "send", "echo", "hello", "--json"});
+  EXPECT_EQ(json.exitCode, 0) << json.err;
+  JsonObject answer = parseObject(json.out);
+  ASSERT_TRUE(answer) << json.out;
+  EXPECT_EQ(answer->optValue<std::string>("status", ""), "completed") << json.out;
+  EXPECT_PRED2(contains, answer->optValue<std::string>("response", ""), "hello");
+
+  RunResult detached =
+      rivetctl({"--config", node.configPath(), "send", "echo", "hi", "--detach", "--json"});
+  EXPECT_EQ(detached.exitCode, 0) << detached.err;
+  JsonObject submitted = parseObject(detached.out);
+  ASSERT_TRUE(submitted) << detached.out;
+  EXPECT_FALSE(submitted->optValue<std::string>("id", "").empty()) << detached.out;
+  expectUsageError(
+      rivetctl({"--config", node.configPath(), "send", "echo", "hi", "--follow", "--json"}),
+      "--json does not go with --follow");
+
   writeFile(dir.file("empty.txt"), "");
   RunResult empty = rivetctlWithStdin({"--config", node.configPath(), "send", "echo", "-"},
                                       dir.file("empty.txt"));
@@ -317,6 +334,12 @@ TEST_F(RivetctlOps, PluginCheckFindsABareFileNameInTheWorkingFolder) {
   RunResult r = rivetctl({"plugin", "check", "echo.so"}, {}, work.path());
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_PRED2(contains, r.out, "name:        echo");
+  RunResult json = rivetctl({"plugin", "check", "echo.so", "--json"}, {}, work.path());
+  EXPECT_EQ(json.exitCode, 0) << json.err;
+  JsonObject descriptor = parseObject(json.out);
+  ASSERT_TRUE(descriptor) << json.out;
+  EXPECT_EQ(descriptor->optValue<std::string>("name", ""), "echo");
+  EXPECT_EQ(descriptor->optValue<std::string>("kind", ""), "agent");
   RunResult missing = rivetctl({"plugin", "check", "nothere.so"}, {}, work.path());
   EXPECT_EQ(missing.exitCode, 1);
   EXPECT_PRED2(contains, missing.err, "nothere.so");

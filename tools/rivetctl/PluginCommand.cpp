@@ -7,6 +7,7 @@
 #include "config/ConfigLoader.hpp"
 #include "plugin/PluginLoader.hpp"
 #include "plugin/PluginProbe.hpp"
+#include "util/JsonText.hpp"
 
 #include "rivet/sdk/json.hpp"
 
@@ -28,6 +29,8 @@ options:
                     whether it accepts them
   --agent ID        the agent id create() is given (default: the plugin's name)
   --config FILE     take the settings of agents.ID from this configuration (needs --agent)
+  --json            print the descriptor as one JSON object ("create": "accepted" when
+                    settings were given and accepted)
   --help            show this help
 
 exit status: 0 loaded (and accepted the settings), 1 it cannot be loaded or refused the
@@ -39,6 +42,7 @@ struct CheckOptions {
   std::optional<std::string> settingsJson; // set: also run create() with these settings
   std::string agentId;
   std::string configPath;
+  bool json = false;
 };
 
 // The options, or nullopt with `why` set to what was wrong.
@@ -57,6 +61,11 @@ std::optional<CheckOptions> parse(const std::vector<std::string>& args, std::str
   o.file = args[1].find('/') == std::string::npos ? "./" + args[1] : args[1];
   for (size_t i = 2; i < args.size(); i += 2) {
     const std::string& a = args[i];
+    if (a == "--json") {
+      o.json = true;
+      --i; // a flag: no value follows
+      continue;
+    }
     if (a != "--settings" && a != "--agent" && a != "--config") {
       why = "unknown option '" + printable(a) + "'";
       return std::nullopt;
@@ -102,6 +111,22 @@ void printDescriptor(const plugin::LoadedPlugin& p) {
   }
 }
 
+void printJson(const plugin::LoadedPlugin& p, bool created) {
+  std::string out = "{\"file\":" + util::jsonString(p.path) +
+                    ",\"name\":" + util::jsonString(p.name()) +
+                    ",\"kind\":" + util::jsonString(plugin::kindName(p.kind())) +
+                    ",\"version\":" + util::jsonString(p.version()) +
+                    ",\"abi\":" + util::jsonString(p.abiVersion()) +
+                    ",\"hostAbi\":" + util::jsonString(plugin::hostAbiRange()) +
+                    ",\"description\":" + util::jsonString(p.description());
+  if (p.kind() == RIVET_KIND_AGENT) {
+    auto ops = static_cast<const rivet_agent_ops*>(p.ops());
+    out += std::string(",\"runs\":\"") +
+           ((ops->flags & RIVET_AGENT_INLINE) ? "inline" : "worker pool") + "\"";
+  }
+  std::cout << out << (created ? ",\"create\":\"accepted\"" : "") << "}\n";
+}
+
 } // namespace
 
 int pluginCommand(const std::vector<std::string>& args) {
@@ -140,6 +165,10 @@ int pluginCommand(const std::vector<std::string>& args) {
                 << p->name() << "', " << p->path
                 << ") refused to create with these settings: " << refusal << "\n";
       return 1;
+    }
+    if (options->json) {
+      printJson(*p, settings.has_value());
+      return 0;
     }
     printDescriptor(*p);
     if (settings)

@@ -36,6 +36,9 @@ options:
                  once). A dropped stream is resumed where it stopped.
   --detach       submit as a task that runs on without a watcher, print its id, exit 0
                  (then: rivetctl task ID, rivetctl cancel ID)
+  --json         print the node's answer as JSON instead of the text: without --follow the
+                 /api/message answer ({"status","response",...}), with --detach the task
+                 object (not with --follow)
   --help         show this help
 
 exit status: 0 completed, 1 failed, rejected, canceled or timed out (or the node refused),
@@ -111,7 +114,7 @@ int submitTask(LocalNode& node, const std::string& body, sdk::json::Value& task)
 }
 
 int sendMessage(LocalNode& node, const std::string& agent, const std::string& body,
-                int64_t timeoutMs) {
+                int64_t timeoutMs, bool json) {
   // The node's own deadline plus a margin for the answer to travel back.
   PeerAnswer a = node.client->call(node.host, node.port, node.verifyName, "POST", "/api/message",
                                    body, timeoutMs + 10000);
@@ -127,6 +130,10 @@ int sendMessage(LocalNode& node, const std::string& agent, const std::string& bo
   }
   std::string status = obj->optValue<std::string>("status", "completed");
   std::string response = obj->optValue<std::string>("response", "");
+  if (json) {
+    std::cout << a.body << "\n";
+    return status == "completed" ? 0 : 1;
+  }
   if (status != "completed") {
     std::cerr << "rivetctl: " << agent << " " << status << ": " << response << "\n";
     return 1;
@@ -141,7 +148,7 @@ int sendCommand(const std::string& configPath, const std::vector<std::string>& a
   std::vector<std::string> positional;
   std::string model, from = "rivetctl";
   int64_t timeoutMs = 120000;
-  bool follow = false, detach = false, timeoutGiven = false;
+  bool follow = false, detach = false, timeoutGiven = false, json = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::cout << kSendUsage;
@@ -165,6 +172,8 @@ int sendCommand(const std::string& configPath, const std::vector<std::string>& a
       follow = true;
     else if (a == "--detach")
       detach = true;
+    else if (a == "--json")
+      json = true;
     else if (a.rfind("--", 0) == 0)
       return usageError("send", "unknown option '" + printable(a) + "'");
     else
@@ -183,6 +192,9 @@ int sendCommand(const std::string& configPath, const std::vector<std::string>& a
     return usageError("send", "the task is empty");
   if (follow && detach)
     return usageError("send", "--follow and --detach exclude each other");
+  if (follow && json)
+    return usageError("send", "--json does not go with --follow (the answer streams as text); "
+                              "use --detach --json, then rivetctl task ID --json");
   if (positional[1] == "-")
     if (int rc = readStdinTask(positional[1]); rc != kExitOk)
       return rc;
@@ -197,14 +209,14 @@ int sendCommand(const std::string& configPath, const std::vector<std::string>& a
   try {
     if (!follow && !detach)
       return sendMessage(node, positional[0], body + ",\"waitForResponse\":true" + modelField + "}",
-                         timeoutMs);
+                         timeoutMs, json);
     body += modelField + ",\"idempotencyKey\":\"rivetctl-" + util::randomHex128("idempotency key") +
             "\",\"cancelOnDisconnect\":" + (follow ? "true" : "false") + "}";
     sdk::json::Value task;
     if (int rc = submitTask(node, body, task); rc != kExitOk)
       return rc;
     if (detach) {
-      std::cout << field(task, "id") << "\n";
+      std::cout << (json ? task.dump() : field(task, "id")) << "\n";
       return kExitOk;
     }
     return followTask(node, task);
