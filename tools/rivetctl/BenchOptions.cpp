@@ -51,6 +51,7 @@ held and slow-loris connections (end after --hold-seconds, or at once on SIGUSR1
   --open-seconds S     stop opening new connections after S seconds (default 60)
   --hold-seconds S     keep them this long after the opening (default 60)
   --ready-file FILE    write one JSON line to FILE once the opening is over (for a harness)
+  --help               show this help
 
 exit status: 0 no request failed, 1 some failed (or not ready), 2 usage or setup error
 )";

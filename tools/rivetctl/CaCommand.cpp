@@ -205,7 +205,15 @@ void printAllUsages(std::ostream& out) {
   }
   out << "every ca command takes --dir DIR (the shared CA folder, default $RIVET_CA_SHARED_DIR or "
       << rivet::ca::kDefaultCaDir << ")\nand --root-dir DIR (the root key's folder, default "
-      << "$RIVET_CA_ROOT_DIR or " << rivet::ca::kDefaultCaRootDir << ")\n";
+      << "$RIVET_CA_ROOT_DIR or " << rivet::ca::kDefaultCaRootDir << ")\n"
+      << "\noptions of issue:\n"
+         "  --ip ADDR      add an IP address SAN (repeatable)\n"
+         "  --dns NAME     add a DNS name SAN (repeatable)\n"
+         "  --days N       validity in days\n"
+         "  --rsa          an RSA key instead of the default\n"
+         "  --agent AGENT  an agent certificate of AGENT on NODE instead of a node certificate\n"
+         "  --help         show this help (rivetctl ca COMMAND --help: one command)\n"
+         "\nexit status: 0 done, 1 the CA refused or failed, 2 usage error\n";
 }
 
 } // namespace

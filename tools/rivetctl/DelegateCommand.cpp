@@ -1,6 +1,8 @@
 // One HTTP exchange over the node's Unix socket; the answer printed as `send` prints it.
 #include "DelegateCommand.hpp"
 
+#include "LocalNode.hpp"
+
 #include "util/JsonText.hpp"
 
 #include <Poco/JSON/Parser.h>
@@ -18,14 +20,23 @@
 namespace rivet::ctl {
 namespace {
 
-int usage() {
-  std::cerr << "usage: rivetctl delegate AGENT [\"task\"|-] [--timeout MS] [--model M]\n"
-               "       rivetctl delegate --roster\n"
-               "Runs inside a task of a command agent (it needs RIVET_DELEGATE_SOCKET and "
-               "RIVET_TASK_TOKEN,\nwhich the node sets for the task's program); without a task, "
-               "or with -, the task is read\nfrom stdin.\n";
-  return 2;
-}
+const char* kUsage = R"(usage: rivetctl delegate AGENT ["task"|-] [--timeout MS] [--model M]
+       rivetctl delegate --roster
+
+Runs inside a task of a command agent (it needs RIVET_DELEGATE_SOCKET and RIVET_TASK_TOKEN,
+which the node sets for the task's program): delegates a task to AGENT as part of that task
+(depth, path and deadline carry over) and prints the answer. Without a task, or with -, the
+task is read from stdin.
+
+options:
+  --timeout MS   the delegated task's deadline in milliseconds (default: what is left of the
+                 task's own)
+  --model M      ask the agent for model M
+  --roster       print the agents this task may delegate to now (JSON)
+  --help         show this help
+
+exit status: 0 completed, 1 failed or refused, 2 usage error (or not inside a task)
+)";
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -40,23 +51,36 @@ int delegateCommand(const std::vector<std::string>& args) {
   int64_t timeoutMs = 0;
   bool roster = false;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--timeout" && i + 1 < args.size())
-      timeoutMs = std::atoll(args[++i].c_str());
-    else if (args[i] == "--model" && i + 1 < args.size())
+    const std::string& a = args[i];
+    if ((a == "--timeout" || a == "--model") && i + 1 >= args.size())
+      return usageError("delegate", a + " needs a value");
+    if (a == "--timeout") {
+      const std::string& v = args[++i];
+      timeoutMs = v.size() <= 12 && !v.empty() && v.find_first_not_of("0123456789") == v.npos
+                      ? std::atoll(v.c_str())
+                      : -1;
+      if (timeoutMs < 0)
+        return usageError("delegate", "--timeout needs milliseconds, not '" + printable(v) + "'");
+    } else if (a == "--model")
       model = args[++i];
-    else if (args[i] == "--roster")
+    else if (a == "--roster")
       roster = true;
-    else if (args[i] == "--help" || args[i] == "-h")
-      return usage(), 0;
-    else if (args[i].rfind("--", 0) == 0)
-      return usage();
+    else if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (a.rfind("--", 0) == 0)
+      return usageError("delegate", "unknown option '" + printable(a) + "'");
     else
-      positional.push_back(args[i]);
+      positional.push_back(a);
   }
-  if (roster ? !positional.empty() : (positional.empty() || positional.size() > 2))
-    return usage();
-  if (timeoutMs < 0 || (!roster && positional[0].empty()))
-    return usage();
+  if (roster && !positional.empty())
+    return usageError("delegate", "--roster takes no agent or task");
+  if (!roster && positional.empty())
+    return usageError("delegate", "no agent given");
+  if (positional.size() > 2)
+    return usageError("delegate", "too many arguments (the task is one argument: quote it)");
+  if (!roster && positional[0].empty())
+    return usageError("delegate", "the agent name is empty");
   const std::string socket = env("RIVET_DELEGATE_SOCKET"), token = env("RIVET_TASK_TOKEN");
   if (socket.empty() || token.empty()) {
     std::cerr << "rivetctl delegate: RIVET_DELEGATE_SOCKET and RIVET_TASK_TOKEN are not set: it "

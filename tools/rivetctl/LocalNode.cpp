@@ -3,20 +3,57 @@
 
 #include "log/Log.hpp"
 
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 namespace rivet::ctl {
 
-bool openLocalNode(const std::string& configPath, LocalNode& out) {
+std::string findConfigPath(const std::string& given, std::string& tried) {
+  if (!given.empty())
+    return given;
+  const char* env = std::getenv("RIVET_CONFIG");
+  if (env && *env)
+    return env; // named on purpose: a missing file is the loader's error, not a fallback
+  tried = "--config (not given), RIVET_CONFIG (not set)";
+  for (const char* candidate : {"./config/rivet.yaml", "/etc/rivet/rivet.yaml"}) {
+    std::error_code ec;
+    if (std::filesystem::exists(candidate, ec))
+      return candidate;
+    tried += std::string(", ") + candidate + " (" +
+             (ec ? ec.message() : std::string("does not exist")) + ")";
+  }
+  return "";
+}
+
+bool loadConfig(const std::string& configPath, config::LoadResult& out) {
   log::configure(log::withEnvironment({"warn", "pretty", ""}));
+  std::string tried;
+  std::string path = findConfigPath(configPath, tried);
+  if (path.empty()) {
+    std::cerr << "rivetctl: no configuration file; tried " << tried
+              << ". Give --config FILE or set RIVET_CONFIG=FILE\n";
+    return false;
+  }
   try {
-    out.config =
-        config::loadConfigFile(configPath.empty() ? config::defaultConfigPath() : configPath)
-            .config;
+    out = config::loadConfigFile(path);
   } catch (const config::ConfigError& e) {
     std::cerr << "rivetctl: configuration error: " << e.what() << "\n";
     return false;
   }
+  return true;
+}
+
+int usageError(const std::string& command, const std::string& why) {
+  std::cerr << "rivetctl " << command << ": " << why << "; see rivetctl " << command << " --help\n";
+  return kExitUsage;
+}
+
+bool openLocalNode(const std::string& configPath, LocalNode& out) {
+  config::LoadResult loaded;
+  if (!loadConfig(configPath, loaded))
+    return false;
+  out.config = std::move(loaded.config);
   const auto& mesh = out.config.mesh;
   out.host =
       mesh.listenHost == "0.0.0.0" || mesh.listenHost == "::" ? "127.0.0.1" : mesh.listenHost;

@@ -31,7 +31,18 @@ struct LocalNode {
   std::unique_ptr<TransportClient> client;
 };
 
-// Reads --config (or the default) and loads the transport. Prints why it could not to stderr
+// The configuration file rivetctl uses: `given` (--config) when set, else $RIVET_CONFIG, else
+// ./config/rivet.yaml, else /etc/rivet/rivet.yaml (the first that exists). Empty when none
+// exists; `tried` then lists what was looked at, for the message.
+std::string findConfigPath(const std::string& given, std::string& tried);
+// Finds (findConfigPath) and loads the configuration. Prints why it could not to stderr and
+// returns false (exit 1).
+bool loadConfig(const std::string& configPath, config::LoadResult& out);
+
+// Prints "rivetctl COMMAND: WHY; see rivetctl COMMAND --help" to stderr; returns kExitUsage.
+int usageError(const std::string& command, const std::string& why);
+
+// Reads --config (see findConfigPath) and loads the transport. Prints why it could not to stderr
 // and returns false (exit 1).
 bool openLocalNode(const std::string& configPath, LocalNode& out);
 

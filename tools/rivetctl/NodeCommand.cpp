@@ -1,11 +1,11 @@
 // Target resolution (HOST:PORT, or the local node) and the one-line failure reports.
 #include "NodeCommand.hpp"
 
+#include "LocalNode.hpp"
 #include "TransportClient.hpp"
-#include "config/ConfigLoader.hpp"
-#include "log/Log.hpp"
 #include "registry/RegistryStore.hpp"
 
+#include <cstdlib>
 #include <iostream>
 
 namespace rivet::ctl {
@@ -18,11 +18,41 @@ struct Target {
   std::string label;
 };
 
-int usage(const std::string& command) {
-  std::cerr << "usage: rivetctl [--config FILE] " << command
-            << " [HOST:PORT] [--name NODE] [--timeout MS]\n";
-  return 2;
-}
+const char* kPingUsage =
+    R"(usage: rivetctl [--config FILE] ping [HOST:PORT|NODE] [--name NODE] [--timeout MS]
+
+Pings a node over mTLS with the certificate of the configuration (GET /api/mesh/ping) and
+prints its answer (JSON). Without an address: the local node of the configuration.
+
+arguments:
+  HOST:PORT       the node's address; its certificate must name HOST (or --name)
+  NODE            a node name, looked up in the registry (mesh.json)
+options:
+  --name NODE     expect the certificate of NODE (NODE.mesh) instead
+  --timeout MS    give up after MS milliseconds (default 5000)
+  --help          show this help
+
+exit status: 0 answered, 1 unreachable, TLS or name failure, or an answer other than 200,
+             2 usage error
+)";
+
+const char* kAgentsUsage =
+    R"(usage: rivetctl [--config FILE] agents [HOST:PORT|NODE] [--name NODE] [--timeout MS]
+
+Lists a node's agents (GET /api/agents over mTLS) and prints its answer (JSON). Without an
+address: the local node of the configuration.
+
+arguments:
+  HOST:PORT       the node's address; its certificate must name HOST (or --name)
+  NODE            a node name, looked up in the registry (mesh.json)
+options:
+  --name NODE     expect the certificate of NODE (NODE.mesh) instead
+  --timeout MS    give up after MS milliseconds (default 5000)
+  --help          show this help
+
+exit status: 0 answered, 1 unreachable, TLS or name failure, or an answer other than 200,
+             2 usage error
+)";
 
 std::string describeFailure(const PeerAnswer& a) {
   if (a.result == RIVET_NET_TIMEOUT)
@@ -43,27 +73,36 @@ int nodeCommand(const std::string& command, const std::string& configPath,
   std::string address, name;
   int64_t timeoutMs = 5000;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--name" && i + 1 < args.size())
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << (command == "ping" ? kPingUsage : kAgentsUsage);
+      return kExitOk;
+    }
+    if ((a == "--name" || a == "--timeout") && i + 1 >= args.size())
+      return usageError(command, a + " needs a value");
+    if (a == "--name") {
       name = args[++i];
-    else if (args[i] == "--timeout" && i + 1 < args.size())
-      timeoutMs = std::atoll(args[++i].c_str());
-    else if (args[i].rfind("--", 0) == 0 || !address.empty())
-      return usage(command);
-    else
-      address = args[i];
+    } else if (a == "--timeout") {
+      const std::string& v = args[++i];
+      timeoutMs = v.size() <= 9 && !v.empty() && v.find_first_not_of("0123456789") == v.npos
+                      ? std::atoll(v.c_str())
+                      : 0;
+      if (timeoutMs <= 0)
+        return usageError(command, "--timeout needs milliseconds (1 to 999999999), not '" +
+                                       printable(v) + "'");
+    } else if (a.rfind("-", 0) == 0) {
+      return usageError(command, "unknown option '" + printable(a) + "'");
+    } else if (!address.empty()) {
+      return usageError(command, "one address only, not '" + printable(address) + "' and '" +
+                                     printable(a) + "'");
+    } else {
+      address = a;
+    }
   }
-  if (timeoutMs <= 0)
-    return usage(command);
 
-  log::configure(log::withEnvironment({"warn", "pretty", ""}));
   config::LoadResult loaded;
-  std::string path = configPath.empty() ? config::defaultConfigPath() : configPath;
-  try {
-    loaded = config::loadConfigFile(path);
-  } catch (const config::ConfigError& e) {
-    std::cerr << "rivetctl: configuration error: " << e.what() << "\n";
-    return 1;
-  }
+  if (!loadConfig(configPath, loaded))
+    return kExitFailed;
   const auto& mesh = loaded.config.mesh;
   Target t;
   if (address.empty()) { // the local node, as docs/configuration.md says

@@ -2,9 +2,12 @@
 // whether its create() accepts them (run in the probe process too).
 #include "PluginCommand.hpp"
 
+#include "LocalNode.hpp"
+
 #include "config/ConfigLoader.hpp"
 #include "plugin/PluginLoader.hpp"
 #include "plugin/PluginProbe.hpp"
+#include "util/JsonText.hpp"
 
 #include "rivet/sdk/json.hpp"
 
@@ -14,36 +17,72 @@
 namespace rivet::ctl {
 namespace {
 
-constexpr const char* kUsage = "usage: rivetctl plugin check FILE [--settings JSON [--agent ID]]\n"
-                               "       rivetctl plugin check FILE --config RIVET_YAML --agent ID\n";
+constexpr const char* kUsage = R"(usage: rivetctl plugin check FILE [--settings JSON [--agent ID]]
+       rivetctl plugin check FILE --config RIVET_YAML --agent ID
+
+Loads FILE (a plugin .so; a bare name is a file in the current folder) with rivetd's plugin
+loader, in a separate probe process, and prints what it declares: name, kind, version, ABI,
+description, and for an agent whether it runs inline or in the worker pool.
+
+options:
+  --settings JSON   also create the plugin with these settings (a JSON object) and report
+                    whether it accepts them
+  --agent ID        the agent id create() is given (default: the plugin's name)
+  --config FILE     take the settings of agents.ID from this configuration (needs --agent)
+  --json            print the descriptor as one JSON object ("create": "accepted" when
+                    settings were given and accepted)
+  --help            show this help
+
+exit status: 0 loaded (and accepted the settings), 1 it cannot be loaded or refused the
+             settings, or the configuration is invalid, 2 usage error
+)";
 
 struct CheckOptions {
   std::string file;
   std::optional<std::string> settingsJson; // set: also run create() with these settings
   std::string agentId;
   std::string configPath;
+  bool json = false;
 };
 
-std::optional<CheckOptions> parse(const std::vector<std::string>& args) {
-  if (args.size() < 2 || args[0] != "check")
+// The options, or nullopt with `why` set to what was wrong.
+std::optional<CheckOptions> parse(const std::vector<std::string>& args, std::string& why) {
+  if (args.empty() || args[0] != "check") {
+    why = args.empty() ? "no subcommand (check)"
+                       : "unknown subcommand '" + printable(args[0]) + "' (check)";
     return std::nullopt;
-  CheckOptions o;
-  o.file = args[1];
-  for (size_t i = 2; i < args.size(); i += 2) {
-    if (i + 1 >= args.size())
-      return std::nullopt;
-    if (args[i] == "--settings")
-      o.settingsJson = args[i + 1];
-    else if (args[i] == "--agent")
-      o.agentId = args[i + 1];
-    else if (args[i] == "--config")
-      o.configPath = args[i + 1];
-    else
-      return std::nullopt;
   }
-  if (!o.configPath.empty() && (o.agentId.empty() || o.settingsJson))
+  if (args.size() < 2 || args[1].empty() || args[1].rfind("--", 0) == 0) {
+    why = "check needs the plugin FILE first";
     return std::nullopt;
-  return o;
+  }
+  CheckOptions o;
+  // dlopen searches the library path for a name without a slash: x.so means ./x.so here.
+  o.file = args[1].find('/') == std::string::npos ? "./" + args[1] : args[1];
+  for (size_t i = 2; i < args.size(); i += 2) {
+    const std::string& a = args[i];
+    if (a == "--json") {
+      o.json = true;
+      --i; // a flag: no value follows
+      continue;
+    }
+    if (a != "--settings" && a != "--agent" && a != "--config") {
+      why = "unknown option '" + printable(a) + "'";
+      return std::nullopt;
+    }
+    if (i + 1 >= args.size()) {
+      why = a + " needs a value";
+      return std::nullopt;
+    }
+    (a == "--settings" ? o.settingsJson.emplace()
+     : a == "--agent"  ? o.agentId
+                       : o.configPath) = args[i + 1];
+  }
+  if (!o.configPath.empty() && o.agentId.empty())
+    why = "--config needs --agent ID: the agent whose settings to use";
+  else if (!o.configPath.empty() && o.settingsJson)
+    why = "--config and --settings exclude each other";
+  return why.empty() ? std::optional<CheckOptions>(o) : std::nullopt;
 }
 
 // The settings of agents.<id> in the configuration; throws ConfigError or runtime_error.
@@ -72,14 +111,34 @@ void printDescriptor(const plugin::LoadedPlugin& p) {
   }
 }
 
+void printJson(const plugin::LoadedPlugin& p, bool created) {
+  std::string out = "{\"file\":" + util::jsonString(p.path) +
+                    ",\"name\":" + util::jsonString(p.name()) +
+                    ",\"kind\":" + util::jsonString(plugin::kindName(p.kind())) +
+                    ",\"version\":" + util::jsonString(p.version()) +
+                    ",\"abi\":" + util::jsonString(p.abiVersion()) +
+                    ",\"hostAbi\":" + util::jsonString(plugin::hostAbiRange()) +
+                    ",\"description\":" + util::jsonString(p.description());
+  if (p.kind() == RIVET_KIND_AGENT) {
+    auto ops = static_cast<const rivet_agent_ops*>(p.ops());
+    out += std::string(",\"runs\":\"") +
+           ((ops->flags & RIVET_AGENT_INLINE) ? "inline" : "worker pool") + "\"";
+  }
+  std::cout << out << (created ? ",\"create\":\"accepted\"" : "") << "}\n";
+}
+
 } // namespace
 
 int pluginCommand(const std::vector<std::string>& args) {
-  auto options = parse(args);
-  if (!options) {
-    std::cerr << kUsage;
-    return 2;
-  }
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+  std::string why;
+  auto options = parse(args, why);
+  if (!options)
+    return usageError("plugin", why);
   std::optional<std::string> settings = options->settingsJson;
   try {
     if (!options->configPath.empty())
@@ -106,6 +165,10 @@ int pluginCommand(const std::vector<std::string>& args) {
                 << p->name() << "', " << p->path
                 << ") refused to create with these settings: " << refusal << "\n";
       return 1;
+    }
+    if (options->json) {
+      printJson(*p, settings.has_value());
+      return 0;
     }
     printDescriptor(*p);
     if (settings)

@@ -8,7 +8,10 @@
 #include "util/RandomHex.hpp"
 
 #include <Poco/JSON/Parser.h>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 namespace rivet::ctl {
@@ -16,8 +19,10 @@ namespace {
 
 const char* kSendUsage =
     R"(usage: rivetctl [--config FILE] send AGENT "task" [options]
+       rivetctl [--config FILE] send AGENT - [options]
 
 Runs "task" on AGENT anywhere in the mesh, through the node of --config.
+With - the task is read from stdin (at most 10 MiB; it must not be empty).
 Without --follow or --detach it waits for the answer (POST /api/message) and prints it.
 
 options:
@@ -31,16 +36,41 @@ options:
                  once). A dropped stream is resumed where it stopped.
   --detach       submit as a task that runs on without a watcher, print its id, exit 0
                  (then: rivetctl task ID, rivetctl cancel ID)
+  --json         print the node's answer as JSON instead of the text: without --follow the
+                 /api/message answer ({"status","response",...}), with --detach the task
+                 object (not with --follow)
   --help         show this help
 
 exit status: 0 completed, 1 failed, rejected, canceled or timed out (or the node refused),
              2 usage error, 3 node unreachable (--follow, --detach), 130 interrupted (Ctrl-C)
 )";
 
-int usage() {
-  std::cerr << "usage: rivetctl [--config FILE] send AGENT \"task\" [--timeout MS] [--model M] "
-               "[--from NAME] [--follow | --detach]; see rivetctl send --help\n";
-  return kExitUsage;
+constexpr size_t kMaxStdinTask = 10 * 1024 * 1024;
+
+// The task text from stdin, bounded. Prints why it cannot be used and returns the exit code
+// (1 too large or unreadable, 2 empty, as an empty argument is), or kExitOk.
+int readStdinTask(std::string& task) {
+  task.clear();
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+    if (task.size() + n > kMaxStdinTask) {
+      std::cerr << "rivetctl send: the task on stdin is larger than 10 MiB; give a shorter task "
+                   "(or put the data where the agent can read it and send its name)\n";
+      return kExitFailed;
+    }
+    task.append(buf, n);
+  }
+  if (std::ferror(stdin)) {
+    std::cerr << "rivetctl send: cannot read the task from stdin: " << std::strerror(errno) << "\n";
+    return kExitFailed;
+  }
+  if (task.empty()) {
+    std::cerr << "rivetctl send: the task on stdin is empty; pipe the task text in, e.g. "
+                 "echo 'task' | rivetctl send AGENT -\n";
+    return kExitUsage;
+  }
+  return kExitOk;
 }
 
 // The fields /api/message and /api/tasks share, without the braces; no timeoutMs when it is 0.
@@ -84,7 +114,7 @@ int submitTask(LocalNode& node, const std::string& body, sdk::json::Value& task)
 }
 
 int sendMessage(LocalNode& node, const std::string& agent, const std::string& body,
-                int64_t timeoutMs) {
+                int64_t timeoutMs, bool json) {
   // The node's own deadline plus a margin for the answer to travel back.
   PeerAnswer a = node.client->call(node.host, node.port, node.verifyName, "POST", "/api/message",
                                    body, timeoutMs + 10000);
@@ -100,6 +130,10 @@ int sendMessage(LocalNode& node, const std::string& agent, const std::string& bo
   }
   std::string status = obj->optValue<std::string>("status", "completed");
   std::string response = obj->optValue<std::string>("response", "");
+  if (json) {
+    std::cout << a.body << "\n";
+    return status == "completed" ? 0 : 1;
+  }
   if (status != "completed") {
     std::cerr << "rivetctl: " << agent << " " << status << ": " << response << "\n";
     return 1;
@@ -114,30 +148,56 @@ int sendCommand(const std::string& configPath, const std::vector<std::string>& a
   std::vector<std::string> positional;
   std::string model, from = "rivetctl";
   int64_t timeoutMs = 120000;
-  bool follow = false, detach = false, timeoutGiven = false;
+  bool follow = false, detach = false, timeoutGiven = false, json = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::cout << kSendUsage;
       return kExitOk;
     }
-    if (args[i] == "--timeout" && i + 1 < args.size()) {
+    const std::string& a = args[i];
+    if ((a == "--timeout" || a == "--model" || a == "--from") && i + 1 >= args.size())
+      return usageError("send", a + " needs a value");
+    if (a == "--timeout") {
       timeoutMs = milliseconds(args[++i]);
       timeoutGiven = true;
-    } else if (args[i] == "--model" && i + 1 < args.size())
+      if (timeoutMs <= 0)
+        return usageError("send", "--timeout needs milliseconds from 1 to 604800000 (7 days), "
+                                  "not '" +
+                                      printable(args[i]) + "'");
+    } else if (a == "--model")
       model = args[++i];
-    else if (args[i] == "--from" && i + 1 < args.size())
+    else if (a == "--from")
       from = args[++i];
-    else if (args[i] == "--follow")
+    else if (a == "--follow")
       follow = true;
-    else if (args[i] == "--detach")
+    else if (a == "--detach")
       detach = true;
-    else if (args[i].rfind("--", 0) == 0)
-      return usage();
+    else if (a == "--json")
+      json = true;
+    else if (a.rfind("--", 0) == 0)
+      return usageError("send", "unknown option '" + printable(a) + "'");
     else
-      positional.push_back(args[i]);
+      positional.push_back(a);
   }
-  if (positional.size() != 2 || positional[1].empty() || timeoutMs <= 0 || (follow && detach))
-    return usage();
+  if (positional.empty())
+    return usageError("send", "no agent given: rivetctl send AGENT \"task\"");
+  if (positional.size() == 1)
+    return usageError("send", "no task given for " + printable(positional[0]) +
+                                  ": give it as the second argument, or - to read it from stdin");
+  if (positional.size() > 2)
+    return usageError("send", "too many arguments (the task is one argument: quote it)");
+  if (positional[0].empty())
+    return usageError("send", "the agent name is empty");
+  if (positional[1].empty())
+    return usageError("send", "the task is empty");
+  if (follow && detach)
+    return usageError("send", "--follow and --detach exclude each other");
+  if (follow && json)
+    return usageError("send", "--json does not go with --follow (the answer streams as text); "
+                              "use --detach --json, then rivetctl task ID --json");
+  if (positional[1] == "-")
+    if (int rc = readStdinTask(positional[1]); rc != kExitOk)
+      return rc;
 
   LocalNode node;
   if (!openLocalNode(configPath, node))
@@ -149,14 +209,14 @@ int sendCommand(const std::string& configPath, const std::vector<std::string>& a
   try {
     if (!follow && !detach)
       return sendMessage(node, positional[0], body + ",\"waitForResponse\":true" + modelField + "}",
-                         timeoutMs);
+                         timeoutMs, json);
     body += modelField + ",\"idempotencyKey\":\"rivetctl-" + util::randomHex128("idempotency key") +
             "\",\"cancelOnDisconnect\":" + (follow ? "true" : "false") + "}";
     sdk::json::Value task;
     if (int rc = submitTask(node, body, task); rc != kExitOk)
       return rc;
     if (detach) {
-      std::cout << field(task, "id") << "\n";
+      std::cout << (json ? task.dump() : field(task, "id")) << "\n";
       return kExitOk;
     }
     return followTask(node, task);

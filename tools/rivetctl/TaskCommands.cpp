@@ -73,11 +73,6 @@ bool plainId(const std::string& id) {
   return true;
 }
 
-int usageError(const std::string& command, const std::string& why) {
-  std::cerr << "rivetctl " << command << ": " << why << "; see rivetctl " << command << " --help\n";
-  return kExitUsage;
-}
-
 // Returns -1 when the options are fine, else the exit code (help printed, or a usage error).
 int parse(const std::string& command, const std::vector<std::string>& args, Options& o) {
   for (size_t i = 0; i < args.size(); ++i) {

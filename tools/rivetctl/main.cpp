@@ -2,9 +2,11 @@
 #include "BenchCommand.hpp"
 #include "CaCommand.hpp"
 #include "DelegateCommand.hpp"
+#include "ForgetCommand.hpp"
 #include "ListCommand.hpp"
 #include "NodeCommand.hpp"
 #include "PluginCommand.hpp"
+#include "ReloadCommand.hpp"
 #include "SendCommand.hpp"
 #include "TaskCommands.hpp"
 
@@ -20,11 +22,15 @@ namespace {
 
 const char* kUsage = R"(usage: rivetctl [--config FILE] <command> [args]
 
+The configuration: --config FILE, else $RIVET_CONFIG, else ./config/rivet.yaml, else
+/etc/rivet/rivet.yaml. Each command describes its options: rivetctl <command> --help.
+
 commands:
   ping [HOST:PORT|NODE] [--name NODE]    ping a node (default: the local node of --config;
                                          a bare NODE is looked up in mesh.json)
   agents [HOST:PORT|NODE] [--name NODE]  list a node's agents
-  send AGENT "task" [--timeout MS] [--model M]   run a task on AGENT anywhere in the mesh
+  send AGENT "task"|- [--timeout MS] [--model M]  run a task on AGENT anywhere in the mesh
+                                                 (- reads the task from stdin)
        [--follow | --detach]   as a task: shown live (Ctrl-C cancels), or left running
                                (rivetctl send --help)
   tasks [--state S] [--limit N] [--json]   the node's tasks (rivetctl tasks --help)
@@ -34,15 +40,18 @@ commands:
                                                  part of it (depth, path, deadline carry over)
   delegate --roster    inside a task: the agents it may delegate to now (JSON)
   list [--json]        the registry (mesh.json): status, name, address, agents, last seen
-  status [--json]      counts of online / offline / degraded nodes
+  status [--json]      counts of online / offline / degraded / stale nodes (exit 1: unhealthy)
+  forget NODE | --older-than DURATION [--json]   remove offline or stale nodes from mesh.json
+  reload               SIGHUP to the local rivetd: reload TLS material, reopen the log file
   plugin check FILE    load FILE with rivetd's plugin loader and print its descriptor
   bench --url URL ...  HTTPS load generator with a client certificate (bench --help)
   ca COMMAND [args]    the mesh CA: init, issue, revoke, crl, show (see rivetctl ca --help)
   --version            print the version
   --help               show this help
 
-exit status: 0 success, 1 the command failed, 2 usage error; send --follow/--detach, tasks,
-task and cancel also: 3 node unreachable, 130 interrupted (docs/cli.md)
+exit status: 0 success, 1 the command failed (status: a node is unhealthy), 2 usage error;
+send --follow/--detach, tasks, task and cancel also: 3 node unreachable, 130 interrupted
+(docs/cli.md)
 )";
 
 } // namespace
@@ -51,7 +60,11 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN); // a server that hangs up must not kill rivetctl
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string configPath;
-  if (args.size() >= 2 && (args[0] == "--config" || args[0] == "-c")) {
+  if (!args.empty() && (args[0] == "--config" || args[0] == "-c")) {
+    if (args.size() < 2 || args[1].empty()) {
+      std::cerr << "rivetctl: --config needs a FILE; see rivetctl --help\n";
+      return 2;
+    }
     configPath = args[1];
     args.erase(args.begin(), args.begin() + 2);
   }
@@ -68,6 +81,10 @@ int main(int argc, char** argv) {
     return rivet::ctl::nodeCommand(args[0], configPath, {args.begin() + 1, args.end()});
   if (args[0] == "list" || args[0] == "status")
     return rivet::ctl::listCommand(args[0], configPath, {args.begin() + 1, args.end()});
+  if (args[0] == "forget")
+    return rivet::ctl::forgetCommand(configPath, {args.begin() + 1, args.end()});
+  if (args[0] == "reload")
+    return rivet::ctl::reloadCommand(configPath, {args.begin() + 1, args.end()});
   if (args[0] == "send")
     return rivet::ctl::sendCommand(configPath, {args.begin() + 1, args.end()});
   if (args[0] == "tasks" || args[0] == "task" || args[0] == "cancel")
