@@ -146,16 +146,32 @@ EndpointAnswer Membership::join(std::string_view body, std::string_view peerCn) 
   if (!forbidden.empty())
     return {403, errorBody(forbidden)};
   try {
+    const bool news = joinIsNews(node);
     std::string nodes = store_.join(node);
     view_.refreshNow(); // the joined node's agents can be asked for as soon as it is answered
     log::get("AgentChannel")
-        ->info("Mesh join: {} ({}:{}) peer.cn={}", node.name(), node.host(),
-               node.integer("port").value_or(0), peerCn);
+        ->log(news ? spdlog::level::info : spdlog::level::debug, "Mesh join: {} ({}:{}) peer.cn={}",
+              node.name(), node.host(), node.integer("port").value_or(0), peerCn);
     return {200, "{\"status\":\"ok\",\"nodes\":" + nodes + "}"};
   } catch (const std::exception& e) {
     log::get("AgentChannel")->error("Mesh join of {} failed: {}", node.name(), e.what());
     return {500, R"({"error":"Internal error"})"};
   }
+}
+
+// A node re-announcing itself every few seconds (discovery-seed) is noise at INFO: a join is news
+// the first time this node answers one for that id, and whenever the registry had the node
+// absent, offline, stale or at another address before it.
+bool Membership::joinIsNews(const registry::NodeRecord& node) {
+  std::optional<registry::NodeRecord> before = store_.snapshot()->find(node.id());
+  const bool wasOnline = before && before->status() == "online" && before->host() == node.host() &&
+                         before->port() == node.port() &&
+                         store_.now() - before->lastSeen() <= mesh_.staleThresholdMs;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (joined_.size() >= kJoinedRemembered && !joined_.count(node.id()))
+    joined_.clear(); // bounded: forgetting only turns a repeat into one more INFO line
+  const bool first = joined_.insert(node.id()).second;
+  return first || !wasOnline;
 }
 
 // Freshness is judged at each call against the current time rather than when the view was
