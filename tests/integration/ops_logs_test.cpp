@@ -7,9 +7,12 @@
 
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
+#include <vector>
 
 using namespace rivet::test;
 
@@ -191,4 +194,49 @@ TEST_F(OpsLogsMesh, RepeatedJoinsOfAnOnlineNodeLogAtDebugAndItsReturnAtInfo) {
   ASSERT_EQ(post(*pki_, "node-j", a, "/api/mesh/join", joinBody("node-j", 4101)).status, 200);
   EXPECT_TRUE(a.process().waitForOutput("Mesh join: node-j (127.0.0.1:4101)")) << a.output();
   EXPECT_TRUE(logged(a.output(), "INFO", "Mesh join: node-j (127.0.0.1:4101)")) << a.output();
+}
+
+TEST_F(OpsLogsMesh, MeshJsonThatIsNotAFileRefusesStartUpBeforeListening) {
+  struct Case {
+    const char* kind;
+    std::function<void(const std::string&)> make;
+  };
+  const std::vector<Case> cases = {
+      {"a directory", [](const std::string& p) { std::filesystem::create_directory(p); }},
+      {"a FIFO", [](const std::string& p) { ASSERT_EQ(mkfifo(p.c_str(), 0644), 0); }},
+      {"a symbolic link", [](const std::string& p) {
+         std::filesystem::create_directory(p + ".d");
+         std::filesystem::create_directory_symlink(p + ".d", p);
+       }}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.kind);
+    TempDir storage;
+    const std::string registry = storage.file("mesh.json");
+    c.make(registry);
+    MeshNode a(*pki_, storage.path(), "node-a", "agents:\n  echo:\n    plugin: echo\n");
+    EXPECT_FALSE(a.start());
+    EXPECT_EQ(a.process().wait(10s), 78) << a.output();
+    EXPECT_TRUE(logged(a.output(), "ERROR",
+                       "mesh.storage_dir: " + registry + " is " + c.kind +
+                           ", not a regular file; it is not read. Replace it with the registry "
+                           "file (or remove it to start an empty registry)"))
+        << a.output();
+    EXPECT_FALSE(contains(a.output(), "Agent channel listening")) << a.output();
+    EXPECT_FALSE(contains(a.output(), "cannot register")) << a.output();
+  }
+}
+
+TEST_F(OpsLogsMesh, ListeningLineNamesTheHostAndRivetOsLineStays) {
+  TempDir storage;
+  MeshNode a(*pki_, storage.path(), "node-a", "agents:\n  echo:\n    plugin: echo\n");
+  ASSERT_TRUE(a.start()) << a.output();
+  const std::string port = std::to_string(a.port());
+  ASSERT_TRUE(a.process().waitForOutput("advertised to peers as")) << a.output();
+  EXPECT_TRUE(logged(a.output(), "INFO",
+                     "[AgentChannel] Agent channel listening on :" + port + " (TLS, CN=node-a)"))
+      << a.output();
+  EXPECT_TRUE(logged(a.output(), "INFO",
+                     "[AgentChannel] Agent channel listening on 127.0.0.1:" + port +
+                         ", advertised to peers as 127.0.0.1:" + port))
+      << a.output();
 }

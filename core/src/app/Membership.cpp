@@ -2,7 +2,9 @@
 // write of this node's refreshes the directory's view before it returns.
 #include "app/Membership.hpp"
 
+#include "app/Node.hpp"
 #include "log/Log.hpp"
+#include "registry/AtomicFile.hpp"
 #include "registry/JoinRequest.hpp"
 #include "registry/RegistryError.hpp"
 #include "util/JsonText.hpp"
@@ -17,11 +19,30 @@ std::string errorBody(const std::string& text) {
   return "{\"error\":" + util::jsonString(text) + "}";
 }
 
+// At run time the registry code rides out a mesh.json that turned into a folder, a FIFO or a
+// link (it keeps its last good copy); at start-up there is no good copy, so refuse before the
+// channel listens rather than fail to register after it did.
+void refuseUnreadableRegistry(const std::string& path, int64_t maxBytes) {
+  try {
+    (void)registry::AtomicFile::read(path, maxBytes);
+  } catch (const registry::RegistryError& e) {
+    if (e.kind() == registry::RegistryError::Kind::Refused)
+      throw StartupError(std::string("mesh.storage_dir: ") + e.what() +
+                         "; rivetd does not start until then");
+  }
+}
+
+std::string hostPort(const std::string& host, int port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 } // namespace
 
 Membership::Membership(const config::Mesh& mesh, const plugin::AgentSet& agents)
     : mesh_(mesh), agents_(agents), store_(mesh.storageDir, {}, mesh.registryMaxBytes),
       view_(store_, mesh.nodeName, MeshViewRefresher::intervalFor(mesh.heartbeatIntervalMs)) {
+  refuseUnreadableRegistry(store_.path(), mesh.registryMaxBytes);
   view_.refreshNow(); // the transport may accept a request before start() registers this node
 }
 
@@ -73,6 +94,12 @@ void Membership::start() {
     running_ = true;
   }
   timer_ = std::thread([this] { loop(); });
+  // RivetOS's "Agent channel listening on :<port> (TLS, CN=...)" (the transport's) names no host
+  // and tools match it as it is; this second line does (docs/protocol.md §7).
+  log::get("AgentChannel")
+      ->info("Agent channel listening on {}, advertised to peers as {}",
+             hostPort(mesh_.listenHost, mesh_.agentChannelPort),
+             hostPort(mesh_.advertiseHost, mesh_.agentChannelPort));
   log::get("Mesh")->info("Mesh started — heartbeat every {}ms", mesh_.heartbeatIntervalMs);
 }
 

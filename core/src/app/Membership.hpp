@@ -23,6 +23,7 @@ using channel::EndpointAnswer;
 
 class Membership : public delegation::MeshDirectory, public channel::RegistryEndpoints {
 public:
+  // Throws StartupError naming the file when mesh.json is a folder, a FIFO, a link or too large.
   Membership(const config::Mesh& mesh, const plugin::AgentSet& agents);
   ~Membership() override;
 
