@@ -116,7 +116,7 @@ std::optional<std::string> reopenFile() {
     return std::nullopt;
   if (auto error = file->reopen())
     return "cannot reopen log.file " + file->path() + ": " + *error +
-           "; still writing to the file it had open (check the folder exists and is writable, "
+           "; still writing to the file it had open (make the path a file rivetd may write, "
            "then send SIGHUP again)";
   return std::nullopt;
 }
