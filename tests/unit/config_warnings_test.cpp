@@ -48,7 +48,7 @@ TEST(ConfigWarnings, UnknownKeyFarFromAnyListsKnownKeys) {
   auto r = load("log:\n  colour: red\n");
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_EQ(r.warnings[0], "rivet.yaml:2:3: unknown key log.colour is ignored (known keys here: "
-                           "level, format, file)");
+                           "level, format, file, task_text)");
 }
 
 TEST(ConfigWarnings, SecretIsAcceptedWithRivetOsWarning) {

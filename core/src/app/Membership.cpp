@@ -2,7 +2,9 @@
 // write of this node's refreshes the directory's view before it returns.
 #include "app/Membership.hpp"
 
+#include "app/Node.hpp"
 #include "log/Log.hpp"
+#include "registry/AtomicFile.hpp"
 #include "registry/JoinRequest.hpp"
 #include "registry/RegistryError.hpp"
 #include "util/JsonText.hpp"
@@ -17,11 +19,30 @@ std::string errorBody(const std::string& text) {
   return "{\"error\":" + util::jsonString(text) + "}";
 }
 
+// At run time the registry code rides out a mesh.json that turned into a folder, a FIFO or a
+// link (it keeps its last good copy); at start-up there is no good copy, so refuse before the
+// channel listens rather than fail to register after it did.
+void refuseUnreadableRegistry(const std::string& path, int64_t maxBytes) {
+  try {
+    (void)registry::AtomicFile::read(path, maxBytes);
+  } catch (const registry::RegistryError& e) {
+    if (e.kind() == registry::RegistryError::Kind::Refused)
+      throw StartupError(std::string("mesh.storage_dir: ") + e.what() +
+                         "; rivetd does not start until then");
+  }
+}
+
+std::string hostPort(const std::string& host, int port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 } // namespace
 
 Membership::Membership(const config::Mesh& mesh, const plugin::AgentSet& agents)
     : mesh_(mesh), agents_(agents), store_(mesh.storageDir, {}, mesh.registryMaxBytes),
       view_(store_, mesh.nodeName, MeshViewRefresher::intervalFor(mesh.heartbeatIntervalMs)) {
+  refuseUnreadableRegistry(store_.path(), mesh.registryMaxBytes);
   view_.refreshNow(); // the transport may accept a request before start() registers this node
 }
 
@@ -73,6 +94,12 @@ void Membership::start() {
     running_ = true;
   }
   timer_ = std::thread([this] { loop(); });
+  // RivetOS's "Agent channel listening on :<port> (TLS, CN=...)" (the transport's) names no host
+  // and tools match it as it is; this second line does (docs/protocol.md §7).
+  log::get("AgentChannel")
+      ->info("Agent channel listening on {}, advertised to peers as {}",
+             hostPort(mesh_.listenHost, mesh_.agentChannelPort),
+             hostPort(mesh_.advertiseHost, mesh_.agentChannelPort));
   log::get("Mesh")->info("Mesh started — heartbeat every {}ms", mesh_.heartbeatIntervalMs);
 }
 
@@ -146,16 +173,32 @@ EndpointAnswer Membership::join(std::string_view body, std::string_view peerCn) 
   if (!forbidden.empty())
     return {403, errorBody(forbidden)};
   try {
+    const bool news = joinIsNews(node);
     std::string nodes = store_.join(node);
     view_.refreshNow(); // the joined node's agents can be asked for as soon as it is answered
     log::get("AgentChannel")
-        ->info("Mesh join: {} ({}:{}) peer.cn={}", node.name(), node.host(),
-               node.integer("port").value_or(0), peerCn);
+        ->log(news ? spdlog::level::info : spdlog::level::debug, "Mesh join: {} ({}:{}) peer.cn={}",
+              node.name(), node.host(), node.integer("port").value_or(0), peerCn);
     return {200, "{\"status\":\"ok\",\"nodes\":" + nodes + "}"};
   } catch (const std::exception& e) {
     log::get("AgentChannel")->error("Mesh join of {} failed: {}", node.name(), e.what());
     return {500, R"({"error":"Internal error"})"};
   }
+}
+
+// A node re-announcing itself every few seconds (discovery-seed) is noise at INFO: a join is news
+// the first time this node answers one for that id, and whenever the registry had the node
+// absent, offline, stale or at another address before it.
+bool Membership::joinIsNews(const registry::NodeRecord& node) {
+  std::optional<registry::NodeRecord> before = store_.snapshot()->find(node.id());
+  const bool wasOnline = before && before->status() == "online" && before->host() == node.host() &&
+                         before->port() == node.port() &&
+                         store_.now() - before->lastSeen() <= mesh_.staleThresholdMs;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (joined_.size() >= kJoinedRemembered && !joined_.count(node.id()))
+    joined_.clear(); // bounded: forgetting only turns a repeat into one more INFO line
+  const bool first = joined_.insert(node.id()).second;
+  return first || !wasOnline;
 }
 
 // Freshness is judged at each call against the current time rather than when the view was

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -22,6 +23,7 @@ using channel::EndpointAnswer;
 
 class Membership : public delegation::MeshDirectory, public channel::RegistryEndpoints {
 public:
+  // Throws StartupError naming the file when mesh.json is a folder, a FIFO, a link or too large.
   Membership(const config::Mesh& mesh, const plugin::AgentSet& agents);
   ~Membership() override;
 
@@ -54,6 +56,10 @@ public:
 private:
   registry::NodeRecord selfRecord() const;
   void loop();
+  // Whether a join of `node` (checked, not yet written) is logged at INFO rather than DEBUG.
+  bool joinIsNews(const registry::NodeRecord& node);
+
+  static constexpr size_t kJoinedRemembered = 4096;
 
   const config::Mesh& mesh_;
   const plugin::AgentSet& agents_;
@@ -63,6 +69,7 @@ private:
   std::condition_variable wake_;
   bool running_ = false;
   std::thread timer_;
+  std::set<std::string> joined_; // ids whose join was logged at INFO (under mutex_)
 };
 
 } // namespace rivet::app

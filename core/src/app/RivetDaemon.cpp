@@ -62,7 +62,8 @@ void RivetDaemon::handleOption(const std::string& name, const std::string& value
     help.setUsage("[--config FILE] [--check-config] [--daemon] [--pidfile FILE]");
     help.setHeader("rivet-mesh node daemon: hosts agents and delegates tasks over mutual TLS.");
     help.setFooter("Exit codes: 0 clean stop, 78 configuration error, 70 internal error. "
-                   "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the TLS certificates.");
+                   "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reopens log.file and reloads the "
+                   "TLS certificates.");
     help.format(std::cout);
     done_ = true;
     stopOptionsProcessing();
@@ -109,7 +110,7 @@ int RivetDaemon::main(const std::vector<std::string>& args) {
     return fail(EXIT_CONFIG, std::string("configuration error: ") + e.what());
   }
   log::Settings logSettings{loaded.config.log.level, loaded.config.log.format,
-                            loaded.config.log.file};
+                            loaded.config.log.file, loaded.config.log.taskText};
   try {
     log::configure(log::withEnvironment(logSettings));
   } catch (const std::exception& e) {
@@ -163,6 +164,11 @@ int RivetDaemon::waitForSignals(Node& node) {
     if (sigwait(&set, &sig) != 0)
       continue;
     if (sig == SIGHUP) {
+      // The log first: the reload's lines belong in the new file.
+      if (auto error = log::reopenFile())
+        log::get("rivetd")->warn("SIGHUP: {}", *error);
+      else if (logToFile_)
+        log::get("rivetd")->info("SIGHUP: reopened log.file");
       log::get("rivetd")->info("SIGHUP: reloading TLS material");
       node.reload();
       continue;

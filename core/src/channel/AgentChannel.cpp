@@ -6,6 +6,7 @@
 
 #include "channel/MessageRequest.hpp"
 #include "log/Log.hpp"
+#include "log/TaskText.hpp"
 #include "util/JsonText.hpp"
 
 #include <atomic>
@@ -143,7 +144,9 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse pars
       target = agent->id();
   // RivetOS's line, exactly: the trace id is on the lines the task logs from here on.
   logger_->info("Received mesh delegation peer.cn={} from {} → {}: {}...", r.peerCn, m.fromAgent,
-                target, util::utf8Prefix(m.message, 100));
+                target, util::utf8Prefix(m.message, log::kTaskTextExcerptChars));
+  if (log::taskTextLogged())
+    logger_->debug("Task text from {} → {}: {}", m.fromAgent, target, m.message);
   delegation::TaskRequest task = inboundTask(m, r, m.timeoutMs);
   delegation::Outcome out = engine_.handleInbound(task);
   if (out.httpStatus != 0) {
@@ -151,8 +154,12 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse pars
     appendJsonString(body, out.text);
     return {out.httpStatus, body + "}", out.retryAfterSeconds};
   }
-  if (out.status != RIVET_TASK_COMPLETED && out.status != RIVET_TASK_REJECTED)
-    logger_->error("Delegation from {} (peer.cn={}) failed: {}", m.fromAgent, r.peerCn, out.text);
+  if (out.status != RIVET_TASK_COMPLETED && out.status != RIVET_TASK_REJECTED) {
+    logger_->error("Delegation from {} (peer.cn={}) failed: {}", m.fromAgent, r.peerCn,
+                   log::excerpt(out.text));
+    if (log::taskTextLogged())
+      logger_->debug("Answer to {}: {}", m.fromAgent, out.text);
+  }
   return json(200,
               messageReply(out.text, out.agent, out.durationMs, out.status, out.requestedAgent));
 }

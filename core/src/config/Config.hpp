@@ -89,6 +89,7 @@ struct Log {
   std::string level = "info";    // trace|debug|info|warn|error|critical|off
   std::string format = "pretty"; // pretty|json
   std::string file;              // empty: stderr
+  bool taskText = false;         // log.task_text: full task texts and answers at DEBUG
 };
 
 // `tasks:` (ours): the task API (POST /api/tasks, events over SSE) and its journal in

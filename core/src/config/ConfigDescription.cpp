@@ -127,7 +127,8 @@ std::string describeEffective(const Config& c) {
   o << "log:\n"
     << "  level: " << scalar(c.log.level) << "\n"
     << "  format: " << scalar(c.log.format) << "\n"
-    << "  file: " << scalar(c.log.file) << (c.log.file.empty() ? "  # stderr" : "") << "\n";
+    << "  file: " << scalar(c.log.file) << (c.log.file.empty() ? "  # stderr" : "") << "\n"
+    << "  task_text: " << (c.log.taskText ? "true" : "false") << "\n";
   return o.str();
 }
 

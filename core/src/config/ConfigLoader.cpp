@@ -22,7 +22,7 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"mesh", "plugins", "agents", "tasks", "log"};
 const std::vector<std::string> kPluginKeys = {"dir", "agents_dir"};
-const std::vector<std::string> kLogKeys = {"level", "format", "file"};
+const std::vector<std::string> kLogKeys = {"level", "format", "file", "task_text"};
 const std::vector<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
                                              "error", "critical", "off"};
 
@@ -44,7 +44,7 @@ Plugins readPlugins(const YAML::Node& node, FieldReader& r) {
 
 Log readLog(const YAML::Node& node, FieldReader& r) {
   Log log;
-  r.requireMap(node, "log", "Write log: with indented level:, format: and file:");
+  r.requireMap(node, "log", "Write log: with indented level:, format:, file: and task_text:");
   r.forEachEntry(node, "log", kLogKeys, [&](const std::string& key, const YAML::Node& v) {
     const std::string path = "log." + key;
     if (key == "level") {
@@ -57,6 +57,8 @@ Log readLog(const YAML::Node& node, FieldReader& r) {
         r.failAt(path, "unknown log format " + r.quote(log.format), "Use pretty or json");
     } else if (key == "file") {
       r.readPath(v, path, log.file);
+    } else if (key == "task_text") {
+      r.readBool(v, path, log.taskText);
     }
   });
   return log;

@@ -3,6 +3,8 @@
 
 #include "log/LineFormatter.hpp"
 #include "log/PocoBridge.hpp"
+#include "log/ReopenableFileSink.hpp"
+#include "log/TaskText.hpp"
 
 #include <cstdlib>
 #include <map>
@@ -10,7 +12,6 @@
 #include <stdexcept>
 #include <utility>
 
-#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 namespace rivet::log {
@@ -19,6 +20,7 @@ namespace {
 struct State {
   std::mutex mutex;
   spdlog::sink_ptr sink;
+  std::shared_ptr<ReopenableFileSink> file; // the sink when log.file is set
   spdlog::level::level_enum level = spdlog::level::info;
   std::map<std::string, std::shared_ptr<spdlog::logger>> loggers;
 };
@@ -34,7 +36,7 @@ spdlog::sink_ptr makeSink(const Settings& s) {
     sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   } else {
     try {
-      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(s.file);
+      sink = std::make_shared<ReopenableFileSink>(s.file);
     } catch (const spdlog::spdlog_ex& e) {
       throw std::runtime_error("cannot open log.file " + s.file + ": " + e.what() +
                                "; check the folder exists and is writable");
@@ -77,7 +79,9 @@ void configure(const Settings& s) {
   State& st = state();
   std::lock_guard<std::mutex> lock(st.mutex);
   st.sink = sink;
+  st.file = std::dynamic_pointer_cast<ReopenableFileSink>(sink);
   st.level = *level;
+  setTaskTextLogged(s.taskText);
   for (auto& [name, logger] : st.loggers) {
     logger->sinks() = {sink};
     logger->set_level(*level);
@@ -99,6 +103,22 @@ std::shared_ptr<spdlog::logger> get(const std::string& component) {
   logger->flush_on(spdlog::level::trace);
   st.loggers.emplace(component, logger);
   return logger;
+}
+
+std::optional<std::string> reopenFile() {
+  std::shared_ptr<ReopenableFileSink> file;
+  {
+    State& st = state();
+    std::lock_guard<std::mutex> lock(st.mutex);
+    file = st.file;
+  }
+  if (!file)
+    return std::nullopt;
+  if (auto error = file->reopen())
+    return "cannot reopen log.file " + file->path() + ": " + *error +
+           "; still writing to the file it had open (make the path a file rivetd may write, "
+           "then send SIGHUP again)";
+  return std::nullopt;
 }
 
 void flush() {

@@ -14,6 +14,7 @@ struct Settings {
   std::string level = "info";    // trace|debug|info|warn|error|critical|off
   std::string format = "pretty"; // pretty|json
   std::string file;              // empty: stderr
+  bool taskText = false;         // log.task_text
 };
 
 // Applies RIVET_LOG_LEVEL and RIVET_LOG_FORMAT from the environment over `s`.
@@ -27,6 +28,10 @@ std::shared_ptr<spdlog::logger> get(const std::string& component);
 
 // Parses a level name; nullopt for an unknown name.
 std::optional<spdlog::level::level_enum> parseLevel(const std::string& name);
+
+// Opens log.file again (after the file was moved away by log rotation); a no-op on stderr. On
+// failure the old file stays in use and the returned message says why and what to do.
+std::optional<std::string> reopenFile();
 
 void flush();
 
