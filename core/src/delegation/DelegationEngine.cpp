@@ -6,6 +6,7 @@
 #include "delegation/RemoteCall.hpp"
 #include "delegation/RemoteTask.hpp"
 #include "log/Log.hpp"
+#include "log/TaskText.hpp"
 #include "util/RandomHex.hpp"
 
 #include "rivet/sdk/plugin.hpp"
@@ -398,7 +399,8 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
       return out;
     }
     if (!result.mayFailOver) { // delivered: an LLM task is never sent twice
-      breaker_.recordFailure(node.name, result.text);
+      // The text may be the agent's answer: the breaker's line carries an excerpt only.
+      breaker_.recordFailure(node.name, log::excerpt(result.text));
       out.status = result.status;
       out.text = std::move(result.text);
       return out;
