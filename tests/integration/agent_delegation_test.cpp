@@ -79,7 +79,10 @@ protected:
                          "echo $$ > " + files_->file("sleeper.pid") + "; exec sleep 30") +
             commandAgent("holder", "echo \"$RIVET_DELEGATE_SOCKET $RIVET_TASK_TOKEN\" > " +
                                        files_->file("credential") + "; sleep 2") +
-            commandAgent("stdin", R"sh(printf 'from stdin' | "$CTL" delegate teller -)sh"));
+            commandAgent("stdin", R"sh(printf 'from stdin' | "$CTL" delegate teller -)sh") +
+            commandAgent(
+                "flood",
+                R"sh(head -c 10485761 /dev/zero | "$CTL" delegate teller - 2>&1; echo "rc=$?")sh"));
     b_ = std::make_unique<MeshNode>(
         *pki_, storage_->path(), "node-b",
         "agents:\n" +
@@ -128,6 +131,16 @@ TEST_F(AgentDelegation, TaskOnStdinWorksLikeAnArgument) {
   RunResult r = rivetctl(*a_, {"send", "stdin", "x"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(r.out, "teller: from stdin from=stdin@node-a depth=1\n");
+}
+
+TEST_F(AgentDelegation, ATaskOnStdinOverTenMiBIsRefusedBeforeAnythingIsSent) {
+  RunResult r = rivetctl(*a_, {"send", "flood", "x"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("rivetctl delegate: the task on stdin is larger than 10 MiB"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("rc=1"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("teller:"), std::string::npos) << "nothing reached teller";
 }
 
 TEST_F(AgentDelegation, ScriptThatCallsItselfIsRefusedAtOnceAsACycle) {

@@ -1,6 +1,8 @@
 // One HTTP exchange over the node's Unix socket; the answer printed as `send` prints it.
 #include "DelegateCommand.hpp"
 
+#include "StdinTask.hpp"
+
 #include "LocalNode.hpp"
 
 #include "util/JsonText.hpp"
@@ -26,7 +28,7 @@ const char* kUsage = R"(usage: rivetctl delegate AGENT ["task"|-] [--timeout MS]
 Runs inside a task of a command agent (it needs RIVET_DELEGATE_SOCKET and RIVET_TASK_TOKEN,
 which the node sets for the task's program): delegates a task to AGENT as part of that task
 (depth, path and deadline carry over) and prints the answer. Without a task, or with -, the
-task is read from stdin.
+task is read from stdin (at most 10 MiB).
 
 options:
   --timeout MS   the delegated task's deadline in milliseconds (default: what is left of the
@@ -93,8 +95,8 @@ int delegateCommand(const std::vector<std::string>& args) {
     std::string task;
     if (positional.size() == 2 && positional[1] != "-")
       task = positional[1];
-    else
-      task.assign(std::istreambuf_iterator<char>(std::cin), {});
+    else if (int rc = readStdinTask("delegate", task); rc != 0)
+      return rc;
     if (task.empty()) {
       std::cerr << "rivetctl delegate: the task is empty\n";
       return 2;

@@ -4,6 +4,8 @@
 // it names is a program called rivetd of this user that holds that very file open.
 #include "ReloadCommand.hpp"
 
+#include "app/InstanceLock.hpp"
+
 #include "LocalNode.hpp"
 
 #include <csignal>
@@ -34,16 +36,8 @@ exit status: 0 signalled, 1 no running rivetd of this node (or it cannot be prov
 )";
 
 std::vector<std::string> lockCandidates(const config::Config& c) {
-  if (!c.mesh.stateDir.empty())
-    return {c.mesh.stateDir + "/rivetd.lock"};
-  std::string name =
-      "/rivetd-" + c.mesh.nodeName + "-" + std::to_string(c.mesh.agentChannelPort) + ".lock";
-  std::vector<std::string> out = {"/run/rivet" + name};
-  for (const char* var : {"XDG_RUNTIME_DIR", "TMPDIR"})
-    if (const char* v = std::getenv(var); v && *v)
-      out.push_back(v + name);
-  out.push_back("/tmp" + name);
-  return out;
+  return app::InstanceLock::candidatePaths(c.mesh.stateDir, c.mesh.nodeName,
+                                           c.mesh.agentChannelPort);
 }
 
 // The pid of the rivetd holding `path`, or 0 with `why` set.

@@ -3,6 +3,7 @@
 #include "SendCommand.hpp"
 
 #include "LocalNode.hpp"
+#include "StdinTask.hpp"
 #include "TaskFollow.hpp"
 #include "util/JsonText.hpp"
 #include "util/RandomHex.hpp"
@@ -44,34 +45,6 @@ options:
 exit status: 0 completed, 1 failed, rejected, canceled or timed out (or the node refused),
              2 usage error, 3 node unreachable (--follow, --detach), 130 interrupted (Ctrl-C)
 )";
-
-constexpr size_t kMaxStdinTask = 10 * 1024 * 1024;
-
-// The task text from stdin, bounded. Prints why it cannot be used and returns the exit code
-// (1 too large or unreadable, 2 empty, as an empty argument is), or kExitOk.
-int readStdinTask(std::string& task) {
-  task.clear();
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
-    if (task.size() + n > kMaxStdinTask) {
-      std::cerr << "rivetctl send: the task on stdin is larger than 10 MiB; give a shorter task "
-                   "(or put the data where the agent can read it and send its name)\n";
-      return kExitFailed;
-    }
-    task.append(buf, n);
-  }
-  if (std::ferror(stdin)) {
-    std::cerr << "rivetctl send: cannot read the task from stdin: " << std::strerror(errno) << "\n";
-    return kExitFailed;
-  }
-  if (task.empty()) {
-    std::cerr << "rivetctl send: the task on stdin is empty; pipe the task text in, e.g. "
-                 "echo 'task' | rivetctl send AGENT -\n";
-    return kExitUsage;
-  }
-  return kExitOk;
-}
 
 // The fields /api/message and /api/tasks share, without the braces; no timeoutMs when it is 0.
 std::string messageFields(const std::string& from, const std::string& message,
@@ -196,7 +169,7 @@ int sendCommand(const std::string& configPath, const std::vector<std::string>& a
     return usageError("send", "--json does not go with --follow (the answer streams as text); "
                               "use --detach --json, then rivetctl task ID --json");
   if (positional[1] == "-")
-    if (int rc = readStdinTask(positional[1]); rc != kExitOk)
+    if (int rc = readStdinTask("send", positional[1]); rc != kExitOk)
       return rc;
 
   LocalNode node;

@@ -14,21 +14,26 @@
 namespace rivet::app {
 namespace {
 
-std::string runtimeFolder() {
-  if (::geteuid() == 0) {
-    ::mkdir("/run/rivet", 0755);
-    if (::access("/run/rivet", W_OK) == 0)
-      return "/run/rivet";
-  }
-  for (const char* var : {"XDG_RUNTIME_DIR", "TMPDIR"}) {
-    const char* v = std::getenv(var);
-    if (v && *v && ::access(v, W_OK) == 0)
-      return v;
-  }
-  return "/tmp";
+constexpr const char* kRootFolder = "/run/rivet";
+
+std::string folderOf(const std::string& path) {
+  return path.substr(0, path.rfind('/'));
 }
 
 } // namespace
+
+std::vector<std::string> InstanceLock::candidatePaths(const std::string& stateDir,
+                                                      const std::string& nodeName, int port) {
+  if (!stateDir.empty())
+    return {stateDir + "/rivetd.lock"};
+  const std::string name = "/rivetd-" + nodeName + "-" + std::to_string(port) + ".lock";
+  std::vector<std::string> out = {kRootFolder + name};
+  for (const char* var : {"XDG_RUNTIME_DIR", "TMPDIR"})
+    if (const char* v = std::getenv(var); v && *v)
+      out.push_back(v + name);
+  out.push_back("/tmp" + name);
+  return out;
+}
 
 InstanceLock::InstanceLock(const std::string& stateDir, const std::string& nodeName, int port) {
   if (!stateDir.empty()) {
@@ -36,7 +41,20 @@ InstanceLock::InstanceLock(const std::string& stateDir, const std::string& nodeN
     std::filesystem::create_directories(stateDir, ec);
     path_ = stateDir + "/rivetd.lock";
   } else {
-    path_ = runtimeFolder() + "/rivetd-" + nodeName + "-" + std::to_string(port) + ".lock";
+    std::vector<std::string> places = candidatePaths(stateDir, nodeName, port);
+    path_ = places.back(); // /tmp
+    for (const auto& place : places) {
+      std::string folder = folderOf(place);
+      if (folder == kRootFolder) {
+        if (::geteuid() != 0)
+          continue;
+        ::mkdir(kRootFolder, 0755);
+      }
+      if (::access(folder.c_str(), W_OK) == 0) {
+        path_ = place;
+        break;
+      }
+    }
   }
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
   struct stat st {};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace rivet::app {
 
@@ -17,6 +18,11 @@ public:
   InstanceLock& operator=(const InstanceLock&) = delete;
 
   const std::string& path() const { return path_; }
+
+  // Every place the lock of this node may be, in the order rivetd considers them (it takes the
+  // first whose folder it may write; /run/rivet only as root): for `rivetctl reload`.
+  static std::vector<std::string> candidatePaths(const std::string& stateDir,
+                                                 const std::string& nodeName, int port);
 
 private:
   std::string path_;
