@@ -48,6 +48,8 @@ enum Scan { kText, kLineStart, kLineStartCr, kEnd };
 } // namespace
 
 RequestFraming::RequestFraming(const FramingLimits& limits) : limits_(limits) {
+  onChunkHeader_ = [this](std::uint64_t size, boost::beast::string_view,
+                          boost::system::error_code&) { chunkBytes_ += size; };
   reset();
 }
 
@@ -180,6 +182,8 @@ void RequestFraming::startParser() {
   parser_->header_limit(static_cast<std::uint32_t>(limits_.maxHeaderBytes));
   parser_->body_limit(limits_.maxBodyBytes);
   parser_->get().body().setLimit(limits_.maxBodyBytes);
+  parser_->on_chunk_header(onChunkHeader_);
+  chunkBytes_ = 0;
 }
 
 size_t RequestFraming::feed(const char* data, size_t size) {
@@ -222,9 +226,12 @@ size_t RequestFraming::feed(const char* data, size_t size) {
     size_t slice = std::min(size - used, limits_.maxHeaderBytes);
     // What is left of the body limit, set anew for each call: Beast takes a chunk's size off
     // its limit before it has the whole chunk line, and again when offered the line once more
-    // (a chunk extension split over reads would pass a 413 that one read does not).
+    // (a chunk extension split over reads would pass a 413 that one read does not). What is
+    // left counts the whole of the chunk in progress, not only the bytes of it already here:
+    // a call that begins inside a chunk must not admit a next chunk past the limit.
     if (!contentLength())
-      parser_->body_limit(limits_.maxBodyBytes - std::min(limits_.maxBodyBytes, bodyBytes()));
+      parser_->body_limit(limits_.maxBodyBytes -
+                          std::min<uint64_t>(limits_.maxBodyBytes, chunkBytes_));
     size_t n = parser_->put(boost::asio::const_buffer(data + used, slice), ec);
     used += n;
     if (ec == http::error::need_more) {

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,6 +94,11 @@ private:
 
   FramingLimits limits_;
   std::unique_ptr<HeadArena> arena_; // while a request is read or served
+  // The sizes of the chunks announced so far (whole chunk lines only): what the body will hold
+  // once the chunk in progress is complete, which the body limit is measured against.
+  uint64_t chunkBytes_ = 0;
+  std::function<void(std::uint64_t, boost::beast::string_view, boost::system::error_code&)>
+      onChunkHeader_; // declared before parser_, which holds a reference to it
   std::optional<Parser> parser_;
   State state_ = State::Head;
   FramingError error_;
