@@ -1,5 +1,7 @@
 // Agent plugins dropped into plugins.agents_dir while rivetd runs: loaded within about a second,
 // announced and served; a broken file is refused, an overwritten one ignored, and rivetd serves on.
+// The same rules hold at start-up: a hot-dropped agent starts again while its file is there, and a
+// dropped plugin never takes a shipped plugin's name.
 #include "MeshNode.hpp"
 
 #include <gtest/gtest.h>
@@ -48,9 +50,10 @@ protected:
   static void TearDownTestSuite() { pki_.reset(); }
   void SetUp() override {
     std::filesystem::create_directories(agentsDir());
-    node_ = std::make_unique<MeshNode>(*pki_, work_.file("shared"), "node-h",
-                                       "agents:\n  echo:\n    plugin: echo\n", kFastHeartbeat,
-                                       "  agents_dir: " + agentsDir() + "\n");
+    node_ = std::make_unique<MeshNode>(
+        *pki_, work_.file("shared"), "node-h", "agents:\n  echo:\n    plugin: echo\n",
+        std::string(kFastHeartbeat) + "  state_dir: " + work_.file("state") + "\n",
+        "  agents_dir: " + agentsDir() + "\n");
     ASSERT_TRUE(node_->start()) << node_->output();
   }
   void TearDown() override { node_.reset(); }
@@ -206,6 +209,59 @@ TEST_F(HotDrop, ShutdownWaitsForTheHotDropInProgressAndStartsNoOther) {
   ASSERT_NE(stopped, std::string::npos) << "the hot-dropped agent was stopped\n" << log;
   EXPECT_LT(ended, stopped) << log;
   EXPECT_LT(log.find("Stopping node"), stopped) << log;
+}
+
+void restart(MeshNode& node) {
+  node.process().signal(SIGTERM);
+  ASSERT_EQ(node.process().wait(10s), 0) << node.output();
+  ASSERT_TRUE(node.start()) << node.output();
+}
+
+TEST_F(HotDrop, HotDroppedAgentStartsAgainAfterARestartUntilItsFileIsRemoved) {
+  const std::string dropped = agentsDir() + "/c-upper.so";
+  std::filesystem::copy_file(fixturePath("c-upper.so"), dropped);
+  ASSERT_TRUE(eventually([&] { return servesCUpper(); }, 2s)) << node_->output();
+
+  restart(*node_);
+  EXPECT_TRUE(servesCUpper()) << agentsJson() << node_->output();
+  EXPECT_TRUE(logged(node_->output(), "INFO",
+                     "[Agents] Agent c-upper started again from dropped plugin file " + dropped))
+      << node_->output();
+
+  std::filesystem::remove(dropped);
+  EXPECT_TRUE(eventually(
+      [&] {
+        return logged(node_->output(), "WARN",
+                      "[Plugins] plugin file " + dropped +
+                          " was removed: agent c-upper runs on from rivetd's private copy until "
+                          "rivetd stops, and does not start again");
+      },
+      2s))
+      << node_->output();
+  RunResult r = rivetctl(*node_, {"send", "c-upper", "still"});
+  EXPECT_EQ(r.out, "STILL\n") << r.err;
+
+  restart(*node_);
+  EXPECT_EQ(agentsJson(), R"({"agents":[{"id":"echo","name":"echo","provider":"echo"}]})");
+}
+
+TEST_F(HotDrop, DroppedPluginWithAShippedPluginsNameIsRefusedWhileRunningAndAtStartUp) {
+  // command.so is shipped but not loaded (rivet.yaml names only echo): a copy under another
+  // file name still may not take its name.
+  const std::string dropped = agentsDir() + "/my-command.so";
+  std::filesystem::copy_file(pluginDir() + "/command.so", dropped);
+  const std::string refusal = "[Plugins] refused dropped plugin file: '" + dropped +
+                              "' declares plugin name 'command', which the shipped plugin '" +
+                              pluginDir() + "/command.so' has";
+  EXPECT_TRUE(eventually([&] { return logged(node_->output(), "WARN", refusal); }, 2s))
+      << node_->output();
+
+  restart(*node_);
+  EXPECT_TRUE(logged(node_->output(), "INFO",
+                     "[Plugins] not loaded from " + agentsDir() + ": my-command.so"))
+      << node_->output();
+  EXPECT_EQ(agentsJson(), R"({"agents":[{"id":"echo","name":"echo","provider":"echo"}]})");
+  EXPECT_FALSE(contains(node_->output(), "did not start without settings")) << node_->output();
 }
 
 } // namespace

@@ -76,6 +76,8 @@ Node::Node(config::Config config)
   agentsDir_ = config_.plugins.agentsDir.empty() ? pluginDir_ : config_.plugins.agentsDir;
   nodeInfo_ = plugin::nodeInfoJson(config_);
   catalog_.useStateDir(config_.mesh.stateDir); // private copies of plugins go there
+  catalog_.setShippedDir(pluginDir_);
+  dropped_ = std::make_unique<plugin::DroppedAgents>(config_.mesh.stateDir);
 }
 
 Node::~Node() {
@@ -141,6 +143,7 @@ void Node::start() {
   } catch (const plugin::InstanceError& e) {
     throw StartupError(e.what());
   }
+  restartDroppedAgents();
   if (config_.mesh.enabled) {
     // Everything a request may touch is in place before the transport accepts the first one.
     membership_ = std::make_unique<Membership>(config_.mesh, agents_);
@@ -166,6 +169,7 @@ void Node::start() {
     logger->info("Mesh disabled (mesh.enabled: false): serving local agents only, no agent "
                  "channel");
   }
+  dropWatcher_->onRemoved([this](const std::string& path) { droppedFileRemoved(path); });
   dropWatcher_->start();
   started_ = true;
   auto ids = agents_.ids();
@@ -217,45 +221,6 @@ void Node::stop() {
   discovery_.reset();
   std::unique_lock<std::shared_mutex> lock(transportMutex_); // waits for requests under way
   transport_.reset();
-}
-
-void Node::hotDrop(const std::string& path) {
-  auto logger = log::get("Plugins");
-  if (catalog_.hasPath(path)) {
-    logger->warn("'{}' changed, but that plugin is already loaded; restart rivetd to load the "
-                 "new version",
-                 path);
-    return;
-  }
-  std::shared_ptr<const plugin::LoadedPlugin> loaded;
-  try {
-    loaded = catalog_.add(path, true);
-  } catch (const plugin::LoadError& e) {
-    logger->warn("refused dropped plugin file: {} (fix the file and copy it again)", e.what());
-    return;
-  }
-  if (!loaded)
-    return; // not an agent plugin; the catalog said so
-  if (agents_.find(loaded->name())) {
-    logger->warn("dropped plugin '{}' ({}) is not started: an agent named {} already runs here",
-                 loaded->name(), path, loaded->name());
-    return;
-  }
-  try {
-    auto agent = plugin::createAgent(loaded, *this, loaded->name(), "{}");
-    agents_.add(agent);
-    if (membership_)
-      membership_->agentsChanged(); // announced in the registry at once
-    announceSelf();
-    log::get("Agents")->info("Agent {} hot-loaded from {} (plugin {} {}, provider {}{}{})",
-                             agent->id(), path, loaded->name(), loaded->version(),
-                             agent->provider(), agent->model().empty() ? "" : ", model ",
-                             agent->model());
-  } catch (const plugin::InstanceError& e) {
-    logger->warn("dropped plugin {} loaded, but its agent did not start without settings: {}; "
-                 "add it under agents: and restart",
-                 path, e.what());
-  }
 }
 
 std::string Node::nodeInfoJson() const {

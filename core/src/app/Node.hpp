@@ -12,6 +12,7 @@
 #include "discovery/PeerVerifier.hpp"
 #include "plugin/AgentSet.hpp"
 #include "plugin/DropWatcher.hpp"
+#include "plugin/DroppedAgents.hpp"
 #include "plugin/HostServices.hpp"
 #include "plugin/PluginCatalog.hpp"
 #include "plugin/PluginInstance.hpp"
@@ -59,8 +60,13 @@ public:
 
 private:
   void loadPlugins();
-  // A plugin file dropped into plugins.agents_dir while running.
+  // Dropped plugins (NodeDrops.cpp, rules in docs/agents.md): a file copied into
+  // plugins.agents_dir while running; one removed from it; at start-up, the agents hot-dropped
+  // before that are started again while their files are there.
   void hotDrop(const std::string& path);
+  void droppedFileRemoved(const std::string& path);
+  void restartDroppedAgents();
+  bool startDroppedAgent(const std::string& path, bool atStartUp);
   std::unique_ptr<plugin::PluginInstance> startRequired(const std::string& name, rivet_kind kind,
                                                         const std::string& key,
                                                         const std::string& component,
@@ -84,6 +90,7 @@ private:
   std::shared_mutex transportMutex_; // request() shares it; stop() resets transport_ alone
   std::unique_ptr<plugin::PluginInstance> discovery_;
   std::unique_ptr<plugin::DropWatcher> dropWatcher_;
+  std::unique_ptr<plugin::DroppedAgents> dropped_; // the record of hot-dropped agents
   std::unique_ptr<Membership> membership_;
   std::unique_ptr<discovery::PeerVerifier> verifier_;
   // Threads for inbound requests that may block (agents on the worker pool, forwarding, the

@@ -16,7 +16,8 @@ namespace {
 bool loadNamed(plugin::PluginCatalog& catalog, const std::vector<std::string>& names,
                const std::string& pluginDir, const std::string& agentsDir) {
   for (const auto& name : names) {
-    for (const std::string& dir : {agentsDir, pluginDir}) {
+    // The shipped folder first, as the scan does: a dropped file never shadows a shipped one.
+    for (const std::string& dir : {pluginDir, agentsDir}) {
       std::string path = dir + "/" + name + ".so";
       if (catalog.find(name) || catalog.hasPath(path) || !std::filesystem::exists(path))
         continue;

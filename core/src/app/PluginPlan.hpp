@@ -14,7 +14,7 @@ namespace rivet::app {
 std::vector<std::string> requiredPluginNames(const config::Config& config);
 
 // With an `agents:` section the configuration names every plugin it needs: those are loaded by
-// their conventional file names (<name>.so, agents folder first) and nothing else, which keeps
+// their conventional file names (<name>.so, plugin folder first) and nothing else, which keeps
 // start-up quick. When one is not found that way (plugins are known by their descriptor's
 // name, not their file name), or without an `agents:` section, both folders are scanned.
 void loadConfiguredPlugins(plugin::PluginCatalog& catalog, const config::Config& config,

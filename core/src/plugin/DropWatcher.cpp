@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <sys/stat.h>
+#include <vector>
 
 namespace rivet::plugin {
 namespace fs = std::filesystem;
@@ -62,8 +63,23 @@ void DropWatcher::loop() {
       break;
     auto now = std::chrono::steady_clock::now();
     auto files = scan();
-    for (auto it = seen_.begin(); it != seen_.end();)
-      it = files.count(it->first) ? std::next(it) : seen_.erase(it);
+    std::vector<std::string> removed;
+    for (auto it = seen_.begin(); it != seen_.end();) {
+      if (files.count(it->first)) {
+        ++it;
+        continue;
+      }
+      if (it->second.handled)
+        removed.push_back(it->first);
+      it = seen_.erase(it);
+    }
+    for (const auto& path : removed) {
+      if (stop_ || !onRemoved_)
+        break;
+      lock.unlock();
+      onRemoved_(path);
+      lock.lock();
+    }
     for (const auto& [path, sig] : files) {
       Seen& s = seen_[path];
       if (s.signature != sig) { // new or changed: wait until it settles

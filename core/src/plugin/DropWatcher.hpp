@@ -26,6 +26,11 @@ public:
   // Remembers the folder's current files as already handled (call it before the plugins are
   // loaded, so that nothing copied in while the node starts is missed).
   void snapshot();
+  // `onRemoved(path)` (set before start()) runs like onReady for a file that was handled (at the
+  // snapshot or by onReady) and is no longer in the folder.
+  void onRemoved(std::function<void(const std::string&)> onRemoved) {
+    onRemoved_ = std::move(onRemoved);
+  }
   // Starts watching (takes the snapshot first if none was taken).
   void start();
   // Returns once no onReady is running and none will start; one in progress finishes first.
@@ -42,6 +47,7 @@ private:
 
   std::string dir_;
   std::function<void(const std::string&)> onReady_;
+  std::function<void(const std::string&)> onRemoved_;
   std::chrono::milliseconds settle_;
   std::chrono::milliseconds interval_;
   std::map<std::string, Seen> seen_;

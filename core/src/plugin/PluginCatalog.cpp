@@ -63,6 +63,18 @@ std::shared_ptr<const LoadedPlugin> PluginCatalog::add(const std::string& path, 
     return nullptr;
   }
   auto existing = byName_.find(plugin->name());
+  const std::string shipped = shippedDir_ + "/" + plugin->name() + ".so";
+  std::error_code ec;
+  if (existing == byName_.end() && agentsOnly && !shippedDir_.empty() && fs::exists(shipped, ec) &&
+      canonical(shipped) != canonical(path)) {
+    std::string message = "'" + path + "' declares plugin name '" + plugin->name() +
+                          "', which the shipped plugin '" + shipped +
+                          "' has; a dropped plugin cannot replace a shipped one: give it a name "
+                          "of its own (its descriptor's name) or remove the file";
+    unloadRefused(*plugin);
+    copies_.discard(plugin->mappedPath);
+    throw LoadError(message);
+  }
   if (existing != byName_.end()) {
     std::string message = "'" + path + "' declares plugin name '" + plugin->name() +
                           "', already provided by '" + existing->second->path +
@@ -99,6 +111,12 @@ std::vector<PluginCatalog::Failure> PluginCatalog::failures() const {
 bool PluginCatalog::hasPath(const std::string& path) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return byPath_.count(canonical(path)) > 0;
+}
+
+std::string PluginCatalog::nameAt(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = byPath_.find(canonical(path));
+  return it == byPath_.end() ? "" : it->second;
 }
 
 std::string PluginCatalog::missingMessage(const std::string& name, const std::string& dir) const {

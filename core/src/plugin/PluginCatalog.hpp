@@ -26,6 +26,11 @@ public:
   // Call before the first scan or add; the copies' folder is removed with the catalog.
   void useStateDir(const std::string& stateDir);
 
+  // The folder of the shipped plugins (plugins.dir). A plugin loaded from the agents folder may
+  // not take the name of a file there (<dir>/<name>.so), whether that file is loaded or not, so
+  // a dropped file never replaces a shipped plugin: refused alike at start-up and at run time.
+  void setShippedDir(const std::string& dir) { shippedDir_ = dir; }
+
   // Loads every `*.so` in `dir`, in file-name order. With `agentsOnly`, plugins of other kinds
   // are ignored with a WARN. Each broken file is logged at WARN and recorded as a failure.
   void scan(const std::string& dir, bool agentsOnly);
@@ -37,6 +42,8 @@ public:
   std::vector<std::shared_ptr<const LoadedPlugin>> ofKind(rivet_kind kind) const; // name order
   std::vector<Failure> failures() const;
   bool hasPath(const std::string& path) const;
+  // The plugin name loaded from `path`; "" when none (not loaded, or ignored there).
+  std::string nameAt(const std::string& path) const;
 
   // A message for "required plugin NAME is not available", naming the folder and any broken
   // file that may have been it.
@@ -48,6 +55,7 @@ private:
   std::map<std::string, std::shared_ptr<const LoadedPlugin>> byName_;
   std::map<std::string, std::string> byPath_; // canonical path -> name ("" if ignored)
   std::vector<Failure> failures_;
+  std::string shippedDir_;
 };
 
 } // namespace rivet::plugin
