@@ -46,10 +46,13 @@ Poco::JSON::Object::Ptr entryToJson(const IndexEntry& e) {
 } // namespace
 
 CaIndex CaIndex::load(const std::string& path) {
-  CaIndex index(path);
   if (!fileExists(path))
-    return index;
-  std::string text = readWholeFile(path, "the CA index", "Check its permissions.");
+    return CaIndex(path);
+  return parse(readWholeFile(path, "the CA index", "Check its permissions."), path);
+}
+
+CaIndex CaIndex::parse(const std::string& text, const std::string& path) {
+  CaIndex index(path);
   try {
     Poco::JSON::Parser parser;
     auto root = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
@@ -57,6 +60,8 @@ CaIndex CaIndex::load(const std::string& path) {
       throw Poco::DataFormatException("not a JSON object");
     index.crlNumber_ = root->optValue<Poco::Int64>("crlNumber", 0);
     auto certs = root->getArray("certificates");
+    if (!certs && root->has("certificates"))
+      throw Poco::DataFormatException("certificates is not an array");
     for (size_t i = 0; certs && i < certs->size(); ++i) {
       auto o = certs->getObject(static_cast<unsigned>(i));
       if (!o)
