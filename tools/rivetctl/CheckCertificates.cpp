@@ -288,7 +288,12 @@ private:
     }
     X509* issuer = issuerOf(crl.get());
     EVP_PKEY* key = issuer ? X509_get0_pubkey(issuer) : nullptr;
-    if (!key || X509_CRL_verify(crl.get(), key) != 1) {
+    if (caCerts_.empty()) {
+      g_.warn("CRL " + tls_.crlPath +
+                  ": its signature is not checked, mesh.tls.ca_path holds no "
+                  "CA certificate (above)",
+              "fix mesh.tls.ca_path first");
+    } else if (!key || X509_CRL_verify(crl.get(), key) != 1) {
       ERR_clear_error();
       g_.fail("CRL " + tls_.crlPath + " is not signed by a CA of mesh.tls.ca_path " + tls_.caPath,
               "it belongs to another CA: " + crlHint);
