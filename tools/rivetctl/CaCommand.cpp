@@ -2,6 +2,8 @@
 // file written (or, for `show`, the certificate's fields).
 #include "CaCommand.hpp"
 
+#include "CaList.hpp"
+
 #include "ca/CertificateAuthority.hpp"
 
 #include <cstdlib>
@@ -20,8 +22,9 @@ const std::map<std::string, std::string> kUsages = {
     {"revoke", "rivetctl ca revoke NAME [--dir DIR]"},
     {"crl", "rivetctl ca crl [--dir DIR]"},
     {"show", "rivetctl ca show FILE"},
+    {"list", "rivetctl ca list [--json] [--dir DIR]"},
 };
-const char* kOrder[] = {"init", "issue", "revoke", "crl", "show"};
+const char* kOrder[] = {"init", "issue", "revoke", "crl", "show", "list"};
 constexpr int kMaxDays = 3650;
 
 struct UsageError {
@@ -35,6 +38,7 @@ struct CaArgs {
   std::vector<std::string> ips, dnsNames;
   std::optional<int> days;
   bool rsa = false;
+  bool json = false;
   bool help = false;
 };
 
@@ -93,6 +97,8 @@ CaArgs parse(const std::vector<std::string>& args) {
       a.agent = value();
     else if (isIssue && arg == "--rsa" && !inlineValue)
       a.rsa = true;
+    else if (a.sub == "list" && arg == "--json" && !inlineValue)
+      a.json = true;
     else if (arg.size() > 1 && arg[0] == '-')
       throw UsageError{"unknown option '" + args[i] + "' for `ca " + a.sub + "`"};
     else
@@ -170,6 +176,8 @@ int runSubcommand(const CaArgs& a) {
   using rivet::ca::CertificateAuthority;
   if (a.sub == "show")
     return show(a.positional[0]);
+  if (a.sub == "list")
+    return caList(a.dir, a.rootDir, a.json);
   if (a.sub == "init") {
     auto ca = CertificateAuthority::init(a.dir, a.rootDir);
     const auto& l = ca.layout();
@@ -212,8 +220,12 @@ void printAllUsages(std::ostream& out) {
          "  --days N       validity in days\n"
          "  --rsa          an RSA key instead of the default\n"
          "  --agent AGENT  an agent certificate of AGENT on NODE instead of a node certificate\n"
-         "  --help         show this help (rivetctl ca COMMAND --help: one command)\n"
-         "\nexit status: 0 done, 1 the CA refused or failed, 2 usage error\n";
+         "\nlist: every certificate the CA issued (DIR/index.json) with its CN, status (valid,\n"
+         "revoked, expired), not-after, days left, serial and whether issued/NAME.crt holds it\n"
+         "  --json         print them as one JSON object {\"index\":...,\"certificates\":[...]}\n"
+         "\n  --help         show this help (rivetctl ca COMMAND --help: one command)\n"
+         "\nexit status: 0 done, 1 the CA refused or failed (list: the index cannot be read),\n"
+         "2 usage error\n";
 }
 
 } // namespace
@@ -232,6 +244,15 @@ int caCommand(const std::vector<std::string>& args) {
     CaArgs a = parse(args);
     if (a.help) {
       std::cout << "usage: " << kUsages.at(a.sub) << "\n";
+      if (a.sub == "list")
+        std::cout << "\nEvery certificate the CA issued (DIR/index.json): name, CN, status (valid, "
+                     "revoked,\nexpired), not-after, days left, serial, and what issued/NAME.crt "
+                     "holds (ok, missing,\nreplaced by a later one, unreadable).\n\noptions:\n"
+                     "  --json      one JSON object {\"index\":PATH,\"certificates\":[...]}\n"
+                     "  --dir DIR   the shared CA folder (default $RIVET_CA_SHARED_DIR or "
+                  << rivet::ca::kDefaultCaDir
+                  << ")\n  --help      show this help\n\nexit status: 0 listed, 1 the index "
+                     "cannot be read or is invalid, 2 usage error\n";
       return 0;
     }
     checkPositionals(a);

@@ -5,6 +5,11 @@
 #include "TransportClient.hpp"
 #include "registry/RegistryStore.hpp"
 
+#include "util/JsonText.hpp"
+
+#include "rivet/sdk/json.hpp"
+
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 
@@ -19,7 +24,7 @@ struct Target {
 };
 
 const char* kPingUsage =
-    R"(usage: rivetctl [--config FILE] ping [HOST:PORT|NODE] [--name NODE] [--timeout MS]
+    R"(usage: rivetctl [--config FILE] ping [HOST:PORT|NODE] [--name NODE] [--timeout MS] [--json]
 
 Pings a node over mTLS with the certificate of the configuration (GET /api/mesh/ping) and
 prints its answer (JSON). Without an address: the local node of the configuration.
@@ -30,6 +35,9 @@ arguments:
 options:
   --name NODE     expect the certificate of NODE (NODE.mesh) instead
   --timeout MS    give up after MS milliseconds (default 5000)
+  --json          print one JSON object about the call instead of the bare answer:
+                  {"command","address","verifyName","ok","httpStatus","elapsedMs","answer",
+                  "error"} (also when it failed: "ok":false and "error")
   --help          show this help
 
 exit status: 0 answered, 1 unreachable, TLS or name failure, or an answer other than 200,
@@ -38,6 +46,7 @@ exit status: 0 answered, 1 unreachable, TLS or name failure, or an answer other 
 
 const char* kAgentsUsage =
     R"(usage: rivetctl [--config FILE] agents [HOST:PORT|NODE] [--name NODE] [--timeout MS]
+                                [--json]
 
 Lists a node's agents (GET /api/agents over mTLS) and prints its answer (JSON). Without an
 address: the local node of the configuration.
@@ -48,6 +57,9 @@ arguments:
 options:
   --name NODE     expect the certificate of NODE (NODE.mesh) instead
   --timeout MS    give up after MS milliseconds (default 5000)
+  --json          print one JSON object about the call instead of the bare answer:
+                  {"command","address","verifyName","ok","httpStatus","elapsedMs","answer",
+                  "error"} (also when it failed: "ok":false and "error")
   --help          show this help
 
 exit status: 0 answered, 1 unreachable, TLS or name failure, or an answer other than 200,
@@ -66,17 +78,37 @@ std::string describeFailure(const PeerAnswer& a) {
   return a.error;
 }
 
+// The --json document of one call; `answer` is the node's body when it is JSON, else a string.
+std::string callJson(const std::string& command, const Target& t, const PeerAnswer& a,
+                     int64_t elapsedMs, const std::string& error) {
+  std::string answer = "null";
+  if (a.result == RIVET_NET_OK)
+    answer = sdk::json::tryParse(a.body) ? a.body : util::jsonString(a.body);
+  return "{\"command\":" + util::jsonString(command) +
+         ",\"address\":" + util::jsonString(t.host + ":" + std::to_string(t.port)) +
+         ",\"verifyName\":" + util::jsonString(t.verifyName) +
+         ",\"ok\":" + (error.empty() ? "true" : "false") +
+         ",\"httpStatus\":" + (a.result == RIVET_NET_OK ? std::to_string(a.status) : "null") +
+         ",\"elapsedMs\":" + std::to_string(elapsedMs) + ",\"answer\":" + answer +
+         ",\"error\":" + (error.empty() ? "null" : util::jsonString(error)) + "}";
+}
+
 } // namespace
 
 int nodeCommand(const std::string& command, const std::string& configPath,
                 const std::vector<std::string>& args) {
   std::string address, name;
   int64_t timeoutMs = 5000;
+  bool json = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
       std::cout << (command == "ping" ? kPingUsage : kAgentsUsage);
       return kExitOk;
+    }
+    if (a == "--json") {
+      json = true;
+      continue;
     }
     if ((a == "--name" || a == "--timeout") && i + 1 >= args.size())
       return usageError(command, a + " needs a value");
@@ -147,18 +179,25 @@ int nodeCommand(const std::string& command, const std::string& configPath,
   try {
     TransportClient client(loaded.config);
     std::string path = command == "ping" ? "/api/mesh/ping" : "/api/agents";
+    auto started = std::chrono::steady_clock::now();
     PeerAnswer a = client.call(t.host, t.port, t.verifyName, "GET", path, "", timeoutMs);
-    if (a.result != RIVET_NET_OK) {
-      std::cerr << "rivetctl: " << command << " " << t.label << " failed: " << describeFailure(a)
-                << "\n";
+    int64_t elapsedMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count();
+    std::string error;
+    if (a.result != RIVET_NET_OK)
+      error = describeFailure(a);
+    else if (a.status != 200)
+      error = "answered HTTP " + std::to_string(a.status) + ": " + printable(a.body.substr(0, 500));
+    if (json)
+      std::cout << callJson(command, t, a, elapsedMs, error) << "\n";
+    if (!error.empty()) {
+      std::cerr << "rivetctl: " << command << " " << t.label
+                << (a.result == RIVET_NET_OK ? " " : " failed: ") << printable(error) << "\n";
       return 1;
     }
-    if (a.status != 200) {
-      std::cerr << "rivetctl: " << command << " " << t.label << " answered HTTP " << a.status
-                << ": " << a.body << "\n";
-      return 1;
-    }
-    std::cout << a.body << "\n";
+    if (!json)
+      std::cout << a.body << "\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "rivetctl: " << e.what() << "\n";

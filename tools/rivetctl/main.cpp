@@ -1,6 +1,7 @@
 // rivetctl: the operator's command line: the CA, node calls, the registry, plugins, benchmarks.
 #include "BenchCommand.hpp"
 #include "CaCommand.hpp"
+#include "CheckCommand.hpp"
 #include "DelegateCommand.hpp"
 #include "ForgetCommand.hpp"
 #include "ListCommand.hpp"
@@ -26,9 +27,11 @@ The configuration: --config FILE, else $RIVET_CONFIG, else ./config/rivet.yaml, 
 /etc/rivet/rivet.yaml. Each command describes its options: rivetctl <command> --help.
 
 commands:
-  ping [HOST:PORT|NODE] [--name NODE]    ping a node (default: the local node of --config;
-                                         a bare NODE is looked up in mesh.json)
-  agents [HOST:PORT|NODE] [--name NODE]  list a node's agents
+  check [--json]       is this node and its mesh healthy? configuration, certificates, registry,
+                       peers, plugins: ✔ / ⚠ / ✖ with a hint each (exit 1: a check failed)
+  ping [HOST:PORT|NODE] [--name NODE] [--json]   ping a node (default: the local node of
+                                         --config; a bare NODE is looked up in mesh.json)
+  agents [HOST:PORT|NODE] [--name NODE] [--json]  list a node's agents
   send AGENT "task"|- [--timeout MS] [--model M]  run a task on AGENT anywhere in the mesh
                                                  (- reads the task from stdin)
        [--follow | --detach]   as a task: shown live (Ctrl-C cancels), or left running
@@ -45,11 +48,12 @@ commands:
   reload               SIGHUP to the local rivetd: reload TLS material, reopen the log file
   plugin check FILE    load FILE with rivetd's plugin loader and print its descriptor
   bench --url URL ...  HTTPS load generator with a client certificate (bench --help)
-  ca COMMAND [args]    the mesh CA: init, issue, revoke, crl, show (see rivetctl ca --help)
+  ca COMMAND [args]    the mesh CA: init, issue, revoke, crl, show, list (rivetctl ca --help)
   --version            print the version
   --help               show this help
 
-exit status: 0 success, 1 the command failed (status: a node is unhealthy), 2 usage error;
+exit status: 0 success, 1 the command failed (status: a node is unhealthy; check: a check
+failed), 2 usage error;
 send --follow/--detach, tasks, task and cancel also: 3 node unreachable, 130 interrupted
 (docs/cli.md)
 )";
@@ -79,6 +83,8 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "ping" || args[0] == "agents")
     return rivet::ctl::nodeCommand(args[0], configPath, {args.begin() + 1, args.end()});
+  if (args[0] == "check")
+    return rivet::ctl::checkCommand(configPath, {args.begin() + 1, args.end()});
   if (args[0] == "list" || args[0] == "status")
     return rivet::ctl::listCommand(args[0], configPath, {args.begin() + 1, args.end()});
   if (args[0] == "forget")

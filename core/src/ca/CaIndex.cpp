@@ -17,16 +17,39 @@ namespace {
 
 constexpr int kIndexVersion = 1;
 
+// A field of the wanted type, or DataFormatException naming it: a hand-edited or broken index
+// must not read as epoch 0 or as a serial converted from a number.
+int64_t integerField(const Poco::JSON::Object& o, const std::string& key) {
+  if (!o.has(key) || o.isNull(key))
+    return 0;
+  Poco::Dynamic::Var v = o.get(key);
+  if (!v.isInteger())
+    throw Poco::DataFormatException(key + " is not a whole number");
+  return v.convert<Poco::Int64>();
+}
+
+std::string stringField(const Poco::JSON::Object& o, const std::string& key, bool required) {
+  if (!o.has(key) || o.isNull(key)) {
+    if (required)
+      throw Poco::DataFormatException(key + " is missing");
+    return "";
+  }
+  Poco::Dynamic::Var v = o.get(key);
+  if (!v.isString())
+    throw Poco::DataFormatException(key + " is not a string");
+  return v.extract<std::string>();
+}
+
 IndexEntry entryFromJson(const Poco::JSON::Object& o) {
   IndexEntry e;
-  e.name = o.getValue<std::string>("name");
-  e.serialHex = o.getValue<std::string>("serial");
-  e.commonName = o.optValue<std::string>("commonName", "");
-  e.notBefore = o.optValue<Poco::Int64>("notBefore", 0);
-  e.notAfter = o.optValue<Poco::Int64>("notAfter", 0);
-  e.issuedAt = o.optValue<Poco::Int64>("issuedAt", 0);
+  e.name = stringField(o, "name", true);
+  e.serialHex = stringField(o, "serial", true);
+  e.commonName = stringField(o, "commonName", false);
+  e.notBefore = integerField(o, "notBefore");
+  e.notAfter = integerField(o, "notAfter");
+  e.issuedAt = integerField(o, "issuedAt");
   if (o.has("revokedAt") && !o.isNull("revokedAt"))
-    e.revokedAt = o.getValue<Poco::Int64>("revokedAt");
+    e.revokedAt = integerField(o, "revokedAt");
   return e;
 }
 
@@ -46,17 +69,22 @@ Poco::JSON::Object::Ptr entryToJson(const IndexEntry& e) {
 } // namespace
 
 CaIndex CaIndex::load(const std::string& path) {
-  CaIndex index(path);
   if (!fileExists(path))
-    return index;
-  std::string text = readWholeFile(path, "the CA index", "Check its permissions.");
+    return CaIndex(path);
+  return parse(readWholeFile(path, "the CA index", "Check its permissions."), path);
+}
+
+CaIndex CaIndex::parse(const std::string& text, const std::string& path) {
+  CaIndex index(path);
   try {
     Poco::JSON::Parser parser;
     auto root = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
     if (!root)
       throw Poco::DataFormatException("not a JSON object");
-    index.crlNumber_ = root->optValue<Poco::Int64>("crlNumber", 0);
+    index.crlNumber_ = integerField(*root, "crlNumber");
     auto certs = root->getArray("certificates");
+    if (!certs && root->has("certificates"))
+      throw Poco::DataFormatException("certificates is not an array");
     for (size_t i = 0; certs && i < certs->size(); ++i) {
       auto o = certs->getObject(static_cast<unsigned>(i));
       if (!o)

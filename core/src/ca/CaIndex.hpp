@@ -24,6 +24,9 @@ class CaIndex {
 public:
   // A missing file is an empty index; an unreadable or invalid one is a CaError naming it.
   static CaIndex load(const std::string& path);
+  // The index from `text` already read from `path` (rivetctl ca list reads it without following
+  // links or blocking on a FIFO). CaError naming `path` when it is invalid.
+  static CaIndex parse(const std::string& text, const std::string& path);
   void save() const;
 
   void add(IndexEntry entry);

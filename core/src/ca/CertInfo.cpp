@@ -87,7 +87,11 @@ void readExtendedKeyUsage(X509* cert, CertInfo& info) {
 } // namespace
 
 CertInfo readCertificate(const std::string& pemPath) {
-  std::string pem = readWholeFile(pemPath, "certificate", "Check the path and its permissions.");
+  return parseCertificate(
+      readWholeFile(pemPath, "certificate", "Check the path and its permissions."), pemPath);
+}
+
+CertInfo parseCertificate(const std::string& pem, const std::string& pemPath) {
   X509Ptr cert = certificateFromPem(pem, pemPath);
   CertInfo info;
   info.subject = nameText(X509_get_subject_name(cert.get()));

@@ -24,5 +24,7 @@ struct CertInfo {
 
 // Reads the first certificate of a PEM file. CaError naming the file if it cannot.
 CertInfo readCertificate(const std::string& pemPath);
+// The first certificate of PEM text read from `source` (named in the CaError).
+CertInfo parseCertificate(const std::string& pem, const std::string& source);
 
 } // namespace rivet::ca
