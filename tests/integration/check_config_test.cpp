@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 #include <chrono>
 #include <filesystem>
@@ -88,6 +90,18 @@ TEST_F(CheckConfig, MissingCertificateFileExits78NamingKeyLineAndPath) {
   // writeNodeConfig puts cert_path on line 9, under tls:.
   expectErrors(check(s), {{"rivet.yaml:9:5: mesh.tls.cert_path: ", s.certPath,
                            "No such file or directory", "rivetctl ca issue node-a"}});
+}
+
+TEST_F(CheckConfig, CertificatePathThatIsAFifoExits78AtOnceInsteadOfHanging) {
+  NodeSettings s = nodeSettings(*pki_, "node-a");
+  s.certPath = dir_.file("node-a.crt.fifo");
+  ASSERT_EQ(::mkfifo(s.certPath.c_str(), 0600), 0);
+  auto started = std::chrono::steady_clock::now();
+  RunResult r = check(s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_EQ(r.exitCode, 78) << r.err;
+  EXPECT_TRUE(contains(r.err, "mesh.tls.cert_path")) << r.err;
+  EXPECT_TRUE(contains(r.err, s.certPath + " is not a regular file")) << r.err;
 }
 
 TEST_F(CheckConfig, CertificateWhoseCommonNameIsNotTheNodeNameExits78) {

@@ -13,9 +13,10 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rivet::app {
@@ -184,11 +185,15 @@ bool ConfigCheck::tlsFilesReadable() {
     if (fs::is_directory(f.path, ec)) {
       problem = f.path + " is a folder, not a file";
     } else {
-      errno = 0;
-      std::ifstream in(f.path, std::ios::binary);
-      if (!in)
-        problem = f.path + " cannot be read: " +
-                  (errno != 0 ? std::strerror(errno) : std::string("cannot open it"));
+      // Non-blocking, and only a regular file: a FIFO there must not hang the check.
+      int fd = ::open(f.path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      struct stat st {};
+      if (fd < 0)
+        problem = f.path + " cannot be read: " + std::strerror(errno);
+      else if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        problem = f.path + " is not a regular file (a FIFO, device or socket)";
+      if (fd >= 0)
+        ::close(fd);
     }
     if (problem.empty())
       continue;
