@@ -22,4 +22,5 @@ install(FILES ${CMAKE_BINARY_DIR}/RivetSDKConfig.cmake
               ${CMAKE_SOURCE_DIR}/cmake/RivetPlugin.cmake
               ${CMAKE_SOURCE_DIR}/cmake/rivet-plugin.map
         DESTINATION ${RIVET_SDK_CMAKE_DIR} COMPONENT dev)
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/config/ DESTINATION ${CMAKE_INSTALL_DATADIR}/rivet/config)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/config/ DESTINATION ${CMAKE_INSTALL_DATADIR}/rivet/config
+        USE_SOURCE_PERMISSIONS) # the example agents' scripts stay executable

@@ -62,7 +62,7 @@ protected:
   Readiness() {
     NodeSettings s = nodeSettings(pki_);
     s.agentsYaml = "agents:\n  echo:\n    plugin: echo\n" +
-                   commandAgent("env", "echo \"NOTIFY_SOCKET=${NOTIFY_SOCKET-unset}\"");
+                   commandAgent("env", "echo \"NOTIFY_SOCKET=$${NOTIFY_SOCKET-unset}\"");
     config_ = writeNodeConfig(dir_, s);
   }
   std::unique_ptr<Process> start(const std::string& notifySocket) {
