@@ -31,7 +31,7 @@ TSAN_EXCLUDE ?= ^($(SAN_PROBE_CRASH)|$(SAN_RSS))
 SAN_JOBS ?= $(JOBS)
 
 .PHONY: all deps configure build test run mesh install format clean \
-        test-asan test-tsan fuzz fuzz-ci fuzz-build
+        test-asan test-tsan fuzz fuzz-ci fuzz-build package test-package
 
 all: build
 
@@ -98,6 +98,16 @@ mesh: build
 
 install: build
 	@cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
+
+# Debian packages rivet-mesh and rivet-mesh-dev in $(BUILD) (docs/operations.md, "Packages").
+package: build
+	@rm -f $(BUILD)/rivet-mesh_*.deb $(BUILD)/rivet-mesh-dev_*.deb
+	@cd $(BUILD) && cpack -G DEB | grep -E '^CPack: - package: ' || { echo "make package: cpack failed; cd $(BUILD) && cpack -G DEB shows why" >&2; exit 1; }
+
+# The packages checked (packaging/test-package.sh): lintian, systemd-analyze, and the packaged
+# rivetd and rivetctl run from a scratch root.
+test-package: package
+	@packaging/test-package.sh $(BUILD)
 
 format:
 	@git ls-files '*.cpp' '*.hpp' '*.h' '*.c' | xargs clang-format -i

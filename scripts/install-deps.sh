@@ -11,6 +11,9 @@ packages=(
   libsqlite3-dev # the task journal (core/src/tasks)
   avahi-daemon avahi-utils dbus iproute2
   clang-14 libclang-rt-14-dev ccache # make test-asan, test-tsan, fuzz (README "Test stages")
+  # make package, make test-package (docs/operations.md): dpkg-shlibdeps, strip, lintian,
+  # systemd-analyze, and what the packages' maintainer scripts call
+  dpkg-dev binutils lintian systemd adduser init-system-helpers
 )
 
 missing=()

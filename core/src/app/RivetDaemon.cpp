@@ -4,6 +4,7 @@
 #include "app/ConfigCheck.hpp"
 #include "app/Daemonizer.hpp"
 #include "app/Node.hpp"
+#include "app/SystemdNotify.hpp"
 #include "config/ConfigLoader.hpp"
 #include "log/Log.hpp"
 
@@ -18,6 +19,14 @@
 namespace rivet::app {
 
 using Poco::Util::Option;
+
+namespace {
+// One per process: the first call takes NOTIFY_SOCKET out of the environment.
+SystemdNotify& systemd() {
+  static SystemdNotify notify;
+  return notify;
+}
+} // namespace
 
 void RivetDaemon::blockSignals() {
   // A peer that hangs up must not kill the daemon: OpenSSL writes with plain write().
@@ -122,6 +131,7 @@ int RivetDaemon::main(const std::vector<std::string>& args) {
     logger->warn("{}", w);
   if (checkOnly_)
     return checkConfig(loaded);
+  systemd(); // before the node starts threads and agent programs
 
   Daemonizer daemonizer;
   try {
@@ -140,8 +150,10 @@ int RivetDaemon::main(const std::vector<std::string>& args) {
       daemonizer.ready(pidFile_);
     else
       writePidFile(pidFile_);
+    systemd().ready(); // the channel listens and the node is registered: it answers ping
     int sig = waitForSignals(node);
     logger->info("Received {}, shutting down", strsignal(sig));
+    systemd().stopping();
     node.stop();
   } catch (const StartupError& e) {
     return fail(EXIT_CONFIG, e.what());
@@ -164,6 +176,7 @@ int RivetDaemon::waitForSignals(Node& node) {
     if (sigwait(&set, &sig) != 0)
       continue;
     if (sig == SIGHUP) {
+      systemd().reloading();
       // The log first: the reload's lines belong in the new file.
       if (auto error = log::reopenFile())
         log::get("rivetd")->warn("SIGHUP: {}", *error);
@@ -171,6 +184,7 @@ int RivetDaemon::waitForSignals(Node& node) {
         log::get("rivetd")->info("SIGHUP: reopened log.file");
       log::get("rivetd")->info("SIGHUP: reloading TLS material");
       node.reload();
+      systemd().ready();
       continue;
     }
     return sig;
