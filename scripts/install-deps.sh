@@ -14,6 +14,7 @@ packages=(
   # make package, make test-package (docs/operations.md): dpkg-shlibdeps, strip, lintian,
   # systemd-analyze, and what the packages' maintainer scripts call
   dpkg-dev binutils lintian systemd adduser init-system-helpers
+  man-db zsh bash-completion # the cli_docs test: man --warnings, zsh -n, completion
 )
 
 missing=()
