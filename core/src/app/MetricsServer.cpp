@@ -115,6 +115,8 @@ private:
       return send(req, resp, 200, "text/javascript; charset=utf-8", statusPageScript());
     if (path == "/status.css")
       return send(req, resp, 200, "text/css; charset=utf-8", statusPageStyle());
+    if (path == "/favicon.ico") // browsers ask for it; the page has none
+      return send(req, resp, 204, "image/x-icon", "");
     sendText(req, resp, 404,
              "not found: this listener serves /, /metrics, /health, /ready and /api/status");
   }
