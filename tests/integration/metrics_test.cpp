@@ -68,7 +68,8 @@ TEST(Metrics, ReflectARealMessageAndARefusedHandshake) {
   TestTlsClient client(clientOptions(pki, "node-a", "node-a.mesh"));
   HttpResponse r;
   ASSERT_TRUE(client.connect(node.port()) &&
-              client.request("POST", "/api/message", R"({"message":"hi","toAgent":"echo"})", r))
+              client.request("POST", "/api/message",
+                             R"({"fromAgent":"tester","message":"hi","toAgent":"echo"})", r))
       << client.error();
   ASSERT_EQ(r.status, 200) << r.body;
 
@@ -115,10 +116,12 @@ TEST(Metrics, EscapeHostileNamesFromTheRegistry) {
   // Another program writes a node whose name holds a quote, a backslash and a newline.
   const std::string path = storage.file("mesh.json");
   std::string text = readFile(path);
-  auto nodes = text.find("\"nodes\":{");
+  auto key = text.find("\"nodes\":");
+  ASSERT_NE(key, std::string::npos) << text;
+  auto nodes = text.find('{', key);
   ASSERT_NE(nodes, std::string::npos) << text;
   const int64_t now = epochNow() * 1000;
-  text.insert(nodes + 9, "\"evil\":{\"id\":\"evil\",\"name\":\"ev\\\"il\\\\x\\ny\",\"agents\":[],"
+  text.insert(nodes + 1, "\"evil\":{\"id\":\"evil\",\"name\":\"ev\\\"il\\\\x\\ny\",\"agents\":[],"
                          "\"host\":\"127.0.0.1\",\"port\":1,\"status\":\"online\",\"lastSeen\":" +
                              std::to_string(now) + ",\"registeredAt\":" + std::to_string(now) +
                              "},");
@@ -156,7 +159,8 @@ TEST(Metrics, HealthIsServedUntilTheStopEnds) {
     TestTlsClient client(clientOptions(pki, "node-a", "node-a.mesh"));
     HttpResponse r;
     if (client.connect(node.port()))
-      client.request("POST", "/api/message", R"({"message":"x","toAgent":"slow"})", r);
+      client.request("POST", "/api/message",
+                     R"({"fromAgent":"tester","message":"x","toAgent":"slow"})", r);
   });
   ASSERT_TRUE(eventually(
       [&] { return contains(bodyOf(get(mport, "/metrics")), "rivet_tasks_in_flight 1"); }, 5s));
