@@ -238,28 +238,6 @@ void Node::stop() {
   }
 }
 
-void Node::startMetrics() {
-  const auto& m = config_.metrics;
-  if (!m.enabled)
-    return;
-  metricsReport_ = std::make_unique<MetricsReport>(*this);
-  metricsServer_ = std::make_unique<MetricsServer>(m, *metricsReport_);
-  try {
-    metricsServer_->start();
-  } catch (const std::exception& e) {
-    metricsServer_.reset();
-    throw StartupError(std::string("metrics: ") + e.what());
-  }
-  auto logger = log::get("Metrics");
-  if (!config::isLoopbackAddress(m.address))
-    logger->warn("the metrics listener at {} is reachable from other machines (metrics."
-                 "allow_remote: true); it has no authentication: let only your Prometheus reach "
-                 "it (firewall)",
-                 metricsServer_->url());
-  logger->info("Metrics listening on {} (/metrics, /health, /ready, status page at /)",
-               metricsServer_->url());
-}
-
 void Node::hotDrop(const std::string& path) {
   auto logger = log::get("Plugins");
   if (catalog_.hasPath(path)) {
@@ -464,6 +442,28 @@ bool Node::reload() {
                    static_cast<std::string*>(ctx)->append(d, n);
                  }};
   return ops->reload(transport_->instance(), &w) == RIVET_OK;
+}
+
+void Node::startMetrics() {
+  const auto& m = config_.metrics;
+  if (!m.enabled)
+    return;
+  metricsReport_ = std::make_unique<MetricsReport>(*this);
+  metricsServer_ = std::make_unique<MetricsServer>(m, *metricsReport_);
+  try {
+    metricsServer_->start();
+  } catch (const std::exception& e) {
+    metricsServer_.reset();
+    throw StartupError(std::string("metrics: ") + e.what());
+  }
+  auto logger = log::get("Metrics");
+  if (!config::isLoopbackAddress(m.address))
+    logger->warn("the metrics listener at {} is reachable from other machines (metrics."
+                 "allow_remote: true); it has no authentication: let only your Prometheus reach "
+                 "it (firewall)",
+                 metricsServer_->url());
+  logger->info("Metrics listening on {} (/metrics, /health, /ready, status page at /)",
+               metricsServer_->url());
 }
 
 rivet_task_status Node::delegate(std::string_view caller, const rivet_task* current,
