@@ -114,3 +114,10 @@ format:
 
 clean:
 	@rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
+
+# The status page in headless Chromium (tests/browser/run.sh); installs chromium, npm and a
+# pinned puppeteer-core into $(BUILD)/browser-test first.
+.PHONY: test-browser
+test-browser:
+	scripts/install-browser-deps.sh $(BUILD)
+	tests/browser/run.sh $(BUILD)

@@ -2,6 +2,55 @@
 #include "ChannelCounters.hpp"
 
 namespace rivet::mtls {
+namespace {
+
+bool has(const std::string& text, const char* part) {
+  return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+void ChannelCounters::addFailure(const std::string& error, bool tlsFailure) {
+  Reason r = kOtherReason;
+  if (!tlsFailure)
+    r = kPeerClosed;
+  else if (has(error, "did not return a certificate"))
+    r = kNoCertificate;
+  else if (has(error, "unknown ca"))
+    r = kUnknownCa;
+  else if (has(error, "has expired") || has(error, "not yet valid"))
+    r = kExpired;
+  else if (has(error, "revoked"))
+    r = kRevoked;
+  else if (has(error, "http request"))
+    r = kPlainHttp;
+  else if (has(error, "TLS version") || has(error, "protocol version"))
+    r = kProtocolVersion;
+  failures[r].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string ChannelCounters::jsonFields() const {
+  static const char* const kReasons[kReasonCount] = {
+      "no_certificate", "unknown_ca",       "expired",     "revoked",
+      "plain_http",     "protocol_version", "peer_closed", "other"};
+  auto n = [](const std::atomic<uint64_t>& a) {
+    return std::to_string(a.load(std::memory_order_relaxed));
+  };
+  std::string out = "\"handshake_failures\":{";
+  for (int k = 0; k < kReasonCount; ++k)
+    out += std::string(k ? "," : "") + "\"" + kReasons[k] + "\":" + n(failures[k]);
+  out += ",\"timeout\":" + n(value[kHandshakeTimeout]) + "}";
+  out += ",\"refused\":{\"max_connections\":" + n(value[kRefusedConnections]) +
+         ",\"max_handshakes\":" + n(value[kRefusedHandshakes]) +
+         ",\"max_handshakes_per_address\":" + n(value[kRefusedPerAddress]) +
+         ",\"max_inflight_body_bytes\":" + n(value[kBusyBodies]) + "}";
+  out += ",\"timeouts\":{\"head\":" + n(value[kHeadTimeout]) +
+         ",\"body\":" + n(value[kBodyTimeout]) + ",\"write\":" + n(value[kWriteTimeout]) +
+         ",\"idle\":" + n(value[kIdleTimeout]) + "}";
+  out += ",\"framing_errors\":" + n(value[kFramingErrors]);
+  out += ",\"connections_accepted\":" + n(accepted);
+  return out;
+}
 
 std::string ChannelCounters::summarySince(uint64_t (&last)[kCount]) const {
   static const char* const kWords[kCount] = {

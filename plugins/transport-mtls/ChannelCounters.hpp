@@ -24,8 +24,27 @@ struct ChannelCounters {
     kCount
   };
   std::atomic<uint64_t> value[kCount] = {};
+  // Failed handshakes by reason, for the node's /metrics (ABI 1.4 metrics()); a fixed set.
+  enum Reason {
+    kNoCertificate,
+    kUnknownCa,
+    kExpired,
+    kRevoked,
+    kPlainHttp,
+    kProtocolVersion,
+    kPeerClosed,
+    kOtherReason,
+    kReasonCount
+  };
+  std::atomic<uint64_t> failures[kReasonCount] = {};
+  std::atomic<uint64_t> accepted{0};
 
   void add(Kind k) { value[k].fetch_add(1, std::memory_order_relaxed); }
+  // Counts a failed handshake under the reason `error` (TlsSocket::error()) names.
+  void addFailure(const std::string& error, bool tlsFailure);
+  // {"handshake_failures":{...},"refused":{...},"timeouts":{...},"framing_errors":N,
+  //  "connections_accepted":N (no braces closed: the caller appends its own keys)
+  std::string jsonFields() const;
   // "3 past the handshake deadline, 1 refused (max_connections)" for the counts that grew
   // since `last` (updated); empty when none of the abnormal ones did. Idle closes are normal
   // and only counted.

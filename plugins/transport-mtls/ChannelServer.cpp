@@ -3,6 +3,8 @@
 
 #include "ServerConnection.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 
 #include <sys/resource.h>
@@ -162,6 +164,7 @@ void ChannelServer::admit(tcp::socket socket, IoLoop& loop) {
     ++handshakes_;
   }
   connections_.fetch_add(1, std::memory_order_relaxed);
+  counters_.accepted.fetch_add(1, std::memory_order_relaxed);
   asio::post(loop.context, [this, &loop, s = std::move(socket), address = std::move(address),
                             ip = std::move(ip)]() mutable {
     auto c = std::make_shared<ServerConnection>(*this, loop, std::move(s), std::move(address),
@@ -251,6 +254,13 @@ void ChannelServer::stop(std::chrono::milliseconds grace) {
   }
   for (auto& loop : loops_)
     loop->connections.clear();
+}
+
+std::string ChannelServer::metricsJson() const {
+  return "{\"connections_open\":" + std::to_string(connections_.load(std::memory_order_relaxed)) +
+         ",\"requests_in_progress\":" +
+         std::to_string(std::max(0, busy_.load(std::memory_order_relaxed))) + "," +
+         counters_.jsonFields() + "}";
 }
 
 } // namespace rivet::mtls

@@ -58,6 +58,8 @@ public:
   void log(rivet_log_level level, const std::string& message) const { log_(level, message); }
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
   ChannelCounters& counters() { return counters_; }
+  // The counters as one JSON object (ABI 1.4 metrics()); any thread, until destruction.
+  std::string metricsJson() const;
   void handshakeEnded(const std::string& address);
   void connectionClosed(IoLoop& loop, const std::shared_ptr<ServerConnection>& c);
   // A request is being read or served (stop() waits for these), or no longer.

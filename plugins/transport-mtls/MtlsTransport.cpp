@@ -99,6 +99,11 @@ public:
     return pool_.request(request, response);
   }
 
+  std::string metricsJson() const override {
+    // server_ is set in start() before the host may call this, and lives until destroy.
+    return server_ ? server_->metricsJson() : std::string();
+  }
+
   void reload() override {
     if (!reloadFrom("SIGHUP"))
       throw sdk::PluginError("TLS material not reloaded; see the error above");

@@ -64,6 +64,7 @@ void ServerConnection::handshake() {
   endHandshake();
   if (step != TlsStep::Done) {
     server_.counters().add(ChannelCounters::kHandshakeFailures);
+    server_.counters().addFailure(tls_->error(), tls_->tlsFailure());
     if (!server_.stopping())
       server_.log(RIVET_LOG_WARN, "TLS handshake failed from " + address_ + ": " + tls_->error());
     return close();

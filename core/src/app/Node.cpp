@@ -4,6 +4,8 @@
 #include "app/ChannelReply.hpp"
 #include "app/PluginPlan.hpp"
 
+#include "config/MetricsSection.hpp"
+
 #include "log/Log.hpp"
 #include "plugin/AgentFactory.hpp"
 #include "plugin/NodeInfo.hpp"
@@ -78,10 +80,13 @@ Node::Node(config::Config config)
   catalog_.useStateDir(config_.mesh.stateDir); // private copies of plugins go there
   catalog_.setShippedDir(pluginDir_);
   dropped_ = std::make_unique<plugin::DroppedAgents>(config_.mesh.stateDir);
+  engine_.setMetrics(&metrics_);
 }
 
 Node::~Node() {
   stop();
+  if (metricsServer_) // start() failed: stop() had nothing to do
+    metricsServer_->stop();
   gate()->close(); // a plugin thread still running gets an error from the host API from now on
 }
 
@@ -133,6 +138,7 @@ void Node::start() {
   } catch (const std::exception& e) {
     throw StartupError(e.what());
   }
+  startMetrics(); // answers 503 on /health until the node serves
   dropWatcher_->snapshot();
   agentServices_.startSocket(config_.mesh.stateDir); // before any agent can run a task
   loadPlugins();
@@ -147,6 +153,7 @@ void Node::start() {
   if (config_.mesh.enabled) {
     // Everything a request may touch is in place before the transport accepts the first one.
     membership_ = std::make_unique<Membership>(config_.mesh, agents_);
+    membership_->store().setTimers(&metrics_.registryRead(), &metrics_.registryWrite());
     engine_.setDirectory(membership_.get());
     channel_.setRegistry(membership_.get());
     dispatchPool_ =
@@ -158,6 +165,7 @@ void Node::start() {
     }
     transport_ = startRequired("transport-" + config_.mesh.transport, RIVET_KIND_TRANSPORT,
                                "mesh.transport", "AgentChannel", channelSettingsJson(config_.mesh));
+    transportUp_ = true;
     try {
       membership_->start(); // registers once the channel listens
     } catch (const std::exception& e) {
@@ -172,6 +180,7 @@ void Node::start() {
   dropWatcher_->onRemoved([this](const std::string& path) { droppedFileRemoved(path); });
   dropWatcher_->start();
   started_ = true;
+  phase_.store(Phase::Serving, std::memory_order_release);
   auto ids = agents_.ids();
   logger->info("Node {} ready: {} agent{} ({})", config_.mesh.nodeName, ids.size(),
                ids.size() == 1 ? "" : "s", ids.empty() ? "none" : joined(ids));
@@ -181,6 +190,7 @@ void Node::stop() {
   if (!started_)
     return;
   started_ = false;
+  phase_.store(Phase::Stopping, std::memory_order_release); // /health answers 503 from now on
   auto logger = log::get("Node");
   logger->info("Stopping node {}", config_.mesh.nodeName);
   dropWatcher_.reset();
@@ -193,6 +203,7 @@ void Node::stop() {
     if (tasks_)
       tasks_->closeStreams(); // an event stream would hold the transport's stop to its grace
     if (transport_) {         // first: no new requests; those in progress finish
+      transportUp_ = false;
       transport_->stop();
       logger->info("Agent channel stopped");
     }
@@ -207,6 +218,7 @@ void Node::stop() {
   if (membership_)
     membership_->stop(); // marks this node offline
   if (discovery_) {
+    discoveryUp_ = false;
     discovery_->stop(); // withdraws mDNS
     logger->info("Discovery stopped");
   }
@@ -219,8 +231,15 @@ void Node::stop() {
                  "its answer is dropped");
   replyGate_->close(); // no answer reaches the transport from now on
   discovery_.reset();
-  std::unique_lock<std::shared_mutex> lock(transportMutex_); // waits for requests under way
-  transport_.reset();
+  {
+    std::unique_lock<std::shared_mutex> lock(transportMutex_); // waits for requests under way
+    transport_.reset();
+  }
+  phase_.store(Phase::Stopped, std::memory_order_release);
+  if (metricsServer_) {
+    metricsServer_->stop(); // last: /health said 503 while the node stopped
+    logger->info("Metrics listener stopped");
+  }
 }
 
 std::string Node::nodeInfoJson() const {
@@ -259,6 +278,7 @@ void Node::startDiscovery() {
   verifier_->start();
   discovery_ = startRequired("discovery-" + mesh.discovery.mode, RIVET_KIND_DISCOVERY,
                              "mesh.discovery.mode", "Discovery", discoverySettingsJson(mesh));
+  discoveryUp_ = true;
   announceSelf();
 }
 
@@ -283,15 +303,55 @@ channel::ChannelRequest channelRequest(const rivet_inbound_request& request) {
   return r;
 }
 
+// Counts the status of the one answer (abi.h: one respond, or begin ... end) and passes every
+// call on. It frees itself with the answer; one that is never answered (dropped at shutdown)
+// stays allocated, a few bytes.
+struct CountingResponder {
+  rivet_async_responder inner;
+  metrics::NodeMetrics* counts;
+  metrics::Endpoint endpoint;
+
+  static CountingResponder* of(void* ctx) { return static_cast<CountingResponder*>(ctx); }
+  static void respond(void* ctx, int status, const rivet_header* h, size_t n, rivet_str body) {
+    auto* self = of(ctx);
+    self->counts->request(self->endpoint, status);
+    rivet_async_responder inner = self->inner;
+    delete self;
+    inner.respond(inner.ctx, status, h, n, body);
+  }
+  static int begin(void* ctx, int status, const rivet_header* h, size_t n) {
+    auto* self = of(ctx);
+    self->counts->request(self->endpoint, status);
+    return self->inner.begin(self->inner.ctx, status, h, n);
+  }
+  static int chunk(void* ctx, rivet_str data) {
+    auto* self = of(ctx);
+    return self->inner.chunk(self->inner.ctx, data);
+  }
+  static void end(void* ctx) {
+    rivet_async_responder inner = of(ctx)->inner;
+    delete of(ctx);
+    inner.end(inner.ctx);
+  }
+};
+
 } // namespace
 
 void Node::dispatch(const rivet_inbound_request& request, rivet_responder& responder) {
-  respondWith(responder.ctx, responder.respond, channel_.handle(channelRequest(request)));
+  channel::ChannelRequest r = channelRequest(request);
+  channel::ChannelResponse out = channel_.handle(r);
+  metrics_.request(metrics::endpointOf(r.path), out.status);
+  respondWith(responder.ctx, responder.respond, out);
 }
 
 void Node::dispatchAsync(const rivet_inbound_request& request,
-                         const rivet_async_responder& responder) {
+                         const rivet_async_responder& original) {
   channel::ChannelRequest r = channelRequest(request); // valid until the answer (abi.h)
+  auto* counting =
+      new CountingResponder{original, &metrics_, metrics::endpointOf(r.path)}; // freed by it
+  const rivet_async_responder responder{sizeof(rivet_async_responder), counting,
+                                        &CountingResponder::respond,   &CountingResponder::begin,
+                                        &CountingResponder::chunk,     &CountingResponder::end};
   auto reply = [gate = replyGate_, responder](const channel::ChannelResponse& out) {
     if (!gate->enter())
       return; // the transport is going away
@@ -347,6 +407,28 @@ bool Node::reload() {
                    static_cast<std::string*>(ctx)->append(d, n);
                  }};
   return ops->reload(transport_->instance(), &w) == RIVET_OK;
+}
+
+void Node::startMetrics() {
+  const auto& m = config_.metrics;
+  if (!m.enabled)
+    return;
+  metricsReport_ = std::make_unique<MetricsReport>(*this);
+  metricsServer_ = std::make_unique<MetricsServer>(m, *metricsReport_);
+  try {
+    metricsServer_->start();
+  } catch (const std::exception& e) {
+    metricsServer_.reset();
+    throw StartupError(std::string("metrics: ") + e.what());
+  }
+  auto logger = log::get("Metrics");
+  if (!config::isLoopbackAddress(m.address))
+    logger->warn("the metrics listener at {} is reachable from other machines (metrics."
+                 "allow_remote: true); it has no authentication: let only your Prometheus reach "
+                 "it (firewall)",
+                 metricsServer_->url());
+  logger->info("Metrics listening on {} (/metrics, /health, /ready, status page at /)",
+               metricsServer_->url());
 }
 
 rivet_task_status Node::delegate(std::string_view caller, const rivet_task* current,

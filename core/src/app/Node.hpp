@@ -5,11 +5,14 @@
 #include "app/AgentServices.hpp"
 #include "app/InstanceLock.hpp"
 #include "app/Membership.hpp"
+#include "app/MetricsReport.hpp"
+#include "app/MetricsServer.hpp"
 #include "app/TaskHosting.hpp"
 #include "channel/AgentChannel.hpp"
 #include "config/Config.hpp"
 #include "delegation/DelegationEngine.hpp"
 #include "discovery/PeerVerifier.hpp"
+#include "metrics/NodeMetrics.hpp"
 #include "plugin/AgentSet.hpp"
 #include "plugin/DropWatcher.hpp"
 #include "plugin/DroppedAgents.hpp"
@@ -17,6 +20,8 @@
 #include "plugin/PluginCatalog.hpp"
 #include "plugin/PluginInstance.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <shared_mutex>
 #include <stdexcept>
@@ -59,7 +64,12 @@ public:
                 std::string_view text) override;
 
 private:
+  friend class MetricsReport; // reads the parts below for the metrics listener
+
+  enum class Phase { Starting, Serving, Stopping, Stopped };
+
   void loadPlugins();
+  void startMetrics();
   // Dropped plugins (NodeDrops.cpp, rules in docs/agents.md): a file copied into
   // plugins.agents_dir while running; one removed from it; at start-up, the agents hot-dropped
   // before that are started again while their files are there.
@@ -99,6 +109,14 @@ private:
   // Closed before the transport is destroyed: answers after it are dropped (abi.h).
   std::shared_ptr<plugin::HostGate> replyGate_ = std::make_shared<plugin::HostGate>();
   bool started_ = false;
+  // For the metrics listener, which reads them from its own threads.
+  std::atomic<Phase> phase_{Phase::Starting};
+  std::atomic<bool> transportUp_{false}; // the agent channel listens
+  std::atomic<bool> discoveryUp_{false};
+  std::chrono::steady_clock::time_point startedAt_ = std::chrono::steady_clock::now();
+  metrics::NodeMetrics metrics_;
+  std::unique_ptr<MetricsReport> metricsReport_;
+  std::unique_ptr<MetricsServer> metricsServer_; // last: stopped before anything it reads
 };
 
 } // namespace rivet::app

@@ -120,6 +120,17 @@ struct TasksConfig {
   int64_t progressBurst = 100;
 };
 
+// `metrics:` (ours): the metrics, health and status listener (docs/operations-metrics.md).
+// Read by MetricsSection.
+struct MetricsConfig {
+  bool enabled = false;              // metrics.enabled: open the listener at all
+  std::string address = "127.0.0.1"; // metrics.address: an IP address to bind
+  int port = 9477;                   // metrics.port (1..65535)
+  bool allowRemote = false;          // metrics.allow_remote: needed for a non-loopback address
+  // metrics.allowed_hosts: Host header names accepted besides IP literals and localhost
+  std::vector<std::string> allowedHosts;
+};
+
 struct Config {
   std::string sourcePath; // the file it was read from
   Mesh mesh;
@@ -127,6 +138,7 @@ struct Config {
   bool agentsSectionPresent = false;
   std::vector<AgentSpec> agents;
   TasksConfig tasks;
+  MetricsConfig metrics;
   Log log;
 };
 

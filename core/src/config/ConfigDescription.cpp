@@ -99,6 +99,25 @@ void describeTasks(std::ostringstream& o, const Config& c) {
                   });
 }
 
+void describeMetrics(std::ostringstream& o, const MetricsConfig& m) {
+  o << "metrics:" << (m.enabled ? "  # http://" : "  # listener closed")
+    << (m.enabled ? (m.address.find(':') != std::string::npos ? "[" + m.address + "]" : m.address) +
+                        ":" + std::to_string(m.port) + "/"
+                  : "")
+    << "\n"
+    << "  enabled: " << boolText(m.enabled) << "\n"
+    << "  address: " << scalar(m.address) << "\n"
+    << "  port: " << m.port << "\n"
+    << "  allow_remote: " << boolText(m.allowRemote) << "\n";
+  if (m.allowedHosts.empty()) {
+    o << "  allowed_hosts: []  # IP literals and localhost only\n";
+  } else {
+    o << "  allowed_hosts:\n";
+    for (const auto& h : m.allowedHosts)
+      o << "    - " << scalar(h) << "\n";
+  }
+}
+
 } // namespace
 
 std::string describeEffective(const Config& c) {
@@ -124,6 +143,7 @@ std::string describeEffective(const Config& c) {
     }
   }
   describeTasks(o, c);
+  describeMetrics(o, c.metrics);
   o << "log:\n"
     << "  level: " << scalar(c.log.level) << "\n"
     << "  format: " << scalar(c.log.format) << "\n"

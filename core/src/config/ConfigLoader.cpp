@@ -6,6 +6,7 @@
 #include "config/ConfigValidation.hpp"
 #include "config/FieldReader.hpp"
 #include "config/MeshSection.hpp"
+#include "config/MetricsSection.hpp"
 #include "config/TasksSection.hpp"
 #include "config/YamlLimits.hpp"
 
@@ -20,7 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"mesh", "plugins", "agents", "tasks", "log"};
+const std::vector<std::string> kTopKeys = {"mesh", "plugins", "agents", "tasks", "metrics", "log"};
 const std::vector<std::string> kPluginKeys = {"dir", "agents_dir"};
 const std::vector<std::string> kLogKeys = {"level", "format", "file", "task_text"};
 const std::vector<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
@@ -86,11 +87,11 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
   if (!root.IsNull() && !root.IsMap()) {
     r.fail(root.Mark(), "",
            "the top level must be a map of sections (mesh:, plugins:, agents:, "
-           "tasks:, log:), found " +
+           "tasks:, metrics:, log:), found " +
                r.describe(root),
            "Start the file with a section name such as mesh:");
   }
-  YAML::Node mesh, plugins, agents, tasks, log;
+  YAML::Node mesh, plugins, agents, tasks, metrics, log;
   bool agentsPresent = false;
   r.forEachEntry(root, "", kTopKeys, [&](const std::string& key, const YAML::Node& value) {
     if (key == "mesh")
@@ -99,6 +100,8 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
       plugins = value;
     else if (key == "tasks")
       tasks = value;
+    else if (key == "metrics")
+      metrics = value;
     else if (key == "log")
       log = value;
     else if (key == "agents") {
@@ -115,6 +118,7 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
   c.agentsSectionPresent = agentsPresent;
   c.agents = readAgentsSection(agents, r);
   c.tasks = readTasks(tasks, r);
+  c.metrics = readMetrics(metrics, r);
   c.log = readLog(log, r);
   validateConfig(c, r);
   result.warnings = r.takeWarnings();

@@ -28,6 +28,16 @@ bool CircuitBreaker::isOpen(const std::string& peer) const {
          std::chrono::steady_clock::now() - it->second.openedAt < coolDown_;
 }
 
+std::vector<std::pair<std::string, std::string>> CircuitBreaker::states() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, p] : peers_)
+    out.emplace_back(name, p.state == State::Closed ? "closed"
+                           : p.state == State::Open ? "open"
+                                                    : "half_open");
+  return out;
+}
+
 void CircuitBreaker::recordSuccess(const std::string& peer) {
   std::lock_guard<std::mutex> lock(mutex_);
   Peer& p = peers_[peer];

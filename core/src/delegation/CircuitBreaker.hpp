@@ -6,6 +6,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace rivet::delegation {
 
@@ -22,6 +24,8 @@ public:
   bool isOpen(const std::string& peer) const;
   void recordSuccess(const std::string& peer);
   void recordFailure(const std::string& peer, const std::string& reason);
+  // Every peer seen and its state now: "closed", "open" or "half_open" (for /metrics).
+  std::vector<std::pair<std::string, std::string>> states() const;
 
 private:
   enum class State { Closed, Open, HalfOpen };

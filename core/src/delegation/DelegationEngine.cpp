@@ -159,7 +159,11 @@ Outcome DelegationEngine::route(const TaskRequest& request, bool inbound) {
       return refuse(RIVET_TASK_REJECTED,
                     cycleRefusal(r.path, local->id() + "@" + settings_.nodeName));
     logger_->info("Delegating to {} locally", target);
+    auto ran = Clock::now();
     out = runLocal(*local, r);
+    if (metrics_)
+      metrics_->taskEnded(local->id(), out.status, out.httpStatus == 503,
+                          std::chrono::duration<double>(Clock::now() - ran).count());
   } else {
     std::vector<RemoteNode> nodes =
         directory_ ? directory_->candidates(target) : std::vector<RemoteNode>{};
@@ -349,8 +353,15 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
   Outcome out;
   std::string lastReason = "no candidate was tried";
   for (const auto& node : nodes) {
+    auto tried = Clock::now();
+    auto count = [&](metrics::DelegationResult result) {
+      if (metrics_)
+        metrics_->delegation(node.name, r.toAgent, result,
+                             std::chrono::duration<double>(Clock::now() - tried).count());
+    };
     if (!breaker_.allow(node.name)) {
       lastReason = node.name + " skipped: its circuit is open after repeated failures";
+      count(metrics::DelegationResult::CircuitOpen);
       continue;
     }
     logger_->info("Delegating to {} remotely via {} ({}:{})", r.toAgent, node.name, node.host,
@@ -378,6 +389,7 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
       while (!attempt->finished && !r.parent->cancelled())
         attempt->done.wait_for(lock, kWaitSlice);
       if (!attempt->finished) {
+        count(metrics::DelegationResult::Abandoned);
         out.status = RIVET_TASK_FAILED;
         out.text = "Delegation to " + r.toAgent + " on " + node.name + " abandoned: the task of " +
                    r.parent->agentId + " that asked for it was cancelled";
@@ -385,6 +397,10 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
       }
       result = std::move(attempt->result);
     }
+    if (result.reachedAgent || !result.mayFailOver)
+      count(metrics::delegationResultOf(result.status));
+    else
+      count(metrics::DelegationResult::NotDelivered);
     if (result.reachedAgent) {
       breaker_.recordSuccess(node.name);
       out.status = result.status;

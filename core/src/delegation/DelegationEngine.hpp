@@ -8,6 +8,7 @@
 #include "delegation/CircuitBreaker.hpp"
 #include "delegation/MeshDirectory.hpp"
 #include "delegation/WorkerPool.hpp"
+#include "metrics/NodeMetrics.hpp"
 #include "plugin/AgentSet.hpp"
 #include "plugin/LiveTasks.hpp"
 
@@ -91,6 +92,10 @@ public:
   const EngineSettings& settings() const { return settings_; }
 
   void setDirectory(MeshDirectory* directory) { directory_ = directory; }
+  // Where tasks and delegations are counted (null: nowhere); set before the first task.
+  void setMetrics(metrics::NodeMetrics* m) { metrics_ = m; }
+  const WorkerPool& workers() const { return workers_; }
+  const CircuitBreaker& breaker() const { return breaker_; }
   // One request to node `node` as the registry lists it among the hosts of `agent` (its host,
   // then <name>.mesh); net RIVET_NET_NOT_DELIVERED with the reason when it is not listed.
   PeerAnswer askNode(const std::string& node, const std::string& agent, std::string_view method,
@@ -132,6 +137,7 @@ private:
   // ends its task's registration safely.
   std::shared_ptr<plugin::LiveTasks> live_ = std::make_shared<plugin::LiveTasks>();
   std::shared_ptr<spdlog::logger> logger_;
+  metrics::NodeMetrics* metrics_ = nullptr;
 };
 
 } // namespace rivet::delegation

@@ -19,6 +19,11 @@ int WorkerPool::busy() const {
   return state_->busy;
 }
 
+int WorkerPool::queued() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return static_cast<int>(state_->handoff.size());
+}
+
 bool WorkerPool::drain(std::chrono::milliseconds limit) {
   std::unique_lock<std::mutex> lock(state_->mutex);
   state_->stopping = true;

@@ -25,6 +25,8 @@ public:
   bool trySubmit(std::function<void()> task);
   int size() const { return size_; }
   int busy() const;
+  // Tasks handed over that no worker has taken yet (a thread being created or waking up).
+  int queued() const;
   // Refuses new tasks and waits up to `limit` for running ones; true when none is left.
   bool drain(std::chrono::milliseconds limit);
 

@@ -63,4 +63,13 @@ size_t LiveTasks::size() const {
   return tasks_.size();
 }
 
+std::vector<std::shared_ptr<TaskContext>> LiveTasks::running() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::shared_ptr<TaskContext>> out;
+  out.reserve(tasks_.size());
+  for (const auto& [key, entry] : tasks_)
+    out.push_back(entry.task);
+  return out;
+}
+
 } // namespace rivet::plugin

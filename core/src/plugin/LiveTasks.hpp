@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace rivet::plugin {
 
@@ -36,6 +37,8 @@ public:
   // The running task a token was issued for; null for an unknown or expired token.
   std::shared_ptr<TaskContext> byToken(const std::string& token) const;
   size_t size() const;
+  // The tasks running now (for the status page).
+  std::vector<std::shared_ptr<TaskContext>> running() const;
 
 private:
   struct Entry {

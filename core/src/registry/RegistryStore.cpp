@@ -43,11 +43,33 @@ int64_t RegistryStore::now() const {
   return clock_();
 }
 
+namespace {
+
+// Records the time from construction to destruction (also when an exception leaves).
+class Timed {
+public:
+  explicit Timed(metrics::Histogram* h) : h_(h), start_(std::chrono::steady_clock::now()) {}
+  ~Timed() {
+    if (h_)
+      h_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  }
+  Timed(const Timed&) = delete;
+  Timed& operator=(const Timed&) = delete;
+
+private:
+  metrics::Histogram* h_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+} // namespace
+
 std::shared_ptr<const Registry> RegistryStore::snapshot() {
+  Timed timed(readTimer_.load(std::memory_order_relaxed));
   return reader_.read();
 }
 
 bool RegistryStore::update(const std::function<bool(Registry&)>& change) {
+  Timed timed(writeTimer_.load(std::memory_order_relaxed));
   StorageDir::prepare(dir_);
   RegistryLock lock(lockPath_);
   for (int attempt = 1; attempt <= kWriteAttempts; ++attempt) {

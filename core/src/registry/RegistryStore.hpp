@@ -6,6 +6,10 @@
 #include "registry/Registry.hpp"
 #include "registry/RegistryReader.hpp"
 
+#include "metrics/Prometheus.hpp"
+
+#include <atomic>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -76,6 +80,13 @@ public:
 
   static std::string nodesArrayJson(const Registry& registry);
 
+  // Where snapshot() and update() record how long they took (null: nowhere); the histograms
+  // outlive this store.
+  void setTimers(metrics::Histogram* read, metrics::Histogram* write) {
+    readTimer_.store(read);
+    writeTimer_.store(write);
+  }
+
 private:
   Tick beat(const NodeRecord& self, std::optional<int64_t> staleThresholdMs);
 
@@ -84,6 +95,8 @@ private:
   std::string lockPath_;
   Clock clock_;
   RegistryReader reader_;
+  std::atomic<metrics::Histogram*> readTimer_{nullptr};
+  std::atomic<metrics::Histogram*> writeTimer_{nullptr};
 };
 
 } // namespace rivet::registry

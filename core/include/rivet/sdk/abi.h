@@ -11,6 +11,9 @@
  *        the host reads only when struct_size includes them; rivet_peer_request gains extra
  *        header fields to send (traceparent); rivet_task gains task_id and trace_id; the host
  *        API gains progress() (an agent reports progress while handle() runs).
+ *   1.4  rivet_transport_ops gains metrics(): the transport writes a JSON object of its counters
+ *        (open connections, handshake failures by reason, refusals) for the node's /metrics.
+ *        The host calls it only when the table's struct_size includes it.
  *
  * COMPATIBILITY POLICY
  *   - A plugin exports exactly one symbol, `rivet_plugin_entry`, returning a static descriptor.
@@ -45,7 +48,7 @@ extern "C" {
 #endif
 
 #define RIVET_ABI_MAJOR 1
-#define RIVET_ABI_MINOR 3
+#define RIVET_ABI_MINOR 4
 #define RIVET_PLUGIN_MAGIC 0x52564D48u /* "RVMH" */
 #define RIVET_ENTRY_SYMBOL "rivet_plugin_entry"
 
@@ -300,6 +303,11 @@ typedef struct rivet_transport_ops {
                               rivet_peer_response* response);
   /* Re-read certificate material; on failure keep the old one and write the reason. */
   int (*reload)(void* instance, rivet_writer* error);
+  /* ABI 1.4: write one JSON object of counters to `out` (docs/plugin-guide.md lists the keys
+   * rivetd reads; others are ignored). Called from any host thread, concurrently, at any time
+   * from `start` returning until `destroy` (also while and after `stop` runs); it must not block
+   * and must not call the host. NULL, or a table too short to hold it: no transport figures. */
+  void (*metrics)(void* instance, rivet_writer* out);
 } rivet_transport_ops;
 
 typedef struct rivet_discovery_ops {

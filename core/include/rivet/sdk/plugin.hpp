@@ -224,6 +224,9 @@ public:
                                    rivet_peer_response& response) = 0;
   /// Re-read certificate material; throw PluginError to keep the old one.
   virtual void reload() {}
+  /// ABI 1.4: one JSON object of counters for the node's /metrics (docs/plugin-guide.md);
+  /// empty: none. Called from any thread, also while and after stop() runs; must not block.
+  virtual std::string metricsJson() const { return {}; }
 };
 
 namespace detail {
@@ -315,6 +318,14 @@ template <class T> struct Adapter {
       return RIVET_NET_NOT_DELIVERED;
     }
   }
+  static void metrics(void* instance, rivet_writer* out) {
+    try {
+      std::string json = static_cast<const T*>(instance)->metricsJson();
+      if (!json.empty() && out && out->write)
+        out->write(out->ctx, json.data(), json.size());
+    } catch (...) {
+    }
+  }
   static int reload(void* instance, rivet_writer* error) {
     try {
       static_cast<T*>(instance)->reload();
@@ -352,7 +363,8 @@ template <class T> struct Adapter {
       static const rivet_discovery_ops table = {sizeof(rivet_discovery_ops), &selfChanged};
       return &table;
     } else {
-      static const rivet_transport_ops table = {sizeof(rivet_transport_ops), &request, &reload};
+      static const rivet_transport_ops table = {sizeof(rivet_transport_ops), &request, &reload,
+                                                &metrics};
       return &table;
     }
   }
