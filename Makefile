@@ -118,6 +118,6 @@ clean:
 # The status page in headless Chromium (tests/browser/run.sh); installs chromium, npm and a
 # pinned puppeteer-core into $(BUILD)/browser-test first.
 .PHONY: test-browser
-test-browser:
+test-browser: build
 	scripts/install-browser-deps.sh $(BUILD)
 	tests/browser/run.sh $(BUILD)

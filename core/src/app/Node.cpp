@@ -63,6 +63,47 @@ private:
   std::thread thread_;
 };
 
+// Counts the status of a task endpoint's one answer (abi.h: one respond, or begin ... end),
+// which may come from any thread long after dispatchAsync returned, and passes every call on.
+// It frees itself with the answer; one never answered (dropped at shutdown) is freed with the
+// node, which keeps the list of those outstanding.
+struct CountingResponder {
+  rivet_async_responder inner;
+  metrics::NodeMetrics* counts;
+  metrics::Endpoint endpoint;
+  Node::OpenAnswers* open;
+
+  static CountingResponder* of(void* ctx) { return static_cast<CountingResponder*>(ctx); }
+  static void release(CountingResponder* self) {
+    {
+      std::lock_guard<std::mutex> lock(self->open->mutex);
+      self->open->items.erase(self);
+    }
+    delete self;
+  }
+  static void respond(void* ctx, int status, const rivet_header* h, size_t n, rivet_str body) {
+    auto* self = of(ctx);
+    self->counts->request(self->endpoint, status);
+    rivet_async_responder inner = self->inner;
+    release(self);
+    inner.respond(inner.ctx, status, h, n, body);
+  }
+  static int begin(void* ctx, int status, const rivet_header* h, size_t n) {
+    auto* self = of(ctx);
+    self->counts->request(self->endpoint, status);
+    return self->inner.begin(self->inner.ctx, status, h, n);
+  }
+  static int chunk(void* ctx, rivet_str data) {
+    auto* self = of(ctx);
+    return self->inner.chunk(self->inner.ctx, data);
+  }
+  static void end(void* ctx) {
+    rivet_async_responder inner = of(ctx)->inner;
+    release(of(ctx));
+    inner.end(inner.ctx);
+  }
+};
+
 } // namespace
 
 Node::Node(config::Config config)
@@ -88,6 +129,11 @@ Node::~Node() {
   if (metricsServer_) // start() failed: stop() had nothing to do
     metricsServer_->stop();
   gate()->close(); // a plugin thread still running gets an error from the host API from now on
+  // No answer can come any more (the transport is gone): free those that never came.
+  std::lock_guard<std::mutex> lock(openAnswers_.mutex);
+  for (void* p : openAnswers_.items)
+    delete static_cast<CountingResponder*>(p);
+  openAnswers_.items.clear();
 }
 
 void Node::loadPlugins() {
@@ -303,38 +349,6 @@ channel::ChannelRequest channelRequest(const rivet_inbound_request& request) {
   return r;
 }
 
-// Counts the status of the one answer (abi.h: one respond, or begin ... end) and passes every
-// call on. It frees itself with the answer; one that is never answered (dropped at shutdown)
-// stays allocated, a few bytes.
-struct CountingResponder {
-  rivet_async_responder inner;
-  metrics::NodeMetrics* counts;
-  metrics::Endpoint endpoint;
-
-  static CountingResponder* of(void* ctx) { return static_cast<CountingResponder*>(ctx); }
-  static void respond(void* ctx, int status, const rivet_header* h, size_t n, rivet_str body) {
-    auto* self = of(ctx);
-    self->counts->request(self->endpoint, status);
-    rivet_async_responder inner = self->inner;
-    delete self;
-    inner.respond(inner.ctx, status, h, n, body);
-  }
-  static int begin(void* ctx, int status, const rivet_header* h, size_t n) {
-    auto* self = of(ctx);
-    self->counts->request(self->endpoint, status);
-    return self->inner.begin(self->inner.ctx, status, h, n);
-  }
-  static int chunk(void* ctx, rivet_str data) {
-    auto* self = of(ctx);
-    return self->inner.chunk(self->inner.ctx, data);
-  }
-  static void end(void* ctx) {
-    rivet_async_responder inner = of(ctx)->inner;
-    delete of(ctx);
-    inner.end(inner.ctx);
-  }
-};
-
 } // namespace
 
 void Node::dispatch(const rivet_inbound_request& request, rivet_responder& responder) {
@@ -347,25 +361,33 @@ void Node::dispatch(const rivet_inbound_request& request, rivet_responder& respo
 void Node::dispatchAsync(const rivet_inbound_request& request,
                          const rivet_async_responder& original) {
   channel::ChannelRequest r = channelRequest(request); // valid until the answer (abi.h)
-  auto* counting =
-      new CountingResponder{original, &metrics_, metrics::endpointOf(r.path)}; // freed by it
-  const rivet_async_responder responder{sizeof(rivet_async_responder), counting,
-                                        &CountingResponder::respond,   &CountingResponder::begin,
-                                        &CountingResponder::chunk,     &CountingResponder::end};
-  auto reply = [gate = replyGate_, responder](const channel::ChannelResponse& out) {
+  const metrics::Endpoint endpoint = metrics::endpointOf(r.path);
+  auto reply = [this, gate = replyGate_, original, endpoint](const channel::ChannelResponse& out) {
     if (!gate->enter())
       return; // the transport is going away
-    respondWith(responder.ctx, responder.respond, out);
+    metrics_.request(endpoint, out.status);
+    respondWith(original.ctx, original.respond, out);
     gate->leave();
   };
   if (tasks_ && tasks::TaskEndpoints::handles(r.path)) { // reads and writes the journal
+    auto* counting = new CountingResponder{original, &metrics_, endpoint, &openAnswers_};
+    {
+      std::lock_guard<std::mutex> lock(openAnswers_.mutex);
+      openAnswers_.items.insert(counting);
+    }
+    const rivet_async_responder responder{sizeof(rivet_async_responder), counting,
+                                          &CountingResponder::respond,   &CountingResponder::begin,
+                                          &CountingResponder::chunk,     &CountingResponder::end};
     bool started = dispatchPool_->trySubmit(
         [this, r, responder, gate = replyGate_] { tasks_->serve(r, responder, gate); });
-    if (!started)
-      reply({503,
-             "{\"error\":\"Node busy: all " + std::to_string(dispatchPool_->size()) +
-                 " request threads are in use\"}",
-             5});
+    if (!started) {
+      std::string busy = "{\"error\":\"Node busy: all " + std::to_string(dispatchPool_->size()) +
+                         " request threads are in use\"}";
+      if (replyGate_->enter()) {
+        respondWith(responder.ctx, responder.respond, {503, busy, 5});
+        replyGate_->leave();
+      }
+    }
     return;
   }
   try {

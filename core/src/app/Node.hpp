@@ -23,9 +23,11 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
+#include <unordered_set>
 
 namespace rivet::app {
 
@@ -45,6 +47,12 @@ public:
   bool reload();
 
   const plugin::AgentSet& agents() const { return agents_; }
+
+  // The task endpoints' answers not given yet (their counting wrappers, freed with the node).
+  struct OpenAnswers {
+    std::mutex mutex;
+    std::unordered_set<void*> items;
+  };
 
   // HostServices
   std::string nodeInfoJson() const override;
@@ -116,6 +124,7 @@ private:
   std::chrono::steady_clock::time_point startedAt_ = std::chrono::steady_clock::now();
   metrics::NodeMetrics metrics_;
   std::unique_ptr<MetricsReport> metricsReport_;
+  OpenAnswers openAnswers_;
   std::unique_ptr<MetricsServer> metricsServer_; // last: stopped before anything it reads
 };
 
