@@ -6,6 +6,7 @@
 #include "metrics/Prometheus.hpp"
 #include "util/JsonText.hpp"
 
+#include <openssl/crypto.h>
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -104,6 +105,9 @@ std::optional<int64_t> MetricsReport::certSecondsLeft() {
     } catch (const std::exception&) {
       certNotAfter_.reset();
     }
+    // OpenSSL keeps an error state per thread, freed only when a thread it knows ends: the
+    // listener's pooled threads outlive the node, so give it back now (once a minute at most).
+    OPENSSL_thread_stop();
   }
   if (!certNotAfter_)
     return std::nullopt;
