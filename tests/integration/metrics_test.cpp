@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
 
@@ -145,6 +147,14 @@ TEST(Metrics, EscapeHostileNamesFromTheRegistry) {
   EXPECT_TRUE(found);
 }
 
+// A node name and channel port of its own: the instance lock is per name and port, and tests
+// run side by side.
+std::string ownNode() {
+  static int n = 0;
+  return "mesh:\n  enabled: false\n  node_name: metrics-" + std::to_string(::getpid()) + "-" +
+         std::to_string(++n) + "\n  agent_channel_port: " + std::to_string(freePort()) + "\n";
+}
+
 TEST(Metrics, HealthIsServedUntilTheStopEnds) {
   TestPki pki;
   TempDir storage;
@@ -152,8 +162,15 @@ TEST(Metrics, HealthIsServedUntilTheStopEnds) {
   MeshNode node(pki, storage.path(), "node-a",
                 metricsSection(mport) + "agents:\n" + commandAgent("slow", "sleep 30"));
   ASSERT_TRUE(node.start()) << node.output();
-  auto health = get(mport, "/health");
-  ASSERT_EQ(statusOf(health), 200) << health;
+  // Registered comes a moment before the node calls itself started.
+  std::string health;
+  ASSERT_TRUE(eventually(
+      [&] {
+        health = get(mport, "/health");
+        return statusOf(health) == 200;
+      },
+      5s))
+      << health;
   // A running task holds the stop for several seconds (it is cancelled after 7 s).
   std::thread caller([&] {
     TestTlsClient client(clientOptions(pki, "node-a", "node-a.mesh"));
@@ -184,7 +201,7 @@ TEST(Metrics, NonLoopbackAddressNeedsAllowRemote) {
   TempDir dir;
   writeFile(dir.file("rivet.yaml"),
             "metrics:\n  enabled: true\n  address: 0.0.0.0\n  port: " + std::to_string(freePort()) +
-                "\nplugins:\n  dir: " + pluginDir() + "\n" + kEcho);
+                "\n" + ownNode() + "plugins:\n  dir: " + pluginDir() + "\n" + kEcho);
   Process p({binPath("rivetd"), "--config", dir.file("rivet.yaml")});
   EXPECT_EQ(p.wait(10s), 78) << p.output();
   EXPECT_TRUE(contains(p.output(), "metrics.address")) << p.output();
@@ -193,8 +210,8 @@ TEST(Metrics, NonLoopbackAddressNeedsAllowRemote) {
   const int port = freePort();
   writeFile(dir.file("rivet.yaml"), "metrics:\n  enabled: true\n  address: 0.0.0.0\n  "
                                     "allow_remote: true\n  port: " +
-                                        std::to_string(port) + "\nplugins:\n  dir: " + pluginDir() +
-                                        "\n" + kEcho);
+                                        std::to_string(port) + "\n" + ownNode() +
+                                        "plugins:\n  dir: " + pluginDir() + "\n" + kEcho);
   Process q({binPath("rivetd"), "--config", dir.file("rivet.yaml")});
   ASSERT_TRUE(q.waitForOutput("Metrics listening on http://0.0.0.0:" + std::to_string(port)))
       << q.output();
@@ -206,7 +223,8 @@ TEST(Metrics, ListenerRefusesWhatItDoesNotServe) {
   TempDir dir;
   const int port = freePort();
   writeFile(dir.file("rivet.yaml"), metricsSection(port) + "  allowed_hosts: [Metrics.Example]\n" +
-                                        "plugins:\n  dir: " + pluginDir() + "\n" + kEcho);
+                                        ownNode() + "plugins:\n  dir: " + pluginDir() + "\n" +
+                                        kEcho);
   Process p({binPath("rivetd"), "--config", dir.file("rivet.yaml")});
   ASSERT_TRUE(p.waitForOutput("Metrics listening")) << p.output();
   ASSERT_TRUE(p.waitForOutput("ready:")) << p.output();
