@@ -70,6 +70,15 @@ TEST(CircuitBreaker, OpensAfterRepeatedFailuresAndHalfOpensAfterTheCoolDown) {
 
 namespace {
 
+RemoteNode remote(std::string name, std::string host, int port, int64_t lastSeen) {
+  RemoteNode n;
+  n.name = std::move(name);
+  n.host = std::move(host);
+  n.port = port;
+  n.lastSeen = lastSeen;
+  return n;
+}
+
 class FakeDirectory : public MeshDirectory {
 public:
   std::vector<RemoteNode> online;
@@ -121,7 +130,7 @@ TEST(DelegationEngine, AgentOnlyOnOfflineNodesIs503NamingThem) {
 TEST(DelegationEngine, FailsOverWhileNotDeliveredThenReportsEveryNodeFailed) {
   rivet::plugin::AgentSet none;
   FakeDirectory dir;
-  dir.online = {{"node-b", "127.0.0.1", 1, 2}, {"node-c", "127.0.0.1", 2, 1}};
+  dir.online = {remote("node-b", "127.0.0.1", 1, 2), remote("node-c", "127.0.0.1", 2, 1)};
   std::vector<std::string> tried;
   DelegationEngine engine({"n", 3, 4, 5000}, none, &dir,
                           [&](const rivet_peer_request& req, rivet_peer_response& resp) {
@@ -139,7 +148,7 @@ TEST(DelegationEngine, FailsOverWhileNotDeliveredThenReportsEveryNodeFailed) {
 TEST(DelegationEngine, NeverResendsADeliveredTask) {
   rivet::plugin::AgentSet none;
   FakeDirectory dir;
-  dir.online = {{"node-b", "127.0.0.1", 1, 2}, {"node-c", "127.0.0.1", 2, 1}};
+  dir.online = {remote("node-b", "127.0.0.1", 1, 2), remote("node-c", "127.0.0.1", 2, 1)};
   int calls = 0;
   DelegationEngine engine({"n", 3, 4, 5000}, none, &dir,
                           [&](const rivet_peer_request&, rivet_peer_response& resp) {
@@ -158,7 +167,7 @@ TEST(DelegationEngine, NeverResendsADeliveredTask) {
 TEST(DelegationEngine, RemoteAnswerCarriesItsStatusAndTheRivetOsBody) {
   rivet::plugin::AgentSet none;
   FakeDirectory dir;
-  dir.online = {{"node-b", "10.0.0.2", 3000, 2}};
+  dir.online = {remote("node-b", "10.0.0.2", 3000, 2)};
   std::string sentBody;
   DelegationEngine engine(
       {"n", 3, 4, 5000}, none, &dir, [&](const rivet_peer_request& req, rivet_peer_response& resp) {
@@ -181,7 +190,7 @@ TEST(DelegationEngine, RemoteAnswerCarriesItsStatusAndTheRivetOsBody) {
 TEST(DelegationEngine, TaskAnAgentDelegatesCountsItsHopOnce) {
   rivet::plugin::AgentSet none;
   FakeDirectory dir;
-  dir.online = {{"node-b", "10.0.0.2", 3000, 2}};
+  dir.online = {remote("node-b", "10.0.0.2", 3000, 2)};
   std::string sentBody;
   DelegationEngine engine({"n", 3, 4, 5000}, none, &dir,
                           [&](const rivet_peer_request& req, rivet_peer_response& resp) {
@@ -201,7 +210,7 @@ TEST(DelegationEngine, TaskAnAgentDelegatesCountsItsHopOnce) {
 TEST(DelegationEngine, UnreachableHostIsTriedAgainAsNameDotMeshBeforeTheNextNode) {
   rivet::plugin::AgentSet none;
   FakeDirectory dir;
-  dir.online = {{"node-b", "ct201", 3000, 2}, {"node-c", "127.0.0.1", 3000, 1}};
+  dir.online = {remote("node-b", "ct201", 3000, 2), remote("node-c", "127.0.0.1", 3000, 1)};
   std::vector<std::string> hosts;
   DelegationEngine engine({"n", 3, 4, 5000}, none, &dir,
                           [&](const rivet_peer_request& req, rivet_peer_response& resp) {
@@ -221,7 +230,7 @@ TEST(DelegationEngine, UnreachableHostIsTriedAgainAsNameDotMeshBeforeTheNextNode
 TEST(DelegationEngine, AnswerFromAnotherAgentIsReportedAsThatAgentWithTheOneAskedFor) {
   rivet::plugin::AgentSet none;
   FakeDirectory dir;
-  dir.online = {{"node-b", "10.0.0.2", 3000, 2}};
+  dir.online = {remote("node-b", "10.0.0.2", 3000, 2)};
   DelegationEngine engine(
       {"n", 3, 4, 5000}, none, &dir, [&](const rivet_peer_request&, rivet_peer_response& resp) {
         // A RivetOS receiver runs its first agent and says so.

@@ -70,7 +70,11 @@ registry::NodeRecord Membership::selfRecord() const {
   }
   // features: what this node speaks beyond RivetOS's protocol (docs/protocol.md), which
   // RivetOS ignores; "tasks" is the task API.
-  f.metadataJson = "{\"agentDetails\":{" + details + "},\"features\":[\"tasks\"]}";
+  f.metadataJson = "{\"agentDetails\":{" + details + "},\"features\":[\"tasks\"]";
+  // policy: who may run which agent (docs/policy.md), for the others' rosters
+  if (auto rules = policy_ ? policy_->rules() : nullptr; rules && !rules->empty())
+    f.metadataJson += ",\"policy\":" + rules->summaryJson();
+  f.metadataJson += "}";
   return registry::NodeRecord::fromFields(f);
 }
 

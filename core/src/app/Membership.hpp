@@ -8,6 +8,7 @@
 #include "config/Config.hpp"
 #include "delegation/MeshDirectory.hpp"
 #include "plugin/AgentSet.hpp"
+#include "policy/Gate.hpp"
 #include "registry/RegistryStore.hpp"
 
 #include <condition_variable>
@@ -50,6 +51,8 @@ public:
   std::vector<delegation::RemoteAgent> reachableAgents() override;
 
   registry::RegistryStore& store() { return store_; }
+  // The policy whose summary this node's record carries (metadata.policy); before start().
+  void setPolicy(const policy::Gate* gate) { policy_ = gate; }
   // This node's own record as JSON (for discovery plugins that announce it).
   std::string selfJson() const;
 
@@ -63,6 +66,7 @@ private:
 
   const config::Mesh& mesh_;
   const plugin::AgentSet& agents_;
+  const policy::Gate* policy_ = nullptr;
   registry::RegistryStore store_;
   MeshViewRefresher view_; // after store_, which it reads
   std::mutex mutex_;

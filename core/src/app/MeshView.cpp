@@ -39,9 +39,10 @@ MeshView::MeshView(const registry::Registry& registry, std::string_view selfId) 
     const size_t index = nodes_.size();
     Node& node = nodes_.emplace_back();
     begin.push_back(hosted.size());
-    node.address = {json::string(n, "name"), json::string(n, "host"),
-                    static_cast<int>(json::integer(n, "port").value_or(3000)),
-                    json::integer(n, "lastSeen").value_or(0)};
+    node.address.name = json::string(n, "name");
+    node.address.host = json::string(n, "host");
+    node.address.port = static_cast<int>(json::integer(n, "port").value_or(3000));
+    node.address.lastSeen = json::integer(n, "lastSeen").value_or(0);
     node.online = json::string(n, "status") == "online";
     const rapidjson::Value* agents = json::member(n, "agents");
     if (!agents || !agents->IsArray())
@@ -51,6 +52,13 @@ MeshView::MeshView(const registry::Registry& registry, std::string_view selfId) 
         metadata && metadata->IsObject() ? json::member(*metadata, "agentDetails") : nullptr;
     const rapidjson::Value* features =
         metadata && metadata->IsObject() ? json::member(*metadata, "features") : nullptr;
+    const rapidjson::Value* summary =
+        metadata && metadata->IsObject() ? json::member(*metadata, "policy") : nullptr;
+    if (summary) // unreadable: as if absent (that node enforces its rules either way)
+      if (auto rules = policy::RuleSet::fromSummary(*summary)) {
+        node.address.policyRevision = rules->revision();
+        node.address.policy = std::make_shared<const policy::RuleSet>(std::move(*rules));
+      }
     if (features && features->IsArray())
       for (const auto& f : features->GetArray())
         if (f.IsString() && std::string_view(f.GetString(), f.GetStringLength()) == "tasks")
@@ -142,7 +150,8 @@ std::vector<delegation::RemoteAgent> MeshView::reachableAgents(int64_t now,
   for (const auto& n : nodes_)
     if (n.fresh(now, staleThresholdMs))
       for (const auto& a : n.agents)
-        out.push_back({a.id, n.address.name, a.provider, a.model});
+        out.push_back({a.id, n.address.name, a.provider, a.model, n.address.policy,
+                       n.address.policyRevision});
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include "app/ChannelReply.hpp"
 #include "app/PluginPlan.hpp"
 
+#include "config/ConfigLoader.hpp"
 #include "config/MetricsSection.hpp"
 
 #include "log/Log.hpp"
@@ -107,7 +108,7 @@ struct CountingResponder {
 } // namespace
 
 Node::Node(config::Config config)
-    : config_(std::move(config)),
+    : config_(std::move(config)), policy_(config_.policy, config_.mesh.nodeName),
       engine_({config_.mesh.nodeName, config_.mesh.maxChainDepth, config_.mesh.agentWorkers, 5000},
               agents_, nullptr,
               [this](const rivet_peer_request& req, rivet_peer_response& resp) {
@@ -122,6 +123,7 @@ Node::Node(config::Config config)
   catalog_.setShippedDir(pluginDir_);
   dropped_ = std::make_unique<plugin::DroppedAgents>(config_.mesh.stateDir);
   engine_.setMetrics(&metrics_);
+  engine_.setPolicy(&policy_);
 }
 
 Node::~Node() {
@@ -199,6 +201,7 @@ void Node::start() {
   if (config_.mesh.enabled) {
     // Everything a request may touch is in place before the transport accepts the first one.
     membership_ = std::make_unique<Membership>(config_.mesh, agents_);
+    membership_->setPolicy(&policy_); // its summary goes into this node's record
     membership_->store().setTimers(&metrics_.registryRead(), &metrics_.registryWrite());
     engine_.setDirectory(membership_.get());
     channel_.setRegistry(membership_.get());
@@ -419,6 +422,7 @@ void Node::dispatchAsync(const rivet_inbound_request& request,
 }
 
 bool Node::reload() {
+  reloadPolicy();
   if (!transport_) {
     log::get("rivetd")->info("SIGHUP: nothing to reload (no transport loaded)");
     return true;
@@ -429,6 +433,32 @@ bool Node::reload() {
                    static_cast<std::string*>(ctx)->append(d, n);
                  }};
   return ops->reload(transport_->instance(), &w) == RIVET_OK;
+}
+
+void Node::reloadPolicy() {
+  auto log = log::get("rivetd");
+  if (config_.sourcePath.empty())
+    return;
+  config::LoadResult loaded;
+  try {
+    loaded = config::loadConfigFile(config_.sourcePath);
+  } catch (const std::exception& e) {
+    log->error("SIGHUP: the policy stays as it was: {}", e.what());
+    return;
+  }
+  for (const auto& w : loaded.warnings)
+    log->warn("SIGHUP: {}", w);
+  const std::string before = policy_.rules()->revision();
+  policy_.update(loaded.config.policy);
+  const std::string after = policy_.rules()->revision();
+  if (before == after) {
+    log->info("SIGHUP: policy reloaded, its rules unchanged (revision {})", after);
+    return;
+  }
+  log->info("SIGHUP: policy reloaded: {} entries, revision {} (was {})",
+            loaded.config.policy.agents.size(), after, before);
+  if (membership_)
+    membership_->agentsChanged(); // other nodes' rosters follow within a heartbeat
 }
 
 void Node::startMetrics() {

@@ -19,6 +19,7 @@
 #include "plugin/HostServices.hpp"
 #include "plugin/PluginCatalog.hpp"
 #include "plugin/PluginInstance.hpp"
+#include "policy/Gate.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -43,8 +44,10 @@ public:
 
   void start(); // throws StartupError
   void stop();  // idempotent
-  // SIGHUP: re-read reloadable material (the transport's certificates). False on refusal.
+  // SIGHUP: re-read reloadable material (the transport's certificates, the policy). False on
+  // refusal.
   bool reload();
+  const policy::Gate& policy() const { return policy_; }
 
   const plugin::AgentSet& agents() const { return agents_; }
 
@@ -92,6 +95,8 @@ private:
   void startDiscovery();
   // Tells the discovery plugin this node's current record (announced over mDNS, joined to a seed).
   void announceSelf();
+  // The policy of the configuration file as it is now; a broken file keeps the old one.
+  void reloadPolicy();
 
   config::Config config_;
   std::unique_ptr<InstanceLock> instanceLock_; // held from start() to destruction
@@ -100,6 +105,7 @@ private:
   std::string nodeInfo_;
   plugin::PluginCatalog catalog_;
   plugin::AgentSet agents_;
+  policy::Gate policy_; // before engine_, which enforces it
   delegation::DelegationEngine engine_;
   channel::AgentChannel channel_;
   AgentServices agentServices_;

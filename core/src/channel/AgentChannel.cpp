@@ -114,7 +114,7 @@ std::optional<ChannelResponse> AgentChannel::answerInline(const ChannelRequest& 
     if (parsed.request) {
       const std::string& to = parsed.request->toAgent;
       auto agent = to.empty() ? agents_.defaultAgent() : agents_.find(to);
-      if (!agent || !agent->isInline())
+      if (!agent || !agent->isInline() || !engine_.neverWaits(agent->id()))
         return std::nullopt;
     }
     try {

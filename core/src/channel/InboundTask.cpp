@@ -40,6 +40,8 @@ delegation::TaskRequest inboundTask(const MessageRequest& m, const ChannelReques
   if (cn.size() > 5 && cn.substr(cn.size() - 5) == ".mesh")
     cn.remove_suffix(5);
   task.fromNode = std::string(cn);
+  task.peerCn = std::string(r.peerCn);
+  task.callerClaim = m.caller;
   task.traceId = traceIdOf(r.header("traceparent"));
   if (task.traceId.empty())
     task.traceId = util::randomHex128("a trace id");

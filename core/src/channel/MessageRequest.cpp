@@ -2,6 +2,8 @@
 // type checks on the optional fields.
 #include "channel/MessageRequest.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/document.h>
 
 #include <cstring>
@@ -149,7 +151,24 @@ MessageParse parseMessageRequest(std::string_view body, int64_t maxTimeoutMs) {
       r.path.push_back(std::move(step));
     }
   }
+  if (const Value* c = member(doc, "caller")) { // ours: whom a forwarding node sends it for
+    r.caller = c->IsString() ? text(*c) : std::string();
+    if (!isCallerField(r.caller))
+      return error(R"({"error":"caller must be \"cn:<node name>\" or \"unknown\""})");
+  }
   return {r, 200, ""};
+}
+
+bool isCallerField(const std::string& c) {
+  if (c == "unknown")
+    return true;
+  if (c.size() < 4 || c.size() > 3 + 253 || c.compare(0, 3, "cn:") != 0)
+    return false;
+  auto nodeChar = [](char x) {
+    return (x >= 'a' && x <= 'z') || (x >= 'A' && x <= 'Z') || (x >= '0' && x <= '9') || x == '_' ||
+           x == '.' || x == '-';
+  };
+  return std::all_of(c.begin() + 3, c.end(), nodeChar);
 }
 
 } // namespace rivet::channel

@@ -18,7 +18,11 @@ struct MessageRequest {
   int64_t chainDepth = 0;
   int64_t timeoutMs = 120000;
   std::vector<std::string> path; // extension: "agent@node" hops so far (absent from RivetOS)
+  std::string caller;            // extension: "cn:<node>" or "unknown", set by a forwarding node
 };
+
+// "cn:<node name>" or "unknown" (docs/policy.md, forwarded callers).
+bool isCallerField(const std::string& caller);
 
 // Bounds of the `path` extension: a longer chain than this is refused anyway.
 constexpr size_t kMaxPathHops = 64;

@@ -131,6 +131,27 @@ struct MetricsConfig {
   std::vector<std::string> allowedHosts;
 };
 
+// One entry of `policy.agents:` (ours, docs/policy.md): who may run the agent and how many of
+// its tasks run and wait at once. Read by PolicySection.
+struct AgentPolicyConfig {
+  std::string agent;              // an agent id, or "*" for every agent of the node
+  std::vector<std::string> allow; // caller patterns: node, agent@node, with * globs
+  std::vector<std::string> deny;
+  std::string mode;      // "", "enforce" or "audit"
+  int maxConcurrent = 0; // 0: no limit of its own (the node's agent workers only); not on "*"
+  int queue = 0;         // tasks that may wait for a place beyond max_concurrent (0..1024)
+};
+
+// `policy:` (ours): per-agent authorization, admission and the rate limit per caller.
+struct PolicyConfig {
+  std::string mode = "enforce"; // policy.mode: enforce | audit, for agents without their own
+  // policy.forwarders: nodes whose forwarded caller (the `caller` field) is believed
+  std::vector<std::string> forwarders;
+  int64_t ratePerMinute = 0; // policy.rate_limit.per_minute per caller node; 0: no limit
+  int64_t rateBurst = 0;     // policy.rate_limit.burst; 0 (absent): a second's worth, at least 1
+  std::vector<AgentPolicyConfig> agents; // in file order
+};
+
 struct Config {
   std::string sourcePath; // the file it was read from
   Mesh mesh;
@@ -139,6 +160,7 @@ struct Config {
   std::vector<AgentSpec> agents;
   TasksConfig tasks;
   MetricsConfig metrics;
+  PolicyConfig policy;
   Log log;
 };
 

@@ -118,6 +118,38 @@ void describeMetrics(std::ostringstream& o, const MetricsConfig& m) {
   }
 }
 
+void describeList(std::ostringstream& o, const char* key, const std::vector<std::string>& items) {
+  o << key << ": [";
+  for (size_t i = 0; i < items.size(); ++i)
+    o << (i ? ", " : "") << scalar(items[i]);
+  o << "]";
+}
+
+void describePolicy(std::ostringstream& o, const PolicyConfig& p) {
+  o << "policy:" << (p.agents.empty() ? "  # no rules: every caller may run every agent" : "")
+    << "\n"
+    << "  mode: " << p.mode << "\n  ";
+  describeList(o, "forwarders", p.forwarders);
+  o << (p.forwarders.empty() ? "  # forwarded callers are not believed" : "") << "\n";
+  if (p.ratePerMinute > 0)
+    o << "  rate_limit: {per_minute: " << p.ratePerMinute << ", burst: " << p.rateBurst
+      << "}  # per caller node\n";
+  else
+    o << "  rate_limit: null  # no rate limit\n";
+  if (p.agents.empty())
+    return;
+  o << "  agents:\n";
+  for (const auto& e : p.agents) {
+    o << "    " << scalar(e.agent) << ":\n      ";
+    describeList(o, "allow", e.allow);
+    o << "\n      ";
+    describeList(o, "deny", e.deny);
+    o << "\n      mode: " << (e.mode.empty() ? "null  # the node's" : e.mode) << "\n";
+    if (e.maxConcurrent > 0)
+      o << "      max_concurrent: " << e.maxConcurrent << "\n      queue: " << e.queue << "\n";
+  }
+}
+
 } // namespace
 
 std::string describeEffective(const Config& c) {
@@ -144,6 +176,7 @@ std::string describeEffective(const Config& c) {
   }
   describeTasks(o, c);
   describeMetrics(o, c.metrics);
+  describePolicy(o, c.policy);
   o << "log:\n"
     << "  level: " << scalar(c.log.level) << "\n"
     << "  format: " << scalar(c.log.format) << "\n"

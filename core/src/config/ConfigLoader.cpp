@@ -7,6 +7,7 @@
 #include "config/FieldReader.hpp"
 #include "config/MeshSection.hpp"
 #include "config/MetricsSection.hpp"
+#include "config/PolicySection.hpp"
 #include "config/TasksSection.hpp"
 #include "config/YamlLimits.hpp"
 
@@ -21,7 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"mesh", "plugins", "agents", "tasks", "metrics", "log"};
+const std::vector<std::string> kTopKeys = {"mesh",    "plugins", "agents", "tasks",
+                                           "metrics", "policy",  "log"};
 const std::vector<std::string> kPluginKeys = {"dir", "agents_dir"};
 const std::vector<std::string> kLogKeys = {"level", "format", "file", "task_text"};
 const std::vector<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
@@ -87,11 +89,11 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
   if (!root.IsNull() && !root.IsMap()) {
     r.fail(root.Mark(), "",
            "the top level must be a map of sections (mesh:, plugins:, agents:, "
-           "tasks:, metrics:, log:), found " +
+           "tasks:, metrics:, policy:, log:), found " +
                r.describe(root),
            "Start the file with a section name such as mesh:");
   }
-  YAML::Node mesh, plugins, agents, tasks, metrics, log;
+  YAML::Node mesh, plugins, agents, tasks, metrics, policy, log;
   bool agentsPresent = false;
   r.forEachEntry(root, "", kTopKeys, [&](const std::string& key, const YAML::Node& value) {
     if (key == "mesh")
@@ -102,6 +104,8 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
       tasks = value;
     else if (key == "metrics")
       metrics = value;
+    else if (key == "policy")
+      policy = value;
     else if (key == "log")
       log = value;
     else if (key == "agents") {
@@ -119,6 +123,15 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
   c.agents = readAgentsSection(agents, r);
   c.tasks = readTasks(tasks, r);
   c.metrics = readMetrics(metrics, r);
+  c.policy = readPolicy(policy, r);
+  for (const auto& e : c.policy.agents) // a hot-dropped agent may bring the id later
+    if (e.agent != "*" && agentsPresent &&
+        std::none_of(c.agents.begin(), c.agents.end(),
+                     [&](const AgentSpec& a) { return a.id == e.agent; }))
+      r.warn(r.keyMarkOf("policy.agents." + e.agent),
+             "policy.agents." + e.agent + ": no agent " + e.agent +
+                 " under agents:; its rules apply once an agent of that id is dropped in "
+                 "(check the spelling)");
   c.log = readLog(log, r);
   validateConfig(c, r);
   result.warnings = r.takeWarnings();

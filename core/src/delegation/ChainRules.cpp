@@ -46,7 +46,8 @@ void appendEntry(std::string& out, const std::string& id, const std::string& nod
 
 std::string buildRoster(const EngineSettings& settings, const plugin::AgentSet& agents,
                         MeshDirectory* directory, const CircuitBreaker& breaker,
-                        const std::string& caller, const plugin::TaskContext* task) {
+                        const std::string& caller, const plugin::TaskContext* task,
+                        const RefusesCaller& refuses) {
   const int64_t next = (task ? task->depth : 0) + 1;
   std::vector<std::string> path = task ? task->path : std::vector<std::string>{};
   path.push_back(caller + "@" + settings.nodeName);
@@ -59,14 +60,15 @@ std::string buildRoster(const EngineSettings& settings, const plugin::AgentSet& 
   out += ",\"agents\":[";
   if (can) {
     for (const auto& a : agents.list())
-      if (a->id() != caller && !onPath(path, a->id() + "@" + settings.nodeName))
+      if (a->id() != caller && !onPath(path, a->id() + "@" + settings.nodeName) &&
+          !refuses(a->id(), nullptr))
         appendEntry(out, a->id(), settings.nodeName, a->provider(), a->model(), true);
     if (directory)
       for (const auto& a : directory->reachableAgents()) {
         // A local agent of the same id is the one a delegation reaches; the caller's own id
         // would reach the caller.
         if (a.id == caller || agents.find(a.id) || onPath(path, a.id + "@" + a.node) ||
-            breaker.isOpen(a.node))
+            breaker.isOpen(a.node) || refuses(a.id, &a))
           continue;
         appendEntry(out, a.id, a.node, a.provider, a.model, false);
       }

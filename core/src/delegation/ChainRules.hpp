@@ -8,6 +8,7 @@
 #include "plugin/TaskContext.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,14 @@ std::string depthRefusal(int maxDepth, const std::string& from, const std::strin
 // "Delegation cycle refused: b@n2 is already on this task's path (a@n1 → b@n2 → a@n1 → b@n2)".
 std::string cycleRefusal(const std::vector<std::string>& path, const std::string& hop);
 
-// The roster JSON of abi.h for agent `caller` running `task` (null: a new task of it).
+// Whether an agent (of this node: `node` empty) would refuse `caller` by its policy.
+using RefusesCaller = std::function<bool(const std::string& agent, const RemoteAgent* remote)>;
+
+// The roster JSON of abi.h for agent `caller` running `task` (null: a new task of it), without
+// the agents `refuses` names.
 std::string buildRoster(const EngineSettings& settings, const plugin::AgentSet& agents,
                         MeshDirectory* directory, const CircuitBreaker& breaker,
-                        const std::string& caller, const plugin::TaskContext* task);
+                        const std::string& caller, const plugin::TaskContext* task,
+                        const RefusesCaller& refuses);
 
 } // namespace rivet::delegation

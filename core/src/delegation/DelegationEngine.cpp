@@ -84,6 +84,7 @@ void DelegationEngine::cancelRunning() {
 
 bool DelegationEngine::shutdown(std::chrono::milliseconds grace,
                                 std::chrono::milliseconds remoteGrace) {
+  stopping_ = true; // tasks waiting for a place stop waiting
   cancelRunning();
   auto until = Clock::now() + std::max(grace, remoteGrace);
   bool drained = workers_.drain(grace);
@@ -103,7 +104,65 @@ Outcome DelegationEngine::delegate(const TaskRequest& request) {
 }
 
 std::string DelegationEngine::roster(const std::string& caller, const plugin::TaskContext* task) {
-  return buildRoster(settings_, agents_, directory_, breaker_, caller, task);
+  const policy::Caller me{settings_.nodeName, caller};
+  auto refuses = [&](const std::string& agent, const RemoteAgent* remote) {
+    if (!remote)
+      return policy_ && !policy_->decide(agent, me).allowed;
+    if (remote->policy && !remote->policy->decide(agent, me).allowed)
+      return true;
+    return refusedBefore(remote->node, agent, caller, remote->policyRevision);
+  };
+  return buildRoster(settings_, agents_, directory_, breaker_, caller, task, refuses);
+}
+
+bool DelegationEngine::refusedBefore(const std::string& node, const std::string& agent,
+                                     const std::string& from, const std::string& revision) {
+  std::lock_guard<std::mutex> lock(refusedMutex_);
+  auto it = refused_.find(node + "\n" + agent + "\n" + from);
+  if (it == refused_.end())
+    return false;
+  if (it->second == revision)
+    return true;
+  refused_.erase(it); // its policy changed since: ask again
+  return false;
+}
+
+void DelegationEngine::rememberRefusal(const RemoteNode& node, const std::string& agent,
+                                       const std::string& from) {
+  constexpr size_t kRemembered = 4096;
+  std::lock_guard<std::mutex> lock(refusedMutex_);
+  if (refused_.size() >= kRemembered)
+    refused_.clear(); // forgetting costs one more refused request each, no more
+  refused_[node.name + "\n" + agent + "\n" + from] = node.policyRevision;
+}
+
+Outcome DelegationEngine::admit(TaskRequest& r, bool inbound) {
+  Outcome out;
+  if (r.admitted || !policy_) {
+    r.admitted = true;
+    return out;
+  }
+  auto local = r.toAgent.empty() ? agents_.defaultAgent() : agents_.find(r.toAgent);
+  policy::Arrival arrival{local ? local->id() : "", r.peerCn, r.fromNode, r.callerClaim,
+                          r.fromAgent};
+  policy::Admission a = policy_->admit(arrival);
+  if (a.status != 0) {
+    out.agent = local ? local->id() : r.toAgent;
+    out.text = std::move(a.error);
+    if (inbound) {
+      out.httpStatus = a.status;
+      out.retryAfterSeconds = a.retryAfterSeconds;
+    } else { // an agent asking gets a result, not an HTTP status
+      out.status = a.status == 403 ? RIVET_TASK_REJECTED : RIVET_TASK_FAILED;
+    }
+    out.policyRefused = a.status == 403;
+    return out;
+  }
+  r.admitted = true;
+  r.slot = std::move(a.slot);
+  r.fromNode = a.caller.node;
+  r.callerField = std::move(a.callerField);
+  return out;
 }
 
 std::string DelegationEngine::delegableAgents() const {
@@ -138,6 +197,13 @@ Outcome DelegationEngine::route(const TaskRequest& request, bool inbound) {
     return refuse(RIVET_TASK_REJECTED, depthRefusal(settings_.maxChainDepth, request.fromAgent,
                                                     target, request.chainDepth));
   TaskRequest r = request;
+  if (!r.admitted) {
+    Outcome refused = admit(r, inbound);
+    if (!r.admitted) {
+      refused.durationMs = msSince(started);
+      return refused;
+    }
+  }
   if (r.parent && r.traceId.empty())
     r.traceId = r.parent->traceId;
   log::TaskScope scope(r.parent ? r.parent->taskId : "", r.traceId);
@@ -199,6 +265,8 @@ Outcome DelegationEngine::route(const TaskRequest& request, bool inbound) {
     // Forwarding a request to the node hosting its agent is not a delegation: the depth stays.
     r.toAgent = target;
     out = runRemote(nodes, r);
+    if (inbound && out.policyRefused) // every host refused the caller: so does this node
+      out.httpStatus = 403;
   }
   if (out.requestedAgent.empty())
     out.agent = target;
@@ -222,9 +290,32 @@ DelegationEngine::contextFor(const plugin::AgentInstance& agent, const TaskReque
   return task;
 }
 
-Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const TaskRequest& r) {
-  auto task = contextFor(agent, r);
+Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const TaskRequest& request) {
   Outcome out;
+  const TaskRequest* use = &request;
+  TaskRequest waited;
+  if (request.slot && !request.slot->running()) { // queued: its deadline counts while it waits
+    auto from = Clock::now();
+    auto until = from + std::chrono::milliseconds(request.timeoutMs);
+    auto parent = request.parent;
+    auto stop = [this, &parent] { return stopping_.load() || (parent && parent->cancelled()); };
+    bool turn = request.slot->waitTurn(until, stop);
+    if (!turn) {
+      const bool cancelled = stop();
+      out.status = cancelled ? RIVET_TASK_FAILED : RIVET_TASK_TIMEOUT;
+      out.text = "Task for " + agent.id() +
+                 (cancelled ? " cancelled while it waited for a place"
+                            : " timed out after " + std::to_string(request.timeoutMs) +
+                                  "ms waiting for a place") +
+                 " (policy.agents." + agent.id() + ".max_concurrent)";
+      return out;
+    }
+    waited = request;
+    waited.timeoutMs = std::max<int64_t>(1, request.timeoutMs - msSince(from));
+    use = &waited;
+  }
+  const TaskRequest& r = *use;
+  auto task = contextFor(agent, r);
   if (agent.isInline()) { // quick and non-blocking: no thread hop
     plugin::LiveTasks::Scope live(*live_, task);
     plugin::TaskOutput o = agent.handle(*task, r.task, r.model);
@@ -241,8 +332,8 @@ Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const Tas
     running_.push_back(task);
   }
   auto shared = agents_.find(agent.id()); // keeps the agent alive while a worker runs it
-  bool started =
-      workers_.trySubmit([live = live_, pending, shared, task, message = r.task, model = r.model] {
+  bool started = workers_.trySubmit(
+      [live = live_, pending, shared, task, message = r.task, model = r.model, slot = r.slot] {
         plugin::TaskOutput o;
         {
           log::TaskScope tags(task->taskId, task->traceId); // the agent's own lines too
@@ -352,6 +443,7 @@ PeerAnswer DelegationEngine::askNode(const std::string& node, const std::string&
 Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const TaskRequest& r) {
   Outcome out;
   std::string lastReason = "no candidate was tried";
+  size_t policyRefusals = 0; // nodes that refused the caller by their policy
   for (const auto& node : nodes) {
     auto tried = Clock::now();
     auto count = [&](metrics::DelegationResult result) {
@@ -359,6 +451,12 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
         metrics_->delegation(node.name, r.toAgent, result,
                              std::chrono::duration<double>(Clock::now() - tried).count());
     };
+    if (refusedBefore(node.name, r.toAgent, r.fromAgent, node.policyRevision)) {
+      lastReason = node.name + " skipped: it refused " + r.fromAgent +
+                   " by its policy, and its policy has not changed since";
+      ++policyRefusals;
+      continue;
+    }
     if (!breaker_.allow(node.name)) {
       lastReason = node.name + " skipped: its circuit is open after repeated failures";
       count(metrics::DelegationResult::CircuitOpen);
@@ -421,9 +519,22 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
       out.text = std::move(result.text);
       return out;
     }
-    breaker_.recordFailure(node.name, result.text);
+    if (result.policyRefused) {
+      rememberRefusal(node, r.toAgent, r.fromAgent);
+      ++policyRefusals;
+    } else if (!result.admissionRefused) { // a full agent or a rate limit is no node failure
+      breaker_.recordFailure(node.name, result.text);
+    }
     logger_->warn("{}; trying the next node", result.text);
     lastReason = result.text;
+  }
+  if (policyRefusals == nodes.size()) {
+    out.status = RIVET_TASK_REJECTED;
+    out.policyRefused = true;
+    out.text = nodes.size() == 1 ? lastReason
+                                 : "Every node that hosts " + r.toAgent +
+                                       " refused the caller by its policy: " + lastReason;
+    return out;
   }
   out.status = RIVET_TASK_FAILED;
   out.text =

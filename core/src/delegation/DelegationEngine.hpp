@@ -11,12 +11,15 @@
 #include "metrics/NodeMetrics.hpp"
 #include "plugin/AgentSet.hpp"
 #include "plugin/LiveTasks.hpp"
+#include "policy/Gate.hpp"
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,6 +47,14 @@ struct TaskRequest {
   // The running task that delegates (agents only): the new task's deadline fits in its
   // parent's, and the parent's cancellation reaches it.
   std::shared_ptr<plugin::TaskContext> parent;
+  // Policy (docs/policy.md). peerCn: the certificate that sent the task (empty: an agent of
+  // this node asks); callerClaim: the `caller` field it carried; callerField: the caller to
+  // name when forwarding it on. `admitted`: the policy admitted it already, holding `slot`.
+  std::string peerCn;
+  std::string callerClaim;
+  std::string callerField;
+  bool admitted = false;
+  std::shared_ptr<policy::Slot> slot;
 };
 
 struct Outcome {
@@ -55,6 +66,8 @@ struct Outcome {
   // (404 unknown agent, 503 busy / offline hosts / no agents). 0: a normal result.
   int httpStatus = 0;
   int retryAfterSeconds = 0;
+  // Every node that hosts the agent refused the caller by its policy (403).
+  bool policyRefused = false;
   // Set when a remote node answered with another agent than the one asked for (a RivetOS node
   // runs its first agent whatever toAgent says): `agent` is then the one that answered.
   std::string requestedAgent;
@@ -82,6 +95,14 @@ public:
 
   // A task that arrived on /api/message (depth as received).
   Outcome handleInbound(const TaskRequest& request);
+  // The policy's admission of a task that arrived (before the task API records it): on a
+  // refusal, the Outcome's httpStatus (403, 429) and text; else httpStatus 0, with `request`
+  // marked admitted and holding its place.
+  Outcome admit(TaskRequest& request, bool inbound);
+  // The node's policy (null: none, every caller is admitted); set before the first task.
+  void setPolicy(policy::Gate* gate) { policy_ = gate; }
+  // A task for `agent` may be answered on the transport's I/O thread: it never waits for a place.
+  bool neverWaits(const std::string& agent) const { return !policy_ || !policy_->limits(agent); }
   // A task an agent delegates through the host (depth already counts this hop).
   Outcome delegate(const TaskRequest& request);
 
@@ -138,6 +159,15 @@ private:
   std::shared_ptr<plugin::LiveTasks> live_ = std::make_shared<plugin::LiveTasks>();
   std::shared_ptr<spdlog::logger> logger_;
   metrics::NodeMetrics* metrics_ = nullptr;
+  policy::Gate* policy_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  // 403s from other nodes, remembered until their policy summary changes: "node\nagent\nfrom"
+  // to the revision it had then.
+  std::mutex refusedMutex_;
+  std::map<std::string, std::string> refused_;
+  bool refusedBefore(const std::string& node, const std::string& agent, const std::string& from,
+                     const std::string& revision);
+  void rememberRefusal(const RemoteNode& node, const std::string& agent, const std::string& from);
 };
 
 } // namespace rivet::delegation

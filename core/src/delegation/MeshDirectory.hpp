@@ -2,7 +2,10 @@
 // Implemented over the registry; absent when the mesh is disabled.
 #pragma once
 
+#include "policy/RuleSet.hpp"
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,10 @@ struct RemoteNode {
   // Its registry record lists "tasks" in metadata.features: a rivet-mesh node with the task
   // API, to which a delegation goes as a task (cancel and progress flow through it).
   bool tasks = false;
+  // Its registry record's policy summary (metadata.policy; null: none or unreadable) and the
+  // revision of it, which changes with any rule.
+  std::shared_ptr<const policy::RuleSet> policy;
+  std::string policyRevision;
 };
 
 // An agent of another node, as its registry record describes it.
@@ -24,6 +31,8 @@ struct RemoteAgent {
   std::string node;
   std::string provider; // empty: not in the record
   std::string model;
+  std::shared_ptr<const policy::RuleSet> policy; // its node's, as in RemoteNode
+  std::string policyRevision;
 };
 
 class MeshDirectory {

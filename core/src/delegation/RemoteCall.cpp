@@ -73,6 +73,10 @@ std::string messageBody(const TaskRequest& r) {
   }
   body += ",\"toAgent\":";
   util::appendJsonString(body, r.toAgent);
+  if (!r.callerField.empty()) { // our extension: the caller a forwarded task is for
+    body += ",\"caller\":";
+    util::appendJsonString(body, r.callerField);
+  }
   if (!r.path.empty()) { // our extension: the hops so far, for cycle refusal
     body += ",\"path\":[";
     for (size_t i = 0; i < r.path.size(); ++i) {
@@ -132,9 +136,12 @@ RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node,
     out.text = where + " failed: " + a.error;
     return out;
   }
-  if (a.status == 503) { // refused before running (busy, or its own hosts offline)
+  if (a.status == 503 || a.status == 429 || a.status == 403) { // refused before running
     out.mayFailOver = true;
-    out.text = where + " failed: HTTP 503 — " + bodyExcerpt(a.body);
+    out.policyRefused = a.status == 403;
+    out.admissionRefused = a.status != 503;
+    out.text = where + (a.status == 403 ? " refused by its policy" : " failed") + ": HTTP " +
+               std::to_string(a.status) + " — " + bodyExcerpt(a.body);
     return out;
   }
   if (a.status < 200 || a.status >= 300) {

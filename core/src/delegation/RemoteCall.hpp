@@ -10,6 +10,10 @@ struct RemoteResult {
   bool reachedAgent = false; // the remote node answered for its agent (any task status)
   bool mayFailOver = false;  // the task certainly did not run there
   bool noTaskApi = false;    // the node answered 404 to POST /api/tasks (a RivetOS node)
+  // Refused before running by the node's policy (403) or admission (429): no failure of the
+  // node, for its circuit breaker.
+  bool policyRefused = false;
+  bool admissionRefused = false;
   rivet_task_status status = RIVET_TASK_FAILED;
   std::string text;
   std::string answeredBy; // the `agent` the peer's answer names (RivetOS: its first agent)

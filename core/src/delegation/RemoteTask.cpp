@@ -124,9 +124,12 @@ private:
       out.text = where_ + ": POST /api/tasks answered 404";
       return out;
     }
-    if (a.status == 503 || a.status == 429) { // refused before running
+    if (a.status == 503 || a.status == 429 || a.status == 403) { // refused before running
       out.mayFailOver = true;
-      out.text = where_ + " failed: HTTP " + std::to_string(a.status) + " — " + bodyExcerpt(a.body);
+      out.policyRefused = a.status == 403;
+      out.admissionRefused = a.status != 503;
+      out.text = where_ + (a.status == 403 ? " refused by its policy" : " failed") + ": HTTP " +
+                 std::to_string(a.status) + " — " + bodyExcerpt(a.body);
       return out;
     }
     auto doc = json::tryParse(a.body);

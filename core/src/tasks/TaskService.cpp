@@ -169,6 +169,14 @@ SubmitResult TaskService::submit(Submit s) {
     out.task = std::move(existing);
     return out;
   }
+  // The policy decides before anything is recorded: a refused task never exists.
+  delegation::Outcome refused = engine_.admit(s.request, true);
+  if (!s.request.admitted) {
+    out.status = refused.httpStatus;
+    out.retryAfterSeconds = refused.retryAfterSeconds;
+    out.error = std::move(refused.text);
+    return out;
+  }
   if (running_.fetch_add(1) >= settings_.maxRunning) {
     running_.fetch_sub(1);
     out.status = 503;
