@@ -110,7 +110,8 @@ std::string DelegationEngine::roster(const std::string& caller, const plugin::Ta
       return policy_ && !policy_->decide(agent, me).allowed;
     if (remote->policy && !remote->policy->decide(agent, me).allowed)
       return true;
-    return refusedBefore(remote->node, agent, caller, remote->policyRevision);
+    return refusedBefore(remote->node, agent, caller + "@" + settings_.nodeName,
+                         remote->policyRevision);
   };
   return buildRoster(settings_, agents_, directory_, breaker_, caller, task, refuses);
 }
@@ -411,7 +412,9 @@ RemoteResult DelegationEngine::callNode(const RemoteNode& node, const TaskReques
   };
   RemoteResult result = once(node.host);
   const std::string byName = node.name + ".mesh";
-  if (result.reachedAgent || !result.mayFailOver || node.host == byName)
+  // A refusal by the node's policy or admission came from the node itself: no other address.
+  if (result.reachedAgent || !result.mayFailOver || node.host == byName || result.policyRefused ||
+      result.admissionRefused)
     return result;
   // RivetOS nodes write their HOSTNAME as host and are reached as <name>.mesh themselves.
   logger_->info("{}; trying {}", result.text, byName);
@@ -451,8 +454,9 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
         metrics_->delegation(node.name, r.toAgent, result,
                              std::chrono::duration<double>(Clock::now() - tried).count());
     };
-    if (refusedBefore(node.name, r.toAgent, r.fromAgent, node.policyRevision)) {
-      lastReason = node.name + " skipped: it refused " + r.fromAgent +
+    const std::string asker = policy::Caller{r.fromNode, r.fromAgent}.text();
+    if (refusedBefore(node.name, r.toAgent, asker, node.policyRevision)) {
+      lastReason = node.name + " skipped: it refused " + asker +
                    " by its policy, and its policy has not changed since";
       ++policyRefusals;
       continue;
@@ -520,7 +524,7 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
       return out;
     }
     if (result.policyRefused) {
-      rememberRefusal(node, r.toAgent, r.fromAgent);
+      rememberRefusal(node, r.toAgent, asker);
       ++policyRefusals;
     } else if (!result.admissionRefused) { // a full agent or a rate limit is no node failure
       breaker_.recordFailure(node.name, result.text);

@@ -161,8 +161,8 @@ private:
   metrics::NodeMetrics* metrics_ = nullptr;
   policy::Gate* policy_ = nullptr;
   std::atomic<bool> stopping_{false};
-  // 403s from other nodes, remembered until their policy summary changes: "node\nagent\nfrom"
-  // to the revision it had then.
+  // 403s from other nodes, remembered until their policy summary changes: "node\nagent\nasker"
+  // (asker: Caller::text(), "agent@node") to the revision it had then.
   std::mutex refusedMutex_;
   std::map<std::string, std::string> refused_;
   bool refusedBefore(const std::string& node, const std::string& agent, const std::string& from,

@@ -10,6 +10,7 @@ namespace rivet::policy {
 RuleSet rulesOf(const config::PolicyConfig& c) {
   RuleSet s;
   s.mode = c.mode;
+  s.forwarders = c.forwarders;
   for (const auto& e : c.agents) {
     AgentRules& r = s.agents[e.agent];
     r.allow.insert(r.allow.end(), e.allow.begin(), e.allow.end());

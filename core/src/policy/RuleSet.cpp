@@ -65,6 +65,8 @@ std::string Decision::explain(const std::string& agent) const {
 }
 
 bool RuleSet::empty() const {
+  if (!forwarders.empty())
+    return false;
   for (const auto& [id, rules] : agents)
     if (!rules.allow.empty() || !rules.deny.empty())
       return false;
@@ -108,6 +110,10 @@ Decision RuleSet::decide(const std::string& agent, const Caller& caller) const {
 std::string RuleSet::summaryJson() const {
   std::string out = "{\"mode\":";
   util::appendJsonString(out, mode);
+  if (!forwarders.empty()) {
+    out += ",\"forwarders\":";
+    appendList(out, forwarders);
+  }
   out += ",\"agents\":{";
   bool first = true;
   for (const auto& [id, r] : agents) {
@@ -152,6 +158,10 @@ std::optional<RuleSet> RuleSet::fromSummary(const rapidjson::Value& v) {
     if (!validMode(s.mode))
       return std::nullopt;
   }
+  auto forwarders = readList(v, "forwarders");
+  if (!forwarders)
+    return std::nullopt;
+  s.forwarders = std::move(*forwarders);
   auto agents = v.FindMember("agents");
   if (agents == v.MemberEnd())
     return s;

@@ -45,6 +45,9 @@ constexpr size_t kMaxPatternsPerList = 64;
 struct RuleSet {
   std::string mode = "enforce";             // the node's: "enforce" or "audit"
   std::map<std::string, AgentRules> agents; // agent id, or "*" for every agent
+  // The nodes whose forwarded callers are believed (Gate::callerOf): in the summary, so that a
+  // change of them changes the revision.
+  std::vector<std::string> forwarders;
 
   Decision decide(const std::string& agent, const Caller& caller) const;
   bool empty() const;
