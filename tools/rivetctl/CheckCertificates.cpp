@@ -5,6 +5,7 @@
 
 #include "LocalNode.hpp"
 #include "SafeRead.hpp"
+#include "TimeText.hpp"
 
 #include "ca/CaError.hpp"
 #include "ca/CertInfo.hpp"
@@ -45,15 +46,6 @@ int64_t epochOf(const ASN1_TIME* t) {
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
     return 0;
   return static_cast<int64_t>(timegm(&tm));
-}
-
-std::string utcDate(int64_t epoch) {
-  std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
 }
 
 // "3 days", "5 hours", "12 minutes": a span for messages.
