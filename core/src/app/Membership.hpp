@@ -52,6 +52,10 @@ public:
   registry::RegistryStore& store() { return store_; }
   // This node's own record as JSON (for discovery plugins that announce it).
   std::string selfJson() const;
+  // mesh.json as the view above was built from it, for the metrics listener (no file read).
+  std::shared_ptr<const registry::Registry> registry(std::string& failure) const {
+    return view_.registry(failure);
+  }
 
 private:
   registry::NodeRecord selfRecord() const;
