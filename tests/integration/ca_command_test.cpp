@@ -2,7 +2,9 @@
 // file written), exit codes 0/1/2, one-line errors, and certificates `openssl verify` accepts.
 #include "TestSupport.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <sys/stat.h>
 
@@ -200,4 +202,31 @@ TEST_F(CaCommand, HelpListsEverySubcommand) {
   for (const char* sub : {"init", "issue", "revoke", "crl", "show"})
     EXPECT_TRUE(contains(r.out, std::string("rivetctl ca ") + sub)) << r.out;
   EXPECT_TRUE(contains(run({binPath("rivetctl"), "--help"}).out, "ca COMMAND"));
+}
+
+// `rivetctl ca COMMAND --help`, like every other command's: usage, what it does, each option of
+// the usage line described on a line of its own, and the exit codes, on stdout.
+TEST_F(CaCommand, EachSubcommandHasItsOwnHelp) {
+  const std::map<std::string, std::vector<std::string>> options = {
+      {"init", {"--dir DIR", "--root-dir DIR"}},
+      {"issue", {"--ip ADDR", "--dns NAME", "--days N", "--rsa", "--agent AGENT", "--dir DIR"}},
+      {"revoke", {"--dir DIR"}},
+      {"crl", {"--dir DIR"}},
+      {"show", {}},
+      {"list", {"--json", "--dir DIR"}},
+  };
+  for (const auto& [sub, opts] : options) {
+    auto r = run({binPath("rivetctl"), "ca", sub, "--help"});
+    EXPECT_EQ(r.exitCode, 0) << sub;
+    EXPECT_EQ(r.err, "") << sub;
+    EXPECT_EQ(r.out.rfind("usage: rivetctl ca " + sub, 0), 0u) << r.out;
+    EXPECT_TRUE(contains(r.out, "\noptions:\n")) << r.out;
+    for (const auto& o : opts)
+      EXPECT_TRUE(contains(r.out, "\n  " + o + " ")) << sub << " lacks " << o << ":\n" << r.out;
+    EXPECT_TRUE(contains(r.out, "\n  --help ")) << r.out;
+    EXPECT_TRUE(contains(r.out, "\nexit status: 0 ")) << r.out;
+    EXPECT_TRUE(contains(r.out, "2 usage error")) << r.out;
+    // More than the usage line: a paragraph on what it does.
+    EXPECT_GT(std::count(r.out.begin(), r.out.end(), '\n'), 8) << r.out;
+  }
 }

@@ -147,6 +147,71 @@ TEST(Metrics, EscapeHostileNamesFromTheRegistry) {
   EXPECT_TRUE(found);
 }
 
+// The count of rivet_registry_read_seconds (reads of mesh.json) in a /metrics text; -1 without.
+long long registryReads(const std::string& metrics) {
+  const std::string key = "\nrivet_registry_read_seconds_count ";
+  auto at = metrics.find(key);
+  return at == std::string::npos ? -1 : std::atoll(metrics.c_str() + at + key.size());
+}
+
+TEST(Metrics, RegistryFiguresComeFromTheNodesViewNotAFileReadPerRequest) {
+  TestPki pki;
+  TempDir storage;
+  const int mport = freePort();
+  MeshNode node(pki, storage.path(), "node-a", metricsSection(mport) + kEcho);
+  ASSERT_TRUE(node.start()) << node.output();
+  ASSERT_TRUE(eventually([&] { return statusOf(get(mport, "/ready")) == 200; }, 5s));
+  const long long before = registryReads(bodyOf(get(mport, "/metrics")));
+  ASSERT_GE(before, 0);
+  const int rounds = 30;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < rounds; ++i) {
+    ASSERT_EQ(statusOf(get(mport, "/ready")), 200);
+    auto status = parseObject(bodyOf(get(mport, "/api/status")));
+    ASSERT_TRUE(status);
+    ASSERT_EQ(status->getArray("nodes")->size(), 1u);
+    ASSERT_TRUE(
+        contains(get(mport, "/metrics"), "rivet_node_heartbeat_age_seconds{node=\"node-a\"} "));
+  }
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+          .count() +
+      1;
+  const long long reads = registryReads(bodyOf(get(mport, "/metrics"))) - before;
+  // Reading mesh.json per answer made 3 reads a round. The node's own reads: after each
+  // heartbeat (every 250 ms here) and its view's (the change it sees, a recheck each second).
+  EXPECT_LE(reads, 4 + 12 * seconds) << reads << " reads of mesh.json in " << seconds << " s";
+}
+
+TEST(Metrics, ALegacyRegistryMakesTheNodeUnreadyAndDropsItsFigures) {
+  TestPki pki;
+  TempDir storage;
+  const int mport = freePort();
+  MeshNode node(pki, storage.path(), "node-a", metricsSection(mport) + kEcho);
+  ASSERT_TRUE(node.start()) << node.output();
+  ASSERT_TRUE(eventually([&] { return statusOf(get(mport, "/ready")) == 200; }, 5s));
+  // Another program puts back a pre-capabilities file ("nodes" an array).
+  const std::string path = storage.file("mesh.json");
+  writeFile(path + ".tmp", R"({"nodes":[{"id":"node-a"}]})");
+  std::filesystem::rename(path + ".tmp", path);
+  std::string ready;
+  EXPECT_TRUE(eventually(
+      [&] {
+        ready = get(mport, "/ready");
+        return statusOf(ready) == 503;
+      },
+      5s))
+      << ready;
+  EXPECT_TRUE(
+      contains(ready, "cannot read the registry: mesh registry " + path + " is in the legacy"))
+      << ready;
+  EXPECT_FALSE(contains(get(mport, "/metrics"), "rivet_node_heartbeat_age_seconds{"));
+  auto status = parseObject(bodyOf(get(mport, "/api/status")));
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->getArray("nodes")->size(), 0u);
+  EXPECT_EQ(statusOf(get(mport, "/health")), 200); // serving still
+}
+
 // A node name and channel port of its own: the instance lock is per name and port, and tests
 // run side by side.
 std::string ownNode() {

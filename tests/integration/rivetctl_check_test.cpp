@@ -1,7 +1,8 @@
 // `rivetctl check` and `rivetctl ca list` as an operator runs them: real rivetd nodes with
 // certificates of a test CA, real mesh.json files, broken on purpose one way at a time (expired,
-// soon-expiring, wrong CN, a CRL past its nextUpdate, no registry, a stale own entry, a peer
-// down, a plugin that does not load, a clock-skewed node), in text and in --json.
+// soon-expiring, wrong CN, a CRL past its nextUpdate or with one that cannot be read, no registry,
+// a stale own entry, a peer down, a plugin that does not load, a clock-skewed node), in text and in
+// --json.
 #include "MeshNode.hpp"
 #include "MeshTestKit.hpp"
 
@@ -10,6 +11,7 @@
 #include "ca/Pem.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
 
 #include <chrono>
 #include <filesystem>
@@ -135,12 +137,20 @@ protected:
   }
   // A CRL signed by the test CA's intermediate whose lastUpdate is `issuedDaysAgo` days ago
   // (nextUpdate 30 days after that), written to `path`.
-  static void writeAgedCrl(const std::string& path, int issuedDaysAgo) {
+  // With `badNextUpdate`, its nextUpdate is "261399999999Z" (month 13), signed all the same.
+  static void writeAgedCrl(const std::string& path, int issuedDaysAgo, bool badNextUpdate = false) {
     rivet::ca::CaLayout layout(pki_->file("ca"), pki_->file("root"));
     auto issuer = rivet::ca::certificateFromPem(readFile(layout.intermediateCert()), "issuer");
     auto key = rivet::ca::privateKeyFromPem(readFile(layout.intermediateKey()), "key");
     auto crl = rivet::ca::buildCrl(issuer.get(), key.get(), {}, 77,
                                    epochNow() - int64_t{issuedDaysAgo} * 86400);
+    if (badNextUpdate) {
+      ASN1_TIME* bad = ASN1_TIME_set(nullptr, 0); // a UTCTime, then its text replaced
+      ASSERT_TRUE(bad && ASN1_STRING_set(bad, "261399999999Z", 13) == 1);
+      ASSERT_EQ(X509_CRL_set1_nextUpdate(crl.get(), bad), 1);
+      ASN1_TIME_free(bad);
+      ASSERT_GT(X509_CRL_sign(crl.get(), key.get(), EVP_sha256()), 0);
+    }
     writeFile(path, rivet::ca::crlToPem(crl.get()));
   }
   static TestPki* pki_;
@@ -318,6 +328,22 @@ TEST_F(RivetctlCheck, CrlPastItsNextUpdateFailsAndOneCloseToItWarns) {
   std::string warn = lineWith(soon.out, "reaches its nextUpdate");
   EXPECT_PRED2(contains, warn, "\u26a0 CRL " + c.crl);
   EXPECT_PRED2(contains, warn, "(less than 7 days)");
+}
+
+TEST_F(RivetctlCheck, CrlWithAnUnreadableNextUpdateFailsNamingTheField) {
+  TempDir dir;
+  pki_->issueNode("check-crl-time", withIp());
+  NodeConfig c = nodeConfig("check-crl-time", dir.path());
+  c.crl = dir.file("bad-time-crl.pem");
+  writeAgedCrl(c.crl, 1, true);
+  RunResult r = check(writeConfig(*pki_, dir, c));
+  EXPECT_EQ(r.exitCode, 1) << r.out;
+  std::string line = lineWith(r.out, "nextUpdate cannot be read");
+  EXPECT_PRED2(contains, line, "\u2716 CRL " + c.crl + ": its nextUpdate cannot be read");
+  EXPECT_PRED2(contains, hintAfter(r.out, "nextUpdate cannot be read"), "rivetctl ca crl");
+  EXPECT_FALSE(contains(r.out, "1970")) << r.out;
+  // The revocation check still runs on it.
+  EXPECT_PRED2(contains, r.out, "is not revoked");
 }
 
 TEST_F(RivetctlCheck, MissingOrFifoRegistryFailsNamingTheFile) {

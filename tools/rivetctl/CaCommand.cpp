@@ -228,6 +228,78 @@ void printAllUsages(std::ostream& out) {
          "2 usage error\n";
 }
 
+// `rivetctl ca COMMAND --help`: usage, what it does, options, exit status.
+void printHelp(const std::string& sub, std::ostream& out) {
+  const std::string dirOption = std::string("  --dir DIR        the shared CA folder (default "
+                                            "$RIVET_CA_SHARED_DIR or ") +
+                                rivet::ca::kDefaultCaDir + ")\n";
+  const char* helpOption = "  --help           show this help\n";
+  out << "usage: " << kUsages.at(sub) << "\n\n";
+  if (sub == "init") {
+    out << "Creates the mesh CA: the root CA (ECDSA P-256, 3650 days) in --root-dir, whose key\n"
+           "never leaves it, and the intermediate CA (1825 days) that signs node certificates "
+           "and\nCRLs in DIR/intermediate/, the chain bundle nodes trust "
+           "(DIR/intermediate/ca-chain.pem,\nmesh.tls.ca_path), an empty index and an empty CRL "
+           "(DIR/crl.pem). It refuses to run if\nany of these files exists, and names the file. "
+           "Prints one path per file written. After\ninit the root key can go offline: issue, "
+           "revoke and crl need only DIR.\n\noptions:\n"
+        << dirOption << "  --root-dir DIR   the root key's folder (default $RIVET_CA_ROOT_DIR or "
+        << rivet::ca::kDefaultCaRootDir << ")\n"
+        << helpOption
+        << "\nexit status: 0 created, 1 a file of a CA exists already or cannot be written, 2 "
+           "usage error\n";
+  } else if (sub == "issue") {
+    out << "Issues a node certificate for NODE (mesh.node_name): CN=NODE, SAN DNS:NODE.mesh "
+           "plus each\n--dns and --ip, extended key usage serverAuth and clientAuth, signed by "
+           "the intermediate\nin DIR. Writes DIR/issued/NODE.crt and its key DIR/issued/NODE.key "
+           "(mode 0600) and prints\nboth paths. Issuing a name again writes a new key and "
+           "certificate over the old files (the\nold certificate stays valid until it expires: "
+           "revoke it). Peers verify a node by\nNODE.mesh; --ip is for clients that dial an "
+           "address (local probes, a seed given by IP).\n\noptions:\n"
+           "  --ip ADDR        add an IP address SAN (repeatable)\n"
+           "  --dns NAME       add a DNS name SAN (repeatable)\n"
+           "  --days N         valid N days, 1 to "
+        << kMaxDays
+        << " (default 90)\n"
+           "  --rsa            an RSA-2048 key instead of ECDSA P-256\n"
+           "  --agent AGENT    an agent certificate instead: CN=AGENT@NODE, clientAuth only, "
+           "in\n                   DIR/issued/AGENT@NODE.crt and .key\n"
+        << dirOption << helpOption
+        << "\nexit status: 0 issued, 1 no CA in DIR, an invalid name, or a file cannot be "
+           "written,\n2 usage error\n";
+  } else if (sub == "revoke") {
+    out << "Revokes every certificate issued under NAME (a node name, or agent@node for an "
+           "agent\ncertificate) and rewrites DIR/crl.pem, whose path it prints. Revoking twice "
+           "does no harm.\nNodes refuse a revoked certificate once the new crl.pem is at their "
+           "mesh.tls.crl_path\n(they reload it within a second).\n\noptions:\n"
+        << dirOption << helpOption
+        << "\nexit status: 0 revoked, 1 no CA in DIR, nothing was issued under NAME, or the CRL "
+           "cannot be\nwritten, 2 usage error\n";
+  } else if (sub == "crl") {
+    out << "Writes a fresh DIR/crl.pem, signed by the intermediate and valid 30 days, listing "
+           "every\nrevoked serial, and prints its path. Peers that check the CRL refuse every "
+           "handshake once\nit is past its nextUpdate: run it at least weekly (cron), and copy "
+           "it to mesh.tls.crl_path\nif that is not the shared file.\n\noptions:\n"
+        << dirOption << helpOption
+        << "\nexit status: 0 written, 1 no CA in DIR or the CRL cannot be written, 2 usage "
+           "error\n";
+  } else if (sub == "show") {
+    out << "Prints a certificate's subject, issuer, key type, SANs, extended key usage, "
+           "validity with\ndays left (or since expiry), serial and whether it is a CA. For a "
+           "bundle, the first\ncertificate. Needs no CA folder.\n\noptions:\n"
+        << helpOption
+        << "\nexit status: 0 shown, 1 FILE cannot be read or holds no PEM certificate, 2 usage "
+           "error\n";
+  } else { // list
+    out << "Every certificate the CA issued (DIR/index.json): name, CN, status (valid, "
+           "revoked,\nexpired), not-after, days left, serial, and what issued/NAME.crt holds "
+           "(ok, missing,\nreplaced by a later one, unreadable).\n\noptions:\n"
+           "  --json           one JSON object {\"index\":PATH,\"certificates\":[...]}\n"
+        << dirOption << helpOption
+        << "\nexit status: 0 listed, 1 the index cannot be read or is invalid, 2 usage error\n";
+  }
+}
+
 } // namespace
 
 int caCommand(const std::vector<std::string>& args) {
@@ -243,16 +315,7 @@ int caCommand(const std::vector<std::string>& args) {
   try {
     CaArgs a = parse(args);
     if (a.help) {
-      std::cout << "usage: " << kUsages.at(a.sub) << "\n";
-      if (a.sub == "list")
-        std::cout << "\nEvery certificate the CA issued (DIR/index.json): name, CN, status (valid, "
-                     "revoked,\nexpired), not-after, days left, serial, and what issued/NAME.crt "
-                     "holds (ok, missing,\nreplaced by a later one, unreadable).\n\noptions:\n"
-                     "  --json      one JSON object {\"index\":PATH,\"certificates\":[...]}\n"
-                     "  --dir DIR   the shared CA folder (default $RIVET_CA_SHARED_DIR or "
-                  << rivet::ca::kDefaultCaDir
-                  << ")\n  --help      show this help\n\nexit status: 0 listed, 1 the index "
-                     "cannot be read or is invalid, 2 usage error\n";
+      printHelp(a.sub, std::cout);
       return 0;
     }
     checkPositionals(a);

@@ -31,15 +31,6 @@ struct Line {
   bool fileOk = false;
 };
 
-std::string utcDate(int64_t epoch) {
-  std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
-
 // Whole days from `now` to `then`, rounded towards minus infinity (-1 the day after expiry).
 int64_t daysBetween(int64_t now, int64_t then) {
   int64_t d = then - now;

@@ -5,6 +5,7 @@
 
 #include "LocalNode.hpp"
 #include "SafeRead.hpp"
+#include "TimeText.hpp"
 
 #include "ca/CaError.hpp"
 #include "ca/CertInfo.hpp"
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <ctime>
+#include <optional>
 #include <vector>
 
 namespace rivet::ctl {
@@ -40,20 +42,12 @@ std::vector<ca::X509Ptr> certificatesIn(const std::string& pem) {
   return out;
 }
 
-int64_t epochOf(const ASN1_TIME* t) {
+// Epoch seconds; nullopt when `t` is absent or not a time OpenSSL can read.
+std::optional<int64_t> epochOf(const ASN1_TIME* t) {
   std::tm tm{};
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
-    return 0;
+    return std::nullopt;
   return static_cast<int64_t>(timegm(&tm));
-}
-
-std::string utcDate(int64_t epoch) {
-  std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
 }
 
 // "3 days", "5 hours", "12 minutes": a span for messages.
@@ -264,6 +258,37 @@ private:
     return nullptr;
   }
 
+  // Age and nextUpdate. A time OpenSSL cannot read fails: peers that check the CRL refuse every
+  // handshake then (X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD), and no age can be told.
+  void checkCrlDates(X509_CRL* crl, const std::string& crlHint) {
+    const ASN1_TIME* nextTime = X509_CRL_get0_nextUpdate(crl);
+    std::optional<int64_t> lastRead = epochOf(X509_CRL_get0_lastUpdate(crl));
+    std::optional<int64_t> nextRead = nextTime ? epochOf(nextTime) : std::optional<int64_t>(0);
+    if (!lastRead || !nextRead) {
+      g_.fail("CRL " + tls_.crlPath + ": its " + (lastRead ? "nextUpdate" : "lastUpdate") +
+                  " cannot be read (not a valid time): handshakes that check the CRL fail",
+              crlHint);
+      return;
+    }
+    const int64_t last = *lastRead, next = *nextRead;
+    STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl);
+    int count = revoked ? sk_X509_REVOKED_num(revoked) : 0;
+    std::string about = "CRL " + tls_.crlPath + " (" + std::to_string(count) + " revoked, issued " +
+                        utcDate(last) + ", " + span(now_ - last) + " ago";
+    if (!nextTime)
+      g_.warn(about + ", no nextUpdate)", "peers cannot tell when it is out of date: " + crlHint);
+    else if (next < now_)
+      g_.fail(about + ") is past its nextUpdate " + utcDate(next) + " (" + span(now_ - next) +
+                  " ago): handshakes that check it fail",
+              crlHint);
+    else if (next - now_ < kCrlWarnDays * 86400)
+      g_.warn(about + ") reaches its nextUpdate " + utcDate(next) + " in " + span(next - now_) +
+                  " (less than " + std::to_string(kCrlWarnDays) + " days)",
+              crlHint);
+    else
+      g_.ok(about + ", next update " + utcDate(next) + ")");
+  }
+
   void checkCrl(X509* leaf) {
     const std::string crlHint = "write a fresh one with `rivetctl ca crl` on the CA host and copy "
                                 "crl.pem to mesh.tls.crl_path (the node reloads it within a "
@@ -299,25 +324,7 @@ private:
               "it belongs to another CA: " + crlHint);
       return;
     }
-    int64_t last = epochOf(X509_CRL_get0_lastUpdate(crl.get()));
-    const ASN1_TIME* nextTime = X509_CRL_get0_nextUpdate(crl.get());
-    int64_t next = epochOf(nextTime);
-    STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
-    int count = revoked ? sk_X509_REVOKED_num(revoked) : 0;
-    std::string about = "CRL " + tls_.crlPath + " (" + std::to_string(count) + " revoked, issued " +
-                        utcDate(last) + ", " + span(now_ - last) + " ago";
-    if (!nextTime)
-      g_.warn(about + ", no nextUpdate)", "peers cannot tell when it is out of date: " + crlHint);
-    else if (next < now_)
-      g_.fail(about + ") is past its nextUpdate " + utcDate(next) + " (" + span(now_ - next) +
-                  " ago): handshakes that check it fail",
-              crlHint);
-    else if (next - now_ < kCrlWarnDays * 86400)
-      g_.warn(about + ") reaches its nextUpdate " + utcDate(next) + " in " + span(next - now_) +
-                  " (less than " + std::to_string(kCrlWarnDays) + " days)",
-              crlHint);
-    else
-      g_.ok(about + ", next update " + utcDate(next) + ")");
+    checkCrlDates(crl.get(), crlHint);
     X509_REVOKED* entry = nullptr;
     if (X509_CRL_get0_by_serial(crl.get(), &entry, X509_get0_serialNumber(leaf)) == 1)
       g_.fail("this node's certificate " + tls_.certPath + " (serial " + info_.serialHex +

@@ -30,6 +30,15 @@ std::string isoTime(int64_t ms) {
   return buf;
 }
 
+std::string utcDate(int64_t epochSeconds) {
+  std::time_t t = static_cast<std::time_t>(epochSeconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
+}
+
 int64_t epochMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -10,6 +10,8 @@ namespace rivet::ctl {
 std::string age(int64_t nowMs, int64_t thenMs);
 // ISO 8601 in UTC to the second: "2026-12-02T13:55:32Z".
 std::string isoTime(int64_t ms);
+// A date for messages, in UTC to the minute: "2026-12-02 13:55 UTC". `epochSeconds`, not ms.
+std::string utcDate(int64_t epochSeconds);
 // Milliseconds since the epoch, now.
 int64_t epochMs();
 

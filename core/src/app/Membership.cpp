@@ -120,6 +120,7 @@ void Membership::stop() {
   view_.stop();
   try {
     store_.markOffline(mesh_.nodeName); // logs "Node deregistered"
+    view_.refreshNow();                 // the metrics listener, open until the stop ends
 
   } catch (const std::exception& e) {
     log::get("Mesh")->error("could not mark this node offline in {}: {}", store_.path(), e.what());

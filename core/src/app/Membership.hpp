@@ -55,6 +55,10 @@ public:
   void setPolicy(const policy::Gate* gate) { policy_ = gate; }
   // This node's own record as JSON (for discovery plugins that announce it).
   std::string selfJson() const;
+  // mesh.json as the view above was built from it, for the metrics listener (no file read).
+  std::shared_ptr<const registry::Registry> registry(std::string& failure) const {
+    return view_.registry(failure);
+  }
 
 private:
   registry::NodeRecord selfRecord() const;

@@ -83,19 +83,26 @@ void MeshViewRefresher::refreshNow() {
   refreshed_ = Clock::now();
   try {
     std::shared_ptr<const registry::Registry> registry = store_.snapshot();
-    if (source_.owner_before(registry) || registry.owner_before(source_)) { // another registry
-      auto view = std::make_shared<const MeshView>(*registry, selfId_);
-      {
-        std::lock_guard<std::mutex> publish(viewMutex_);
+    // Only this function writes source_, under refreshMutex_: read here without viewMutex_.
+    auto view =
+        registry == source_ ? nullptr : std::make_shared<const MeshView>(*registry, selfId_);
+    {
+      std::lock_guard<std::mutex> publish(viewMutex_);
+      if (view) {
         view_ = std::move(view);
+        source_ = std::move(registry);
       }
-      source_ = registry;
+      failure_.clear();
     }
     if (!lastFailure_.empty()) {
       lastFailure_.clear();
       log::get("Mesh")->info("Delegation's view of {} is current again", store_.path());
     }
   } catch (const std::exception& e) {
+    {
+      std::lock_guard<std::mutex> publish(viewMutex_);
+      failure_ = e.what();
+    }
     if (e.what() == lastFailure_)
       return;
     lastFailure_ = e.what();
@@ -108,6 +115,12 @@ void MeshViewRefresher::refreshNow() {
 std::shared_ptr<const MeshView> MeshViewRefresher::view() const {
   std::lock_guard<std::mutex> lock(viewMutex_);
   return view_;
+}
+
+std::shared_ptr<const registry::Registry> MeshViewRefresher::registry(std::string& failure) const {
+  std::lock_guard<std::mutex> lock(viewMutex_);
+  failure = failure_;
+  return failure_.empty() ? source_ : nullptr;
 }
 
 } // namespace rivet::app

@@ -54,6 +54,10 @@ public:
 
   // The published view. The request path: one pointer copy under a mutex held for nothing else.
   std::shared_ptr<const MeshView> view() const;
+  // The registry that view was built from (this node's entry too), as fresh as the view, for
+  // the metrics listener. Null, with `failure` set to why, while the last read failed (a legacy
+  // file: the view is the previous one); null before the first read.
+  std::shared_ptr<const registry::Registry> registry(std::string& failure) const;
 
 private:
   using Identity = std::tuple<bool, dev_t, ino_t, off_t, time_t, long>; // stat'ed, ..., mtime
@@ -65,12 +69,12 @@ private:
   const std::string selfId_;
   const std::chrono::milliseconds interval_;
 
-  mutable std::mutex viewMutex_; // guards view_ only
+  mutable std::mutex viewMutex_; // guards the next three only (refreshNow writes them)
   std::shared_ptr<const MeshView> view_;
+  std::shared_ptr<const registry::Registry> source_; // what view_ was built from
+  std::string failure_;                              // why the last read failed; "" when it did not
 
-  std::mutex refreshMutex_; // one refresh at a time (an older read never replaces a newer view)
-  // What view_ was built from, compared by owner: weak, so that an old registry is not kept.
-  std::weak_ptr<const registry::Registry> source_;
+  std::mutex refreshMutex_;     // one refresh at a time (an older read never replaces a newer view)
   Identity seen_{};             // the file as the last refresh stat'ed it
   Clock::time_point refreshed_; // when
   std::string lastFailure_;     // logged already

@@ -139,7 +139,10 @@ MetricsSource::Verdict MetricsReport::readiness() {
   if (!mesh.enabled)
     return {true, "started; mesh disabled, so no registry or discovery to wait for"};
   try {
-    auto reg = node_.membership_->store().snapshot();
+    std::string failure;
+    auto reg = node_.membership_->registry(failure);
+    if (!failure.empty())
+      return {false, "cannot read the registry: " + failure};
     auto self = reg ? reg->find(mesh.nodeName) : std::nullopt;
     if (!self)
       return {false, "not registered: no entry for " + mesh.nodeName + " in " +
@@ -239,7 +242,8 @@ std::string MetricsReport::metricsText() {
 
   if (serving && node_.membership_) {
     try {
-      auto reg = node_.membership_->store().snapshot();
+      std::string failure; // null reg then: missing gauges, /ready says why
+      auto reg = node_.membership_->registry(failure);
       int64_t now = node_.membership_->store().now();
       std::map<std::string, uint64_t> byStatus;
       w.family("rivet_node_heartbeat_age_seconds",
@@ -297,7 +301,8 @@ std::string MetricsReport::statusJson() {
   size_t omitted = 0;
   if (phase >= Node::Phase::Serving && node_.membership_) {
     try {
-      auto reg = node_.membership_->store().snapshot();
+      std::string failure; // null reg then: no nodes listed, /ready says why
+      auto reg = node_.membership_->registry(failure);
       int64_t now = node_.membership_->store().now();
       size_t shown = 0;
       for (const auto& n : reg ? reg->nodes() : std::vector<registry::NodeRecord>{}) {
