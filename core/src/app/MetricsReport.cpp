@@ -194,6 +194,16 @@ std::string MetricsReport::metricsText() {
   w.family("rivet_tasks_in_flight", "Tasks this node's agents are running now", "gauge");
   w.sample("rivet_tasks_in_flight", {}, uint64_t(node_.engine_.liveTasks().size()));
 
+  w.family("rivet_policy_refusals_total",
+           "Tasks the policy refused (audit: would have refused, ran) by kind", "counter");
+  const std::pair<policy::Refusal, const char*> kinds[] = {
+      {policy::Refusal::Deny, "deny"},
+      {policy::Refusal::NotAllowed, "not-allowed"},
+      {policy::Refusal::AuditDeny, "audit"},
+      {policy::Refusal::QueueFull, "queue-full"},
+      {policy::Refusal::RateLimit, "rate-limit"}};
+  for (const auto& [kind, name] : kinds)
+    w.sample("rivet_policy_refusals_total", {{"kind", name}}, node_.policy_.refusals(kind));
   w.family("rivet_circuit_breaker_state",
            "1 for the current state of each peer's circuit breaker (closed, open, half_open)",
            "gauge");
