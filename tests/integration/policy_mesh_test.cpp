@@ -189,6 +189,21 @@ TEST_F(PolicyMesh, ABrokenPolicyOnSighupKeepsTheOldOneAndSaysWhy) {
   writeFile(b_->configPath(), good);
 }
 
+TEST_F(PolicyMesh, AReloadKeepsOpenConnectionsAndTheNextRequestOnOneMeetsTheNewRules) {
+  ASSERT_TRUE(setOpusRules("{allow: [node-c]}"));
+  TestTlsClient kept(clientOptions(*pki_, "node-c", "node-b.mesh"));
+  ASSERT_TRUE(kept.connect(b_->port())) << kept.error();
+  HttpResponse r;
+  ASSERT_TRUE(kept.request("POST", "/api/message", message("opus"), r));
+  EXPECT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(setOpusRules("{deny: [node-c]}"));
+  ASSERT_TRUE(kept.request("POST", "/api/message", message("opus"), r)) << kept.error();
+  EXPECT_EQ(r.status, 403) << "the same connection, after the reload: " << r.body;
+  ASSERT_TRUE(setOpusRules("{allow: [node-c]}"));
+  ASSERT_TRUE(kept.request("POST", "/api/message", message("opus"), r)) << kept.error();
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
 TEST_F(PolicyMesh, AForwardedCallerIsBelievedOnlyFromATrustedForwarder) {
   // node-c asks node-a for opus, which node-a forwards to node-b naming node-c as the caller.
   ASSERT_TRUE(setOpusRules("{allow: [node-c]}"));
