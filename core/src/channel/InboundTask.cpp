@@ -37,8 +37,10 @@ delegation::TaskRequest inboundTask(const MessageRequest& m, const ChannelReques
   task.path = m.path;
   // The asker's node is the one whose certificate sent the request (CN without ".mesh").
   std::string_view cn = r.peerCn;
-  if (cn.size() > 5 && cn.substr(cn.size() - 5) == ".mesh")
-    cn.remove_suffix(5);
+  if (cn.size() > 5 && std::equal(cn.end() - 5, cn.end(), ".mesh", [](char a, char b) {
+        return (a >= 'A' && a <= 'Z' ? char(a + 32) : a) == b;
+      }))
+    cn.remove_suffix(5); // as DNS names are: without regard to case
   task.fromNode = std::string(cn);
   task.peerCn = std::string(r.peerCn);
   task.callerClaim = m.caller;
