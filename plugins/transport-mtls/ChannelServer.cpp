@@ -106,46 +106,43 @@ void ChannelServer::start() {
 void ChannelServer::accept() {
   IoLoop& loop = *loops_[nextLoop_];
   nextLoop_ = (nextLoop_ + 1) % loops_.size();
-  acceptor_->async_accept(loop.context, [this, &loop](boost::system::error_code ec,
-                                                      tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || stopping())
-      return;
-    if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
-      // Out of file descriptors: accepting again at once would spin. Pause, then retry.
-      counters_.add(ChannelCounters::kRefusedConnections);
-      // At most one line every 10 s while it lasts (the acceptor's thread only touches this).
-      int64_t now =
-          std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
-      bool warn = now - lastAcceptWarn_ >= 10;
-      if (warn)
-        lastAcceptWarn_ = now;
-      if (warn)
-        log(RIVET_LOG_WARN, "cannot accept agent channel connections: " + ec.message() +
-                                "; raise the open file limit or lower "
-                                "mesh.channel.max_connections");
-      acceptPause_->expires_after(std::chrono::milliseconds(100));
-      acceptPause_->async_wait([this](boost::system::error_code e) {
-        if (!e && !stopping())
-          accept();
+  acceptor_->async_accept(
+      loop.context, acceptedFrom_, [this, &loop](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || stopping())
+          return;
+        if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
+          // Out of file descriptors: accepting again at once would spin. Pause, then retry.
+          counters_.add(ChannelCounters::kRefusedConnections);
+          // At most one line every 10 s while it lasts (the acceptor's thread only touches this).
+          int64_t now =
+              std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch())
+                  .count();
+          bool warn = now - lastAcceptWarn_ >= 10;
+          if (warn)
+            lastAcceptWarn_ = now;
+          if (warn)
+            log(RIVET_LOG_WARN, "cannot accept agent channel connections: " + ec.message() +
+                                    "; raise the open file limit or lower "
+                                    "mesh.channel.max_connections");
+          acceptPause_->expires_after(std::chrono::milliseconds(100));
+          acceptPause_->async_wait([this](boost::system::error_code e) {
+            if (!e && !stopping())
+              accept();
+          });
+          return;
+        }
+        if (!ec)
+          admit(std::move(socket), acceptedFrom_, loop);
+        accept();
       });
-      return;
-    }
-    if (!ec)
-      admit(std::move(socket), loop);
-    accept();
-  });
 }
 
-void ChannelServer::admit(tcp::socket socket, IoLoop& loop) {
+void ChannelServer::admit(tcp::socket socket, const tcp::endpoint& remote, IoLoop& loop) {
   // Refusals happen here, before any TLS: the socket closes when it goes out of scope.
   if (connections_.load(std::memory_order_relaxed) >= settings_.maxConnections) {
     counters_.add(ChannelCounters::kRefusedConnections);
     return;
   }
-  boost::system::error_code ec;
-  tcp::endpoint remote = socket.remote_endpoint(ec);
-  if (ec)
-    return; // already gone
   std::string ip = remote.address().to_string();
   std::string address = remote.address().is_v6() ? "[" + ip + "]:" + std::to_string(remote.port())
                                                  : ip + ":" + std::to_string(remote.port());

@@ -70,7 +70,8 @@ public:
 
 private:
   void accept();
-  void admit(boost::asio::ip::tcp::socket socket, IoLoop& loop);
+  void admit(boost::asio::ip::tcp::socket socket, const boost::asio::ip::tcp::endpoint& remote,
+             IoLoop& loop);
   void summarize();
 
   const rivet_host_api* host_;
@@ -80,6 +81,7 @@ private:
   std::vector<std::unique_ptr<IoLoop>> loops_;
   size_t nextLoop_ = 0;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  boost::asio::ip::tcp::endpoint acceptedFrom_; // filled by accept(): no getpeername() needed
   std::unique_ptr<boost::asio::steady_timer> acceptPause_; // after EMFILE
   int64_t lastAcceptWarn_ = 0;                             // seconds: when EMFILE was last said
   std::unique_ptr<boost::asio::steady_timer> summaryTimer_;

@@ -52,7 +52,7 @@ void ServerConnection::start() {
     return;
   }
   tls_ = std::make_unique<TlsSocket>(server_.materials().current()->serverContext(),
-                                     socket_.native_handle());
+                                     socket_.native_handle(), false);
   setDeadline(server_.settings().handshakeTimeout, ChannelCounters::kHandshakeTimeout);
   handshake();
 }

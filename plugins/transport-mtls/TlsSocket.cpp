@@ -67,7 +67,10 @@ void TlsSocket::installVerifyCallback(SSL_CTX* ctx) {
 }
 
 TlsSocket::TlsSocket(SSL_CTX* ctx, int fd)
-    : ssl_(SSL_new(ctx)), fd_(fd), blocking_((fcntl(fd, F_GETFL) & O_NONBLOCK) == 0) {
+    : TlsSocket(ctx, fd, (fcntl(fd, F_GETFL) & O_NONBLOCK) == 0) {}
+
+TlsSocket::TlsSocket(SSL_CTX* ctx, int fd, bool blocking)
+    : ssl_(SSL_new(ctx)), fd_(fd), blocking_(blocking) {
   if (!ssl_)
     throw std::runtime_error("cannot create a TLS connection object (out of memory?)");
   SSL_set_fd(ssl_, fd);

@@ -22,6 +22,8 @@ public:
   // syscall per read instead of three) the socket's SO_RCVTIMEO/SO_SNDTIMEO bound each wait and
   // a deadline is checked between reads.
   TlsSocket(SSL_CTX* ctx, int fd);
+  // The same when the caller knows whether `fd` blocks (saves the fcntl() asking it).
+  TlsSocket(SSL_CTX* ctx, int fd, bool blocking);
   ~TlsSocket();
   TlsSocket(const TlsSocket&) = delete;
   TlsSocket& operator=(const TlsSocket&) = delete;

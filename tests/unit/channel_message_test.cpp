@@ -114,6 +114,22 @@ TEST(ChannelMessageParse, NullOptionalFieldsMeanAbsent) {
   EXPECT_EQ(m.chainDepth, 0);
 }
 
+TEST(ChannelMessageParse, RepeatedFieldsKeepTheLastOneAsJsonParseDoes) {
+  auto m = parsedOk(R"({"fromAgent":"a","message":"first","toAgent":"one","message":"second",)"
+                    R"("toAgent":"two","chainDepth":3,"chainDepth":4})");
+  EXPECT_EQ(m.message, "second");
+  EXPECT_EQ(m.toAgent, "two");
+  EXPECT_EQ(m.chainDepth, 4);
+  // A null after a value: the field is absent, not the earlier value.
+  EXPECT_EQ(parsedOk(R"({"fromAgent":"a","message":"m","toAgent":"one","toAgent":null})").toAgent,
+            "");
+  // A refused type after a good value is still refused.
+  auto bad =
+      channel::parseMessageRequest(R"({"fromAgent":"a","message":"m","model":"x","model":1})");
+  EXPECT_FALSE(bad.request);
+  EXPECT_EQ(bad.error, R"({"error":"model must be a string"})");
+}
+
 TEST(ChannelMessageParse, InvalidEmptyNullOrFalsyJsonIsInvalidJsonBody) {
   for (const char* body : {"", " ", "{", "not json", "null", "false", "0", "\"\"", "{\"a\":1,}"})
     EXPECT_EQ(parsedError(body).error, kInvalidJson) << body;

@@ -6,8 +6,9 @@
 
 #include <rapidjson/document.h>
 
-#include <cstring>
 #include <stdexcept>
+#include <string_view>
+#include <utility>
 
 namespace rivet::channel {
 namespace {
@@ -59,15 +60,40 @@ std::optional<int64_t> integer(const Value& v, int64_t max) {
   return std::nullopt;
 }
 
-// The member `name`, the last one when it is repeated (as JSON.parse keeps it); null values
-// count as absent.
-const Value* member(const Value& object, const char* name) {
-  const Value* found = nullptr;
-  size_t len = std::strlen(name);
-  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it)
-    if (it->name.GetStringLength() == len && std::memcmp(it->name.GetString(), name, len) == 0)
-      found = &it->value;
-  return found && !found->IsNull() ? found : nullptr;
+// The members this body may have, found in one pass: the last one of each name when it is
+// repeated (as JSON.parse keeps it); null values count as absent.
+struct Members {
+  const Value* fromAgent = nullptr;
+  const Value* message = nullptr;
+  const Value* toAgent = nullptr;
+  const Value* model = nullptr;
+  const Value* chainDepth = nullptr;
+  const Value* timeoutMs = nullptr;
+  const Value* path = nullptr;
+  const Value* caller = nullptr;
+};
+
+Members members(const Value& object) {
+  Members m;
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    const Value** slot = name == "fromAgent"    ? &m.fromAgent
+                         : name == "message"    ? &m.message
+                         : name == "toAgent"    ? &m.toAgent
+                         : name == "model"      ? &m.model
+                         : name == "chainDepth" ? &m.chainDepth
+                         : name == "timeoutMs"  ? &m.timeoutMs
+                         : name == "path"       ? &m.path
+                         : name == "caller"     ? &m.caller
+                                                : nullptr;
+    if (slot)
+      *slot = &it->value;
+  }
+  for (const Value** v : {&m.fromAgent, &m.message, &m.toAgent, &m.model, &m.chainDepth,
+                          &m.timeoutMs, &m.path, &m.caller})
+    if (*v && (*v)->IsNull())
+      *v = nullptr;
+  return m;
 }
 
 } // namespace
@@ -101,8 +127,9 @@ MessageParse parseMessageRequest(std::string_view body, int64_t maxTimeoutMs) {
     return error(R"({"error":"Invalid JSON body"})");
   if (!doc.IsObject())
     return error(R"({"error":"Missing fromAgent or message"})");
-  const Value* from = member(doc, "fromAgent");
-  const Value* message = member(doc, "message");
+  const Members m = members(doc);
+  const Value* from = m.fromAgent;
+  const Value* message = m.message;
   if (!from || !message || !from->IsString() || !message->IsString() || !truthy(*from) ||
       !truthy(*message))
     return error(R"({"error":"Missing fromAgent or message"})");
@@ -111,23 +138,23 @@ MessageParse parseMessageRequest(std::string_view body, int64_t maxTimeoutMs) {
   r.fromAgent = text(*from);
   r.message = text(*message);
   r.task = stripDelegationPrefix(r.message);
-  if (const Value* to = member(doc, "toAgent")) {
+  if (const Value* to = m.toAgent) {
     if (!to->IsString())
       return error(R"({"error":"toAgent must be a string: an agent id"})");
     r.toAgent = text(*to);
   }
-  if (const Value* model = member(doc, "model")) {
+  if (const Value* model = m.model) {
     if (!model->IsString())
       return error(R"({"error":"model must be a string"})");
     r.model = text(*model);
   }
-  if (const Value* v = member(doc, "chainDepth")) {
+  if (const Value* v = m.chainDepth) {
     auto depth = integer(*v, kMaxChainDepthValue);
     if (!depth)
       return error(R"({"error":"chainDepth must be a number from 0 to 1000000"})");
     r.chainDepth = *depth;
   }
-  if (const Value* v = member(doc, "timeoutMs")) {
+  if (const Value* v = m.timeoutMs) {
     auto timeout = integer(*v, maxTimeoutMs);
     if (!timeout || *timeout <= 0)
       return error(("{\"error\":\"timeoutMs must be a positive number of milliseconds, at most " +
@@ -136,7 +163,7 @@ MessageParse parseMessageRequest(std::string_view body, int64_t maxTimeoutMs) {
                        .c_str());
     r.timeoutMs = *timeout;
   }
-  if (const Value* hops = member(doc, "path")) {
+  if (const Value* hops = m.path) {
     static const char* kBadPath =
         R"({"error":"path must be an array of at most 64 \"agent@node\" strings"})";
     if (!hops->IsArray() || hops->Size() > kMaxPathHops)
@@ -151,12 +178,12 @@ MessageParse parseMessageRequest(std::string_view body, int64_t maxTimeoutMs) {
       r.path.push_back(std::move(step));
     }
   }
-  if (const Value* c = member(doc, "caller")) { // ours: whom a forwarding node sends it for
+  if (const Value* c = m.caller) { // ours: whom a forwarding node sends it for
     r.caller = c->IsString() ? text(*c) : std::string();
     if (!isCallerField(r.caller))
       return error(R"({"error":"caller must be \"cn:<node name>\" or \"unknown\""})");
   }
-  return {r, 200, ""};
+  return {std::move(r), 200, ""};
 }
 
 bool isCallerField(const std::string& c) {
