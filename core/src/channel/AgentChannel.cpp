@@ -148,7 +148,7 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse pars
   if (log::taskTextLogged())
     logger_->debug("Task text from {} → {}: {}", m.fromAgent, target, m.message);
   delegation::TaskRequest task = inboundTask(m, r, m.timeoutMs);
-  delegation::Outcome out = engine_.handleInbound(task);
+  delegation::Outcome out = engine_.handleInbound(std::move(task));
   if (out.httpStatus != 0) {
     std::string body = "{\"error\":";
     appendJsonString(body, out.text);

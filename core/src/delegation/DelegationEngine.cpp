@@ -99,6 +99,9 @@ const char* DelegationEngine::statusName(rivet_task_status s) {
 Outcome DelegationEngine::handleInbound(const TaskRequest& request) {
   return route(request, true);
 }
+Outcome DelegationEngine::handleInbound(TaskRequest&& request) {
+  return route(std::move(request), true);
+}
 Outcome DelegationEngine::delegate(const TaskRequest& request) {
   return route(request, false);
 }
@@ -161,7 +164,8 @@ Outcome DelegationEngine::admit(TaskRequest& r, bool inbound) {
   }
   r.admitted = true;
   r.slot = std::move(a.slot);
-  r.fromNode = a.caller.node;
+  if (r.fromNode != a.caller.node)
+    r.fromNode = std::move(a.caller.node);
   r.callerField = std::move(a.callerField);
   return out;
 }
@@ -176,7 +180,8 @@ std::string DelegationEngine::delegableAgents() const {
   return ids.empty() ? "(none reachable)" : joined({ids.begin(), ids.end()});
 }
 
-Outcome DelegationEngine::route(const TaskRequest& request, bool inbound) {
+Outcome DelegationEngine::route(TaskRequest r, bool inbound) {
+  const TaskRequest& request = r; // as it arrived, until the changes below
   auto started = Clock::now();
   std::shared_ptr<plugin::AgentInstance> local =
       request.toAgent.empty() ? agents_.defaultAgent() : agents_.find(request.toAgent);
@@ -197,7 +202,6 @@ Outcome DelegationEngine::route(const TaskRequest& request, bool inbound) {
   if (request.chainDepth > settings_.maxChainDepth)
     return refuse(RIVET_TASK_REJECTED, depthRefusal(settings_.maxChainDepth, request.fromAgent,
                                                     target, request.chainDepth));
-  TaskRequest r = request;
   if (!r.admitted) {
     Outcome refused = admit(r, inbound);
     if (!r.admitted) {

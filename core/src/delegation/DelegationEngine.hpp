@@ -95,6 +95,7 @@ public:
 
   // A task that arrived on /api/message (depth as received).
   Outcome handleInbound(const TaskRequest& request);
+  Outcome handleInbound(TaskRequest&& request);
   // The policy's admission of a task that arrived (before the task API records it): on a
   // refusal, the Outcome's httpStatus (403, 429) and text; else httpStatus 0, with `request`
   // marked admitted and holding its place.
@@ -131,7 +132,7 @@ public:
   static const char* statusName(rivet_task_status s);
 
 private:
-  Outcome route(const TaskRequest& request, bool inbound);
+  Outcome route(TaskRequest request, bool inbound);
   Outcome runLocal(const plugin::AgentInstance& agent, const TaskRequest& request);
   Outcome runRemote(const std::vector<RemoteNode>& nodes, const TaskRequest& request);
   // One remote call that stops waiting when the delegating task is cancelled.

@@ -82,8 +82,14 @@ Caller Gate::callerOf(const Arrival& a) const {
 Admission Gate::admit(const Arrival& a) {
   auto s = state();
   Admission out;
+  if (a.claimed.empty() && !s->rates && s->slots.empty() && s->rules->agents.empty() &&
+      !a.agent.empty()) { // no policy to apply (the common case): no work on the request path
+    out.caller = Caller{a.peerNode, a.fromAgent};
+    return out;
+  }
   out.caller = callerOf(a);
-  if (!a.peerCn.empty() && out.caller.node != nodeName_)
+  // Only a task forwarded on names its caller; a local agent's own delegations are new tasks.
+  if (a.agent.empty() && !a.peerCn.empty() && out.caller.node != nodeName_)
     out.callerField = out.caller.node.empty() ? "unknown" : "cn:" + out.caller.node;
   auto who = [&] {
     return "peer.cn=" + (a.peerCn.empty() ? nodeName_ + " (this node)" : a.peerCn) +
