@@ -1,0 +1,115 @@
+// Attacks on the policy (docs/policy.md) by a node that holds a mesh certificate, against a
+// real rivetd over mutual TLS: a `caller` claim the node does not believe must not take the
+// sender out of the rules that name it, nor out of its own rate-limit bucket, and what the
+// sender writes in fromAgent must neither forge log lines nor blow up the log and the answer.
+#include "MeshNode.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace rivet::test {
+namespace {
+
+class PolicyAttack : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    pki_ = new TestPki;
+    for (const char* n : {"node-x", "quarantine-1", "node-r", "node-l", "node-h"})
+      pki_->issueNode(n);
+    NodeSettings s = nodeSettings(*pki_, "node-t");
+    s.agentsYaml = "agents:\n  guarded: {plugin: echo}\n  open: {plugin: echo}\n";
+    s.tailYaml = "policy:\n  rate_limit: {per_minute: 60, burst: 5}\n  agents:\n"
+                 "    guarded: {deny: [node-x, node-l, node-h]}\n"
+                 "    \"*\": {deny: [\"quarantine-*\"]}\n";
+    node_ = new NodeProcess(s);
+  }
+  static void TearDownTestSuite() {
+    delete node_;
+    delete pki_;
+  }
+  void SetUp() override { ASSERT_TRUE(node_->ready()) << node_->output(); }
+
+  // POST `path` with `body` as the node whose certificate is `cert`.
+  static HttpResponse post(const std::string& cert, const std::string& path,
+                           const std::string& body) {
+    TestTlsClient c(clientOptions(*pki_, cert, "node-t.mesh"));
+    HttpResponse r;
+    EXPECT_TRUE(c.connect(node_->port())) << c.error();
+    EXPECT_TRUE(c.request("POST", path, body, r)) << c.error();
+    return r;
+  }
+  static std::string body(const std::string& to, const std::string& caller,
+                          const std::string& extra = "") {
+    return "{\"fromAgent\":\"tester\",\"message\":\"hi\",\"toAgent\":\"" + to + "\"" +
+           (caller.empty() ? "" : ",\"caller\":\"" + caller + "\"") + extra + "}";
+  }
+
+  static TestPki* pki_;
+  static NodeProcess* node_;
+};
+
+TestPki* PolicyAttack::pki_ = nullptr;
+NodeProcess* PolicyAttack::node_ = nullptr;
+
+TEST_F(PolicyAttack, AClaimTheNodeDoesNotBelieveKeepsTheSenderUnderTheDenyRulesThatNameIt) {
+  // Without a claim node-x is refused (the rule works) ...
+  ASSERT_EQ(post("node-x", "/api/message", body("guarded", "")).status, 403);
+  // ... and writing a `caller` field (node-x is no forwarder here) must not make it somebody
+  // the deny rule does not name: "unknown", another node, or its own name in capitals.
+  for (const std::string claim : {"unknown", "cn:node-b", "cn:NODE-X"}) {
+    HttpResponse r = post("node-x", "/api/message", body("guarded", claim));
+    EXPECT_EQ(r.status, 403) << "caller " << claim << " got past deny [node-x]: " << r.body;
+    EXPECT_FALSE(contains(r.body, "\"status\":\"completed\"")) << claim << ": " << r.body;
+  }
+  // The same over the task API, and for the "*" entry's deny of docs/policy.md's example.
+  HttpResponse t =
+      post("node-x", "/api/tasks", body("guarded", "unknown", ",\"idempotencyKey\":\"atk-1\""));
+  EXPECT_EQ(t.status, 403) << "the task API let node-x in as unknown: " << t.body;
+  HttpResponse q = post("quarantine-1", "/api/message", body("open", "cn:node-b"));
+  EXPECT_EQ(q.status, 403) << "quarantine-1 got past \"*\": deny [quarantine-*]: " << q.body;
+}
+
+TEST_F(PolicyAttack, AClaimTheNodeDoesNotBelieveGivesTheSenderNoSecondRateBucket) {
+  int ok = 0;
+  for (int i = 0; i < 5; ++i) // the burst
+    ok += post("node-r", "/api/message", body("open", "")).status == 200;
+  ASSERT_EQ(ok, 5);
+  HttpResponse plain = post("node-r", "/api/message", body("open", ""));
+  ASSERT_EQ(plain.status, 429) << plain.body;
+  // node-r is the sender either way: a claim it may not make must not refill it.
+  HttpResponse claimed = post("node-r", "/api/message", body("open", "unknown"));
+  EXPECT_EQ(claimed.status, 429) << "caller \"unknown\" gave node-r a fresh bucket: "
+                                 << claimed.body;
+}
+
+TEST_F(PolicyAttack, ANewlineInFromAgentDoesNotForgeALogLine) {
+  size_t mark = node_->output().size();
+  HttpResponse r = post("node-l", "/api/message",
+                        "{\"fromAgent\":\"tester\\nERROR [Forged] rivetd compromised\","
+                        "\"message\":\"hi\",\"toAgent\":\"guarded\"}");
+  EXPECT_EQ(r.status, 403) << r.body;
+  ASSERT_TRUE(node_->waitForOutputSince(mark, "Policy refused a task for guarded"))
+      << node_->outputSince(mark);
+  std::istringstream lines(node_->outputSince(mark));
+  for (std::string line; std::getline(lines, line);)
+    EXPECT_NE(line.rfind("ERROR [Forged]", 0), 0u)
+        << "fromAgent wrote a line of its own into the log:\n"
+        << node_->outputSince(mark);
+}
+
+TEST_F(PolicyAttack, AHugeFromAgentDoesNotBlowUpTheRefusalsLogLineOrItsAnswer) {
+  const std::string huge(256 * 1024, 'a');
+  size_t mark = node_->output().size();
+  HttpResponse r =
+      post("node-h", "/api/message",
+           "{\"fromAgent\":\"" + huge + "\",\"message\":\"hi\",\"toAgent\":\"guarded\"}");
+  EXPECT_EQ(r.status, 403) << r.body.substr(0, 300);
+  EXPECT_LT(r.body.size(), 4096u) << "the 403 echoes all of fromAgent back";
+  ASSERT_TRUE(node_->waitForOutputSince(mark, "Policy refused a task for guarded"));
+  EXPECT_LT(node_->outputSince(mark).size(), 16u * 1024)
+      << "one refusal logged " << node_->outputSince(mark).size() << " bytes";
+}
+
+} // namespace
+} // namespace rivet::test
