@@ -111,5 +111,92 @@ TEST_F(PolicyAttack, AHugeFromAgentDoesNotBlowUpTheRefusalsLogLineOrItsAnswer) {
       << "one refusal logged " << node_->outputSince(mark).size() << " bytes";
 }
 
+// --- across nodes: node-x goes through node-a (no forwarder of node-b) to node-b ----------
+
+// Resident memory of process `pid` in KiB (VmRSS of /proc/<pid>/status).
+long residentKib(int pid) {
+  std::istringstream in(readFile("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  return -1;
+}
+
+class PolicyAttackMesh : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    pki_ = std::make_unique<TestPki>();
+    pki_->issueNode("node-x");
+    storage_ = std::make_unique<TempDir>();
+    a_ = std::make_unique<MeshNode>(*pki_, storage_->path(), "node-a",
+                                    "agents:\n  front: {plugin: echo}\n");
+    b_ = std::make_unique<MeshNode>(*pki_, storage_->path(), "node-b",
+                                    "agents:\n  opus: {plugin: echo}\n  closed: {plugin: echo}\n"
+                                    "policy:\n  agents:\n    opus: {deny: [node-x]}\n"
+                                    "    closed: {allow: [node-z]}\n");
+    started_ = a_->start() && b_->start();
+  }
+  static void TearDownTestSuite() {
+    a_.reset();
+    b_.reset();
+    storage_.reset();
+    pki_.reset();
+  }
+  void SetUp() override {
+    ASSERT_TRUE(started_) << a_->output() << b_->output();
+    ASSERT_TRUE(eventually(
+        [] {
+          return rivetctl(*a_, {"send", "closed", "hi"}).exitCode != 0 &&
+                 contains(a_->output(), "Delegating to closed remotely");
+        },
+        5s))
+        << a_->output();
+  }
+  static HttpResponse send(int port, const std::string& expect, const std::string& body) {
+    TestTlsClient c(clientOptions(*pki_, "node-x", expect));
+    HttpResponse r;
+    EXPECT_TRUE(c.connect(port)) << c.error();
+    EXPECT_TRUE(c.request("POST", "/api/message", body, r)) << c.error();
+    return r;
+  }
+  static std::string message(const std::string& to, const std::string& from = "tester") {
+    return "{\"fromAgent\":\"" + from + "\",\"message\":\"hi\",\"toAgent\":\"" + to + "\"}";
+  }
+
+  static std::unique_ptr<TestPki> pki_;
+  static std::unique_ptr<TempDir> storage_;
+  static std::unique_ptr<MeshNode> a_, b_;
+  static bool started_;
+};
+
+std::unique_ptr<TestPki> PolicyAttackMesh::pki_;
+std::unique_ptr<TempDir> PolicyAttackMesh::storage_;
+std::unique_ptr<MeshNode> PolicyAttackMesh::a_, PolicyAttackMesh::b_;
+bool PolicyAttackMesh::started_ = false;
+
+TEST_F(PolicyAttackMesh, ANodeDeniedAnAgentDoesNotGetInByGoingThroughANodeThatIsNoForwarder) {
+  HttpResponse direct = send(b_->port(), "node-b.mesh", message("opus"));
+  ASSERT_EQ(direct.status, 403) << direct.body;
+  // node-a forwards it honestly with caller "cn:node-x"; node-b does not believe node-a, and
+  // must not take that as leave to run opus for somebody its deny rule does not name.
+  HttpResponse via = send(a_->port(), "node-a.mesh", message("opus"));
+  EXPECT_EQ(via.status, 403) << "node-x ran opus on node-b through node-a: " << via.body;
+  EXPECT_FALSE(contains(via.body, "\"status\":\"completed\"")) << via.body;
+}
+
+TEST_F(PolicyAttackMesh, RefusalsRememberedForHugeFromAgentsDoNotGrowTheSendersMemory) {
+  // node-b refuses closed to everybody but node-z; node-a remembers each refusal for its asker.
+  const std::string pad(1024 * 1024, 'p');
+  for (int i = 0; i < 16; ++i) // warm-up: the same asker, so one remembered refusal
+    ASSERT_EQ(send(a_->port(), "node-a.mesh", message("closed", "same" + pad)).status, 403);
+  const long before = residentKib(a_->process().pid());
+  for (int i = 0; i < 64; ++i) // 64 askers of 1 MiB each
+    ASSERT_EQ(send(a_->port(), "node-a.mesh", message("closed", std::to_string(i) + pad)).status,
+              403);
+  const long grown = residentKib(a_->process().pid()) - before;
+  EXPECT_LT(grown, 24 * 1024) << "node-a keeps " << grown
+                              << " KiB more after 64 refusals of 1 MiB askers (of 4096 kept)";
+}
+
 } // namespace
 } // namespace rivet::test
