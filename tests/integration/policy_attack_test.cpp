@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <sstream>
 
 namespace rivet::test {
@@ -196,6 +197,66 @@ TEST_F(PolicyAttackMesh, RefusalsRememberedForHugeFromAgentsDoNotGrowTheSendersM
   const long grown = residentKib(a_->process().pid()) - before;
   EXPECT_LT(grown, 24 * 1024) << "node-a keeps " << grown
                               << " KiB more after 64 refusals of 1 MiB askers (of 4096 kept)";
+}
+
+// --- the queue: a waiter whose caller has gone ---------------------------------------------
+
+class PolicyAttackQueue : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    pki_ = new TestPki;
+    for (const char* n : {"holder", "leaver", "third"})
+      pki_->issueNode(n);
+    NodeSettings s = nodeSettings(*pki_, "node-q");
+    s.agentsYaml = "agents:\n" + commandAgent("slow", "sleep 2; echo slow done");
+    s.tailYaml = "policy:\n  agents:\n    slow: {max_concurrent: 1, queue: 1}\n";
+    node_ = new NodeProcess(s);
+  }
+  static void TearDownTestSuite() {
+    delete node_;
+    delete pki_;
+  }
+  void SetUp() override { ASSERT_TRUE(node_->ready()) << node_->output(); }
+  static std::string slow(int64_t timeoutMs) {
+    return "{\"fromAgent\":\"tester\",\"message\":\"hi\",\"toAgent\":\"slow\",\"timeoutMs\":" +
+           std::to_string(timeoutMs) + "}";
+  }
+  static HttpResponse post(const std::string& cert, const std::string& body) {
+    TestTlsClient c(clientOptions(*pki_, cert, "node-q.mesh"));
+    HttpResponse r;
+    EXPECT_TRUE(c.connect(node_->port())) << c.error();
+    EXPECT_TRUE(c.request("POST", "/api/message", body, r)) << c.error();
+    return r;
+  }
+  static TestPki* pki_;
+  static NodeProcess* node_;
+};
+
+TestPki* PolicyAttackQueue::pki_ = nullptr;
+NodeProcess* PolicyAttackQueue::node_ = nullptr;
+
+TEST_F(PolicyAttackQueue, AWaiterWhoseCallerHungUpGivesUpItsQueuePlace) {
+  size_t mark = node_->output().size();
+  auto held = std::async(std::launch::async, [] { return post("holder", slow(10000)); });
+  ASSERT_TRUE(node_->waitForOutputSince(mark, "Delegating to slow locally"));
+  // The leaver takes the one queue place with an hour to wait, and hangs up.
+  {
+    TestTlsClient c(clientOptions(*pki_, "leaver", "node-q.mesh"));
+    ASSERT_TRUE(c.connect(node_->port())) << c.error();
+    const std::string b = slow(3600000);
+    ASSERT_TRUE(c.sendRaw("POST /api/message HTTP/1.1\r\nHost: node-q.mesh\r\nContent-Type: "
+                          "application/json\r\nContent-Length: " +
+                          std::to_string(b.size()) + "\r\n\r\n" + b))
+        << c.error();
+    std::this_thread::sleep_for(300ms);
+    c.close();
+  }
+  std::this_thread::sleep_for(300ms);
+  // Nobody waits for the leaver's answer any more: its place is the third caller's.
+  HttpResponse third = post("third", slow(10000));
+  EXPECT_NE(third.status, 429) << "a caller that hung up still holds the queue: " << third.body;
+  EXPECT_TRUE(contains(third.body, "slow done")) << third.body;
+  EXPECT_EQ(held.get().status, 200);
 }
 
 } // namespace
