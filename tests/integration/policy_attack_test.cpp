@@ -18,6 +18,7 @@ protected:
     pki_ = new TestPki;
     for (const char* n : {"node-x", "quarantine-1", "node-r", "node-l", "node-h"})
       pki_->issueNode(n);
+    pki_->issueAgent("tester", "quarantine-1");
     NodeSettings s = nodeSettings(*pki_, "node-t");
     s.agentsYaml = "agents:\n  guarded: {plugin: echo}\n  open: {plugin: echo}\n";
     s.tailYaml = "policy:\n  rate_limit: {per_minute: 60, burst: 5}\n  agents:\n"
@@ -69,6 +70,16 @@ TEST_F(PolicyAttack, AClaimTheNodeDoesNotBelieveKeepsTheSenderUnderTheDenyRulesT
   EXPECT_EQ(t.status, 403) << "the task API let node-x in as unknown: " << t.body;
   HttpResponse q = post("quarantine-1", "/api/message", body("open", "cn:node-b"));
   EXPECT_EQ(q.status, 403) << "quarantine-1 got past \"*\": deny [quarantine-*]: " << q.body;
+}
+
+TEST_F(PolicyAttack, AnAgentCertificateOfADeniedNodeIsStillThatNode) {
+  // CN=tester@quarantine-1: an agent certificate of quarantine-1, which "*" denies.
+  HttpResponse r = post("tester@quarantine-1", "/api/message", body("open", ""));
+  EXPECT_EQ(r.status, 403) << "an agent certificate got past \"*\": deny [quarantine-*]: "
+                           << r.body;
+  HttpResponse t =
+      post("tester@quarantine-1", "/api/tasks", body("open", "", ",\"idempotencyKey\":\"atk-2\""));
+  EXPECT_EQ(t.status, 403) << t.body;
 }
 
 TEST_F(PolicyAttack, AClaimTheNodeDoesNotBelieveGivesTheSenderNoSecondRateBucket) {
