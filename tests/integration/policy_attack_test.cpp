@@ -139,13 +139,16 @@ protected:
   static void SetUpTestSuite() {
     pki_ = std::make_unique<TestPki>();
     pki_->issueNode("node-x");
+    pki_->issueNode("gw");
     storage_ = std::make_unique<TempDir>();
     a_ = std::make_unique<MeshNode>(*pki_, storage_->path(), "node-a",
-                                    "agents:\n  front: {plugin: echo}\n");
-    b_ = std::make_unique<MeshNode>(*pki_, storage_->path(), "node-b",
-                                    "agents:\n  opus: {plugin: echo}\n  closed: {plugin: echo}\n"
-                                    "policy:\n  agents:\n    opus: {deny: [node-x]}\n"
-                                    "    closed: {allow: [node-z]}\n");
+                                    "agents:\n  front: {plugin: echo}\n"
+                                    "policy:\n  forwarders: [gw]\n");
+    b_ = std::make_unique<MeshNode>(
+        *pki_, storage_->path(), "node-b",
+        "agents:\n  opus: {plugin: echo}\n  closed: {plugin: echo}\n  inner: {plugin: echo}\n"
+        "policy:\n  agents:\n    opus: {deny: [node-x]}\n"
+        "    closed: {allow: [node-z]}\n    inner: {allow: [node-a]}\n");
     started_ = a_->start() && b_->start();
   }
   static void TearDownTestSuite() {
@@ -164,8 +167,9 @@ protected:
         5s))
         << a_->output();
   }
-  static HttpResponse send(int port, const std::string& expect, const std::string& body) {
-    TestTlsClient c(clientOptions(*pki_, "node-x", expect));
+  static HttpResponse send(int port, const std::string& expect, const std::string& body,
+                           const std::string& cert = "node-x") {
+    TestTlsClient c(clientOptions(*pki_, cert, expect));
     HttpResponse r;
     EXPECT_TRUE(c.connect(port)) << c.error();
     EXPECT_TRUE(c.request("POST", "/api/message", body, r)) << c.error();
@@ -194,6 +198,17 @@ TEST_F(PolicyAttackMesh, ANodeDeniedAnAgentDoesNotGetInByGoingThroughANodeThatIs
   HttpResponse via = send(a_->port(), "node-a.mesh", message("opus"));
   EXPECT_EQ(via.status, 403) << "node-x ran opus on node-b through node-a: " << via.body;
   EXPECT_FALSE(contains(via.body, "\"status\":\"completed\"")) << via.body;
+}
+
+TEST_F(PolicyAttackMesh, AForwarderCannotMakeTheNodeItForwardsToActAsItselfElsewhere) {
+  // node-a believes gw's callers; node-b runs inner for node-a only. gw saying "node-a itself
+  // asks" (a task node-a never receives from a forwarder) must not send it on as node-a's own.
+  HttpResponse r = send(a_->port(), "node-a.mesh",
+                        "{\"fromAgent\":\"tester\",\"message\":\"hi\",\"toAgent\":\"inner\","
+                        "\"caller\":\"cn:node-a\"}",
+                        "gw");
+  EXPECT_NE(r.status, 200) << "gw ran node-b's inner with node-a's authority: " << r.body;
+  EXPECT_FALSE(contains(r.body, "\"status\":\"completed\"")) << r.body;
 }
 
 TEST_F(PolicyAttackMesh, RefusalsRememberedForHugeFromAgentsDoNotGrowTheSendersMemory) {
