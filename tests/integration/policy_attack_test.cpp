@@ -285,5 +285,47 @@ TEST_F(PolicyAttackQueue, AWaiterWhoseCallerHungUpGivesUpItsQueuePlace) {
   EXPECT_EQ(held.get().status, 200);
 }
 
+// --- the queue: waiters must not take every request thread of the node ----------------------
+
+TEST(PolicyAttackThreads, ACallerFillingOneAgentsQueueDoesNotStopTheRestOfTheNode) {
+  TestPki pki;
+  pki.issueNode("filler");
+  pki.issueNode("other");
+  NodeSettings s = nodeSettings(pki, "node-w");
+  s.meshYaml = "  agent_workers: 4\n"; // 64 request threads, 4 agent workers
+  s.agentsYaml = "agents:\n" + commandAgent("slow", "sleep 4; echo slow done") +
+                 commandAgent("quick", "echo quick done");
+  s.tailYaml = "policy:\n  agents:\n    slow: {max_concurrent: 1, queue: 200}\n";
+  NodeProcess node(s);
+  ASSERT_TRUE(node.ready()) << node.output();
+  auto post = [&](const std::string& cert, const std::string& to, int64_t timeoutMs) {
+    TestTlsClient c(clientOptions(pki, cert, "node-w.mesh"));
+    HttpResponse r;
+    if (c.connect(node.port()))
+      c.request("POST", "/api/message",
+                "{\"fromAgent\":\"t\",\"message\":\"hi\",\"toAgent\":\"" + to +
+                    "\",\"timeoutMs\":" + std::to_string(timeoutMs) + "}",
+                r);
+    return r;
+  };
+  // 80 tasks for slow: one runs, the rest wait (the queue has room for 200), with one worker
+  // of four busy.
+  std::vector<std::future<HttpResponse>> waiting;
+  for (int i = 0; i < 80; ++i)
+    waiting.push_back(std::async(std::launch::async, [&] { return post("filler", "slow", 3500); }));
+  std::this_thread::sleep_for(1500ms);
+  HttpResponse quick = post("other", "quick", 2000);
+  EXPECT_EQ(quick.status, 200) << "another caller of another agent: " << quick.body;
+  std::map<int, int> statuses;
+  for (auto& w : waiting)
+    ++statuses[w.get().status];
+  std::string seen;
+  for (auto [status, n] : statuses)
+    seen += " " + std::to_string(n) + "×" + std::to_string(status);
+  EXPECT_FALSE(statuses.count(0)) << "the slow callers got:" << seen;
+  RecordProperty("slow", seen);
+  std::cerr << "slow callers:" << seen << "\n";
+}
+
 } // namespace
 } // namespace rivet::test
