@@ -283,6 +283,29 @@ TEST_F(PolicyAttackQueue, AWaiterWhoseCallerHungUpGivesUpItsQueuePlace) {
   EXPECT_NE(third.status, 429) << "a caller that hung up still holds the queue: " << third.body;
   EXPECT_TRUE(contains(third.body, "slow done")) << third.body;
   EXPECT_EQ(held.get().status, 200);
+  std::this_thread::sleep_for(2500ms); // the leaver's task, run for nobody, ends before the next
+}
+
+TEST_F(PolicyAttackQueue, ACancelledWaiterOfTheTaskApiLeavesTheQueueAtOnce) {
+  size_t mark = node_->output().size();
+  auto held = std::async(std::launch::async, [] { return post("holder", slow(10000)); });
+  ASSERT_TRUE(node_->waitForOutputSince(mark, "Delegating to slow locally"));
+  TestTlsClient c(clientOptions(*pki_, "leaver", "node-q.mesh"));
+  ASSERT_TRUE(c.connect(node_->port())) << c.error();
+  HttpResponse sub;
+  const std::string b = slow(60000);
+  ASSERT_TRUE(c.request("POST", "/api/tasks",
+                        b.substr(0, b.size() - 1) + ",\"idempotencyKey\":\"wait-1\"}", sub));
+  ASSERT_EQ(sub.status, 202) << sub.body;
+  JsonObject task = parseObject(sub.body);
+  ASSERT_TRUE(task) << sub.body;
+  HttpResponse cancel;
+  ASSERT_TRUE(
+      c.request("POST", "/api/tasks/" + task->getValue<std::string>("id") + "/cancel", "", cancel));
+  std::this_thread::sleep_for(300ms);
+  HttpResponse third = post("third", slow(10000));
+  EXPECT_NE(third.status, 429) << "a cancelled waiter still holds the queue: " << third.body;
+  EXPECT_EQ(held.get().status, 200);
 }
 
 // --- the queue: waiters must not take every request thread of the node ----------------------
