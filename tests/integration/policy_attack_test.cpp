@@ -16,13 +16,13 @@ class PolicyAttack : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     pki_ = new TestPki;
-    for (const char* n : {"node-x", "quarantine-1", "node-r", "node-l", "node-h"})
+    for (const char* n : {"node-x", "quarantine-1", "node-r", "node-l", "node-h", "storm"})
       pki_->issueNode(n);
     pki_->issueAgent("tester", "quarantine-1");
     NodeSettings s = nodeSettings(*pki_, "node-t");
     s.agentsYaml = "agents:\n  guarded: {plugin: echo}\n  open: {plugin: echo}\n";
     s.tailYaml = "policy:\n  rate_limit: {per_minute: 60, burst: 5}\n  agents:\n"
-                 "    guarded: {deny: [node-x, node-l, node-h]}\n"
+                 "    guarded: {deny: [node-x, node-l, node-h, storm]}\n"
                  "    \"*\": {deny: [\"quarantine-*\"]}\n";
     node_ = new NodeProcess(s);
   }
@@ -93,6 +93,18 @@ TEST_F(PolicyAttack, AClaimTheNodeDoesNotBelieveGivesTheSenderNoSecondRateBucket
   HttpResponse claimed = post("node-r", "/api/message", body("open", "unknown"));
   EXPECT_EQ(claimed.status, 429) << "caller \"unknown\" gave node-r a fresh bucket: "
                                  << claimed.body;
+}
+
+TEST_F(PolicyAttack, ASighupStormKeepsTheNodeUpAndTheRulesInForce) {
+  for (int i = 0; i < 300; ++i) {
+    ::kill(node_->pid(), SIGHUP);
+    std::this_thread::sleep_for(1ms);
+  }
+  for (int i = 0; i < 3; ++i) {
+    HttpResponse r = post("storm", "/api/message", body("guarded", ""));
+    EXPECT_EQ(r.status, 403) << r.body;
+  }
+  EXPECT_EQ(post("storm", "/api/message", body("open", "")).status, 200);
 }
 
 TEST_F(PolicyAttack, ANewlineInFromAgentDoesNotForgeALogLine) {
