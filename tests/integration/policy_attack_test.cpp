@@ -320,6 +320,39 @@ TEST_F(PolicyAttackQueue, ACancelledWaiterOfTheTaskApiLeavesTheQueueAtOnce) {
   EXPECT_EQ(held.get().status, 200);
 }
 
+TEST(PolicyAttackShutdown, TasksWaitingForAPlaceDoNotHoldUpAStop) {
+  TestPki pki;
+  pki.issueNode("holder");
+  pki.issueNode("waiter");
+  NodeSettings s = nodeSettings(pki, "node-s");
+  s.agentsYaml = "agents:\n" + commandAgent("slow", "sleep 30; echo slow done");
+  s.tailYaml = "policy:\n  agents:\n    slow: {max_concurrent: 1, queue: 4}\n";
+  NodeProcess node(s);
+  ASSERT_TRUE(node.ready()) << node.output();
+  auto post = [&](const std::string& cert) {
+    TestTlsClient c(clientOptions(pki, cert, "node-s.mesh"));
+    HttpResponse r;
+    if (c.connect(node.port()))
+      c.request("POST", "/api/message",
+                "{\"fromAgent\":\"t\",\"message\":\"hi\",\"toAgent\":\"slow\",\"timeoutMs\":60000}",
+                r);
+    return r;
+  };
+  auto running = std::async(std::launch::async, [&] { return post("holder"); });
+  ASSERT_TRUE(node.waitForOutput("Delegating to slow locally"));
+  std::vector<std::future<HttpResponse>> waiting;
+  for (int i = 0; i < 3; ++i)
+    waiting.push_back(std::async(std::launch::async, [&] { return post("waiter"); }));
+  std::this_thread::sleep_for(500ms);
+  auto t0 = Clock::now();
+  ::kill(node.pid(), SIGTERM);
+  node.process().wait(20s);
+  EXPECT_LT(Clock::now() - t0, 15s) << "the stop waited for the queue: " << node.output();
+  running.get();
+  for (auto& w : waiting)
+    w.get();
+}
+
 // --- the queue: waiters must not take every request thread of the node ----------------------
 
 TEST(PolicyAttackThreads, ACallerFillingOneAgentsQueueDoesNotStopTheRestOfTheNode) {
