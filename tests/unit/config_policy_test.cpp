@@ -100,14 +100,28 @@ TEST(ConfigPolicy, ListsAreBounded) {
   EXPECT_NE(errorOf(kAgents + many + "]\n").find("65 patterns, more than 64"), std::string::npos);
 }
 
-TEST(ConfigPolicy, UnknownKeysAndAgentsThatAreNotConfiguredAreWarnings) {
-  LoadResult r = load(kAgents + "policy:\n  agents:\n    opsu: {alow: [node-b]}\n");
+TEST(ConfigPolicy, AMisspeltRuleKeyIsAnErrorAndAnAgentThatIsNotConfiguredAWarning) {
+  // A typo in a rule would leave the agent open: refused, with the key it resembles.
+  std::string e = errorOf(kAgents + "policy:\n  agents:\n    opus: {alow: [node-b]}\n");
+  EXPECT_NE(e.find("policy.agents.opus.alow: not a key of a policy entry"), std::string::npos) << e;
+  EXPECT_NE(e.find("Did you mean allow?"), std::string::npos) << e;
+  LoadResult r = load(kAgents + "policy:\n  agents:\n    opsu: {allow: [node-b]}\n  mdoe: x\n");
   std::string all;
   for (const auto& w : r.warnings)
     all += w + "\n";
-  EXPECT_NE(all.find("alow"), std::string::npos) << all;
-  EXPECT_NE(all.find("allow"), std::string::npos) << all; // the nearest key
+  EXPECT_NE(all.find("mdoe"), std::string::npos) << all; // policy's own keys: the usual warning
   EXPECT_NE(all.find("policy.agents.opsu: no agent opsu under agents:"), std::string::npos) << all;
+}
+
+TEST(ConfigPolicy, QueuesMayTakeAtMostHalfTheRequestThreads) {
+  EXPECT_EQ(errorOf(kAgents + "policy:\n  agents:\n    opus: {max_concurrent: 1, queue: 64}\n"),
+            "(no error)");
+  std::string e = errorOf(kAgents + "policy:\n  agents:\n    opus: {max_concurrent: 1, queue: 40}\n"
+                                    "    echo: {max_concurrent: 1, queue: 25}\n");
+  EXPECT_NE(e.find("policy.agents.echo.queue: the policy's queues hold 65 waiting tasks in all, "
+                   "more than half of the node's 128 request threads"),
+            std::string::npos)
+      << e;
 }
 
 TEST(ConfigPolicy, CheckConfigPrintsTheEffectivePolicy) {

@@ -143,10 +143,12 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse pars
     if (auto agent = agents_.defaultAgent())
       target = agent->id();
   // RivetOS's line, exactly: the trace id is on the lines the task logs from here on.
-  logger_->info("Received mesh delegation peer.cn={} from {} → {}: {}...", r.peerCn, m.fromAgent,
-                target, util::utf8Prefix(m.message, log::kTaskTextExcerptChars));
+  // fromAgent is any string a sender likes: the log shows its first 64 bytes.
+  const std::string_view from = util::utf8Prefix(m.fromAgent, 64);
+  logger_->info("Received mesh delegation peer.cn={} from {} → {}: {}...", r.peerCn, from, target,
+                util::utf8Prefix(m.message, log::kTaskTextExcerptChars));
   if (log::taskTextLogged())
-    logger_->debug("Task text from {} → {}: {}", m.fromAgent, target, m.message);
+    logger_->debug("Task text from {} → {}: {}", from, target, m.message);
   delegation::TaskRequest task = inboundTask(m, r, m.timeoutMs);
   delegation::Outcome out = engine_.handleInbound(std::move(task));
   if (out.httpStatus != 0) {
@@ -155,10 +157,10 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse pars
     return {out.httpStatus, body + "}", out.retryAfterSeconds};
   }
   if (out.status != RIVET_TASK_COMPLETED && out.status != RIVET_TASK_REJECTED) {
-    logger_->error("Delegation from {} (peer.cn={}) failed: {}", m.fromAgent, r.peerCn,
+    logger_->error("Delegation from {} (peer.cn={}) failed: {}", from, r.peerCn,
                    log::excerpt(out.text));
     if (log::taskTextLogged())
-      logger_->debug("Answer to {}: {}", m.fromAgent, out.text);
+      logger_->debug("Answer to {}: {}", from, out.text);
   }
   return json(200,
               messageReply(out.text, out.agent, out.durationMs, out.status, out.requestedAgent));

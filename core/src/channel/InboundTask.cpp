@@ -41,6 +41,12 @@ delegation::TaskRequest inboundTask(const MessageRequest& m, const ChannelReques
         return (a >= 'A' && a <= 'Z' ? char(a + 32) : a) == b;
       }))
     cn.remove_suffix(5); // as DNS names are: without regard to case
+  // An agent certificate (CN agent@node) is that node's, and it says which agent asks: the
+  // certificate's word beats the body's fromAgent.
+  if (size_t at = cn.rfind('@'); at != std::string_view::npos) {
+    task.fromAgent = std::string(cn.substr(0, at));
+    cn.remove_prefix(at + 1);
+  }
   task.fromNode = std::string(cn);
   task.peerCn = std::string(r.peerCn);
   task.callerClaim = m.caller;

@@ -124,6 +124,24 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
   c.tasks = readTasks(tasks, r);
   c.metrics = readMetrics(metrics, r);
   c.policy = readPolicy(policy, r);
+  // Tasks waiting for a place wait on request threads (max(64, 2 x mesh.agent_workers)): the
+  // queues together may take half of them, so that other agents stay reachable.
+  int64_t queued = 0;
+  for (const auto& e : c.policy.agents)
+    queued += e.queue;
+  const int64_t threads = std::max<int64_t>(64, 2 * int64_t(c.mesh.agentWorkers));
+  if (queued > threads / 2)
+    r.failAt("policy.agents." +
+                 std::find_if(c.policy.agents.rbegin(), c.policy.agents.rend(),
+                              [](const AgentPolicyConfig& e) { return e.queue > 0; })
+                     ->agent +
+                 ".queue",
+             "the policy's queues hold " + std::to_string(queued) +
+                 " waiting tasks in all, more than half of the node's " + std::to_string(threads) +
+                 " request threads (max(64, 2 x mesh.agent_workers)): waiting tasks would leave "
+                 "none for other agents",
+             "Make the queues shorter (at most " + std::to_string(threads / 2) +
+                 " in all), or raise mesh.agent_workers");
   for (const auto& e : c.policy.agents) // a hot-dropped agent may bring the id later
     if (e.agent != "*" && agentsPresent &&
         std::none_of(c.agents.begin(), c.agents.end(),

@@ -2,8 +2,11 @@
 #include "config/PolicySection.hpp"
 
 #include "config/NameRules.hpp"
+#include "config/NearestKey.hpp"
 #include "policy/CallerPattern.hpp"
 #include "policy/RuleSet.hpp"
+
+#include <algorithm>
 
 namespace rivet::config {
 namespace {
@@ -60,11 +63,26 @@ AgentPolicyConfig readEntry(const std::string& id, const YAML::Node& node, Field
   if (node.IsNull())
     return e;
   r.requireMap(node, path, "Write " + id + ": {allow: [node-b]} or {deny: [\"lab-*\"]}");
+  // A misspelt key here would leave the agent open: an error, not a warning.
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (std::find(kEntryKeys.begin(), kEntryKeys.end(), key) == kEntryKeys.end()) {
+      const std::string near = nearestKey(key, kEntryKeys);
+      r.fail(it->first.Mark(), path + "." + key,
+             "not a key of a policy entry: a misspelt rule would leave the agent open",
+             near.empty() ? "Use allow, deny, mode, max_concurrent or queue"
+                          : "Did you mean " + near + "?");
+    }
+  }
   r.forEachEntry(node, path, kEntryKeys, [&](const std::string& key, const YAML::Node& v) {
     const std::string at = path + "." + key;
-    if (key == "allow")
+    if (key == "allow") {
       e.allow = readPatterns(v, at, r);
-    else if (key == "deny")
+      if (e.allow.empty()) // no allow rule at all opens the agent: surely not what was meant
+        r.failAt(at,
+                 "an empty allow list allows every caller (an agent without allow rules is open)",
+                 "To close the agent to everyone write deny: [\"*\"]; to open it, remove allow:");
+    } else if (key == "deny")
       e.deny = readPatterns(v, at, r);
     else if (key == "mode")
       e.mode = readMode(v, at, r);
@@ -98,11 +116,16 @@ PolicyConfig readPolicy(const YAML::Node& node, FieldReader& r) {
       p.mode = readMode(v, path, r);
     } else if (key == "forwarders") {
       p.forwarders = readPatterns(v, path, r);
-      for (size_t i = 0; i < p.forwarders.size(); ++i)
+      for (size_t i = 0; i < p.forwarders.size(); ++i) {
+        if (p.forwarders[i] == "*")
+          r.warn(r.markOf(path + "[" + std::to_string(i) + "]"),
+                 path + ": \"*\" lets every node of the mesh name any caller, and so run what "
+                        "the rules allow only others; list your entry nodes instead");
         if (p.forwarders[i].find('@') != std::string::npos)
           r.failAt(path + "[" + std::to_string(i) + "]",
                    r.quote(p.forwarders[i]) + " names an agent: forwarders are nodes",
                    "Write the node's name (gateway, \"edge-*\")");
+      }
     } else if (key == "rate_limit") {
       if (v.IsNull())
         return;

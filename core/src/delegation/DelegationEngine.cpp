@@ -122,7 +122,8 @@ std::string DelegationEngine::roster(const std::string& caller, const plugin::Ta
 bool DelegationEngine::refusedBefore(const std::string& node, const std::string& agent,
                                      const std::string& from, const std::string& revision) {
   std::lock_guard<std::mutex> lock(refusedMutex_);
-  auto it = refused_.find(node + "\n" + agent + "\n" + from);
+  auto it =
+      refused_.find(node + "\n" + agent + "\n" + std::to_string(std::hash<std::string>()(from)));
   if (it == refused_.end())
     return false;
   if (it->second == revision)
@@ -137,7 +138,9 @@ void DelegationEngine::rememberRefusal(const RemoteNode& node, const std::string
   std::lock_guard<std::mutex> lock(refusedMutex_);
   if (refused_.size() >= kRemembered)
     refused_.clear(); // forgetting costs one more refused request each, no more
-  refused_[node.name + "\n" + agent + "\n" + from] = node.policyRevision;
+  // The asker by its hash: fromAgent is any string a sender likes, of any length.
+  refused_[node.name + "\n" + agent + "\n" + std::to_string(std::hash<std::string>()(from))] =
+      node.policyRevision;
 }
 
 Outcome DelegationEngine::admit(TaskRequest& r, bool inbound) {
@@ -459,7 +462,8 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
                              std::chrono::duration<double>(Clock::now() - tried).count());
     };
     const std::string asker = policy::Caller{r.fromNode, r.fromAgent}.text();
-    if (refusedBefore(node.name, r.toAgent, asker, node.policyRevision)) {
+    const std::string askerKey = r.fromAgent + "@" + r.fromNode; // whole, as the roster's
+    if (refusedBefore(node.name, r.toAgent, askerKey, node.policyRevision)) {
       lastReason = node.name + " skipped: it refused " + asker +
                    " by its policy, and its policy has not changed since";
       ++policyRefusals;
@@ -528,7 +532,7 @@ Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const 
       return out;
     }
     if (result.policyRefused) {
-      rememberRefusal(node, r.toAgent, asker);
+      rememberRefusal(node, r.toAgent, askerKey);
       ++policyRefusals;
     } else if (!result.admissionRefused) { // a full agent or a rate limit is no node failure
       breaker_.recordFailure(node.name, result.text);

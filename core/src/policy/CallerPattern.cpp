@@ -22,7 +22,9 @@ char fold(char c, bool foldCase) {
 std::string Caller::text() const {
   if (node.empty())
     return "an unknown caller";
-  return agent.empty() ? node : agent + "@" + node;
+  constexpr size_t kShown = 64; // fromAgent is any string a sender likes: logs and bodies show
+  std::string shown = agent.size() > kShown ? agent.substr(0, kShown) + "..." : agent;
+  return shown.empty() ? node : shown + "@" + node;
 }
 
 std::string patternProblem(std::string_view p) {

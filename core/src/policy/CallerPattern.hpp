@@ -5,14 +5,20 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rivet::policy {
 
 // Who asks for a task, as this node believes it.
 struct Caller {
+  Caller(std::string n = "", std::string a = "") : node(std::move(n)), agent(std::move(a)) {}
   std::string node;  // certificate CN without ".mesh"; empty: unknown (matches only `*`)
   std::string agent; // fromAgent, a claim of that node; empty: none given
-  // "planner@node-b", "node-b", or "an unknown caller"
+  // Other nodes the task names or came through (the sending node and the node a forwarded
+  // claim names, when that is not the caller believed): deny rules match them too, so that
+  // neither a claim nor a detour escapes a deny.
+  std::vector<std::string> also;
+  // "planner@node-b", "node-b", or "an unknown caller"; a long agent name is cut short.
   std::string text() const;
 };
 

@@ -68,15 +68,29 @@ Decision Gate::decide(const std::string& agent, const Caller& caller) const {
 
 Caller Gate::callerOf(const Arrival& a) const {
   Caller c{a.peerNode, a.fromAgent};
-  if (a.claimed.empty() || a.claimed == "cn:" + a.peerNode)
+  auto sameNode = [](std::string_view x, std::string_view y) {
+    return x.size() == y.size() && globMatch(x, y, true);
+  };
+  const bool claimsNode = a.claimed.rfind("cn:", 0) == 0;
+  const std::string_view named =
+      claimsNode ? std::string_view(a.claimed).substr(3) : std::string_view();
+  if (a.claimed.empty() || (claimsNode && sameNode(named, a.peerNode)))
     return c;
   auto s = state();
   bool trusted = false;
   for (const auto& f : s->forwarders)
     trusted = trusted || matches(f, Caller{a.peerNode, ""});
-  if (trusted && a.claimed.rfind("cn:", 0) == 0)
-    return Caller{a.claimed.substr(3), a.fromAgent};
-  return Caller{"", ""}; // "unknown", or a claim this node does not believe from that peer
+  // A claim naming this node would make it act as itself elsewhere: never believed.
+  if (trusted && claimsNode && !named.empty() && !sameNode(named, nodeName_)) {
+    Caller forwarded{std::string(named), a.fromAgent};
+    forwarded.also.push_back(a.peerNode); // a deny of the forwarder still holds
+    return forwarded;
+  }
+  Caller unknown{"", a.fromAgent}; // "unknown", or a claim not believed from that peer
+  unknown.also.push_back(a.peerNode);
+  if (!named.empty())
+    unknown.also.emplace_back(named);
+  return unknown;
 }
 
 Admission Gate::admit(const Arrival& a) {
@@ -92,13 +106,18 @@ Admission Gate::admit(const Arrival& a) {
   if (a.agent.empty() && !a.peerCn.empty() && out.caller.node != nodeName_)
     out.callerField = out.caller.node.empty() ? "unknown" : "cn:" + out.caller.node;
   auto who = [&] {
+    constexpr size_t kShown = 64;
+    auto clip = [](const std::string& t) {
+      return t.size() > kShown ? t.substr(0, kShown) + "..." : t;
+    };
     return "peer.cn=" + (a.peerCn.empty() ? nodeName_ + " (this node)" : a.peerCn) +
-           " fromAgent=" + (a.fromAgent.empty() ? "(none)" : a.fromAgent) +
+           " fromAgent=" + (a.fromAgent.empty() ? "(none)" : clip(a.fromAgent)) +
            (a.claimed.empty() ? "" : " caller=" + a.claimed);
   };
   auto target = [&] { return a.agent.empty() ? "a forwarded task" : "a task for " + a.agent; };
   if (s->rates && !a.peerCn.empty()) {
-    const std::string key = out.caller.node.empty() ? "unknown via " + a.peerNode : out.caller.node;
+    // A caller not believed counts against the node that sent it: no second bucket by a claim.
+    const std::string& key = out.caller.node.empty() ? a.peerNode : out.caller.node;
     if (int wait = s->rates->take(key, std::chrono::steady_clock::now())) {
       count(Refusal::RateLimit);
       out.status = 429;

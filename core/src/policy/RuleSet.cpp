@@ -77,11 +77,20 @@ Decision RuleSet::decide(const std::string& agent, const Caller& caller) const {
   const AgentRules* own = entryOf(*this, agent);
   const AgentRules* all = agent == "*" ? nullptr : entryOf(*this, "*");
   Decision d;
+  auto named = [&](const std::string& p, bool deny) {
+    if (matches(p, caller))
+      return true;
+    if (deny)
+      for (const auto& n : caller.also)
+        if (matches(p, Caller{n, caller.agent}))
+          return true;
+    return false;
+  };
   auto scan = [&](const AgentRules* r, const std::string& name, bool deny) {
     if (!r)
       return false;
     for (const auto& p : deny ? r->deny : r->allow)
-      if (matches(p, caller)) {
+      if (named(p, deny)) {
         d.kind = deny ? "deny" : "allow";
         d.pattern = p;
         d.entry = name;
