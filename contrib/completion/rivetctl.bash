@@ -2,7 +2,7 @@
 # bash-completion package. Never blocks: node names come from `rivetctl list --json`
 # under a 1-second timeout, with its errors discarded.
 
-_rivetctl_commands="ping agents send tasks task cancel delegate list status forget reload check plugin bench ca --version --help"
+_rivetctl_commands="ping agents send tasks task cancel delegate list status forget reload check plugin policy bench ca --version --help"
 _rivetctl_ca_commands="init issue revoke crl show list"
 
 _rivetctl_nodes() {
@@ -102,6 +102,17 @@ _rivetctl() {
         esac
         opts="--settings --agent --config --json --help"
         if [[ $cur != -* ]]; then _rivetctl_files "$cur"; return 0; fi
+        ;;
+    policy)
+        if [[ $COMP_CWORD -eq $((cmdi + 1)) ]]; then
+            COMPREPLY=($(compgen -W "check --help" -- "$cur"))
+            return 0
+        fi
+        case "$prev" in
+        --config) _rivetctl_files "$cur"; return 0 ;;
+        --via) COMPREPLY=($(compgen -W "$(_rivetctl_nodes "$global")" -- "$cur")); return 0 ;;
+        esac
+        opts="--config --via --json --help"
         ;;
     bench)
         case "$prev" in

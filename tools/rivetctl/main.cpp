@@ -7,6 +7,7 @@
 #include "ListCommand.hpp"
 #include "NodeCommand.hpp"
 #include "PluginCommand.hpp"
+#include "PolicyCommand.hpp"
 #include "ReloadCommand.hpp"
 #include "SendCommand.hpp"
 #include "TaskCommands.hpp"
@@ -47,13 +48,16 @@ commands:
   forget NODE | --older-than DURATION [--json]   remove offline or stale nodes from mesh.json
   reload               SIGHUP to the local rivetd: reload TLS material, reopen the log file
   plugin check FILE    load FILE with rivetd's plugin loader and print its descriptor
+  policy check CALLER AGENT[@NODE] [--via NODE] [--json]   would this node's policy let CALLER
+                       (node-b, planner@node-b) run AGENT? offline, from the configuration
+                       (exit 1: denied; rivetctl policy check --help)
   bench --url URL ...  HTTPS load generator with a client certificate (bench --help)
   ca COMMAND [args]    the mesh CA: init, issue, revoke, crl, show, list (rivetctl ca --help)
   --version            print the version
   --help               show this help
 
 exit status: 0 success, 1 the command failed (status: a node is unhealthy; check: a check
-failed), 2 usage error;
+failed; policy check: denied), 2 usage error (policy check: also a configuration error);
 send --follow/--detach, tasks, task and cancel also: 3 node unreachable, 130 interrupted
 (docs/cli.md)
 )";
@@ -97,6 +101,8 @@ int main(int argc, char** argv) {
     return rivet::ctl::taskCommand(args[0], configPath, {args.begin() + 1, args.end()});
   if (args[0] == "delegate")
     return rivet::ctl::delegateCommand({args.begin() + 1, args.end()});
+  if (args[0] == "policy")
+    return rivet::ctl::policyCommand(configPath, {args.begin() + 1, args.end()});
   if (args[0] == "plugin")
     return rivet::ctl::pluginCommand({args.begin() + 1, args.end()});
   if (args[0] == "bench")
