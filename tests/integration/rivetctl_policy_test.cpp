@@ -153,7 +153,8 @@ TEST(RivetctlPolicy, TheStarEntryAppliesToEveryAgentWithItsOwnRules) {
   expectAnswer(config, {"node-c", "opus"}, 1, "denied: no allow rule of agent opus matches");
   // sonnet has no entry of its own: only "*"'s deny applies to it.
   expectAnswer(config, {"lab-3", "sonnet"}, 1, "denied by deny \"lab-*\" in policy.agents.*");
-  expectAnswer(config, {"node-c", "sonnet"}, 0, "allowed: no rule names agent sonnet");
+  expectAnswer(config, {"node-c", "sonnet"}, 0,
+               "allowed: no deny rule of agent sonnet matches, and it has no allow rule");
 
   TempDir shared;
   std::string allowAll = writeConfig(shared, "  agents:\n"

@@ -8,6 +8,8 @@
 
 #include <chrono>
 
+#include <sys/stat.h>
+
 using namespace rivet::config;
 using rivet::test::TempDir;
 using rivet::test::writeFile;
@@ -85,4 +87,17 @@ TEST(ConfigLimits, FileOfExactlyOneMebibyteLoads) {
   yaml += std::string(1024 * 1024 - yaml.size() - 1, 'x') + "\n";
   writeFile(dir.file("rivet.yaml"), yaml);
   EXPECT_NO_THROW(loadConfigFile(dir.file("rivet.yaml")));
+}
+
+TEST(ConfigLimits, AFifoAsTheConfigurationIsRefusedAtOnceNotWaitedOn) {
+  rivet::test::TempDir dir;
+  const std::string fifo = dir.file("rivet.yaml");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    loadConfigFile(fifo); // nobody writes to it: a read would block forever
+    FAIL() << "a FIFO loaded";
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(has(e.what(), fifo + ": cannot read the configuration file: it is a FIFO"))
+        << e.what();
+  }
 }

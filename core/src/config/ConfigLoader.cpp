@@ -162,6 +162,13 @@ LoadResult loadConfigFile(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec))
     throw ConfigError(path + ": cannot read the configuration file: it is a folder. " + hint + ".");
+  // A FIFO nobody writes to (or a socket) would block the read forever: refused at once. A
+  // device is read up to the size cap like any file.
+  const fs::file_type type = fs::status(path, ec).type();
+  if (type == fs::file_type::fifo || type == fs::file_type::socket)
+    throw ConfigError(path + ": cannot read the configuration file: it is a " +
+                      (type == fs::file_type::fifo ? "FIFO" : "socket") + ", not a file. " + hint +
+                      ".");
   errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -51,7 +51,9 @@ bool validMode(const std::string& m) {
 std::string Decision::explain(const std::string& agent) const {
   std::string where = "policy.agents." + (entry.empty() ? agent : entry);
   std::string what;
-  if (kind == "no-rules")
+  if (kind == "no-rules" && denyRules)
+    what = "allowed: no deny rule of agent " + agent + " matches, and it has no allow rule";
+  else if (kind == "no-rules")
     what = "allowed: no rule names agent " + agent;
   else if (kind == "allow")
     what = "allowed by allow \"" + pattern + "\" in " + where;
@@ -99,6 +101,7 @@ Decision RuleSet::decide(const std::string& agent, const Caller& caller) const {
     return false;
   };
   bool hasAllow = (own && !own->allow.empty()) || (all && !all->allow.empty());
+  d.denyRules = (own && !own->deny.empty()) || (all && !all->deny.empty());
   if (scan(own, agent, true) || scan(all, "*", true)) {
     d.wouldDeny = true;
   } else if (hasAllow && !scan(own, agent, false) && !scan(all, "*", false)) {

@@ -32,8 +32,9 @@ struct Decision {
   // "no-rules", "allow" (a rule matched), "deny" (a deny rule matched), "not-allowed" (allow
   // rules exist and none matched)
   std::string kind = "no-rules";
-  std::string pattern; // the rule that decided ("" for no-rules and not-allowed)
-  std::string entry;   // the entry it is in: the agent id or "*"
+  std::string pattern;    // the rule that decided ("" for no-rules and not-allowed)
+  std::string entry;      // the entry it is in: the agent id or "*"
+  bool denyRules = false; // no-rules: deny rules exist for the agent, none matched
   // "allowed by allow \"node-b\" in policy.agents.opus", "denied: no allow rule ...", ...
   std::string explain(const std::string& agent) const;
 };
