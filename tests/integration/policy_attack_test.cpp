@@ -232,6 +232,11 @@ TEST_F(PolicyAttackMesh, RefusalsRememberedForHugeFromAgentsDoNotGrowTheSendersM
   for (int i = 0; i < 64; ++i) // 64 askers of 1 MiB each
     ASSERT_EQ(send(a_->port(), "node-a.mesh", message("closed", std::to_string(i) + pad)).status,
               403);
+#if defined(RIVET_ASAN)
+  // ASan keeps freed memory in its quarantine (hundreds of MB): RSS measures the sanitizer.
+  GTEST_SKIP() << "RSS bound not measured under ASan (its quarantine holds freed bodies); the "
+                  "refusals above were answered";
+#endif
   const long grown = residentKib(a_->process().pid()) - before;
   EXPECT_LT(grown, 24 * 1024) << "node-a keeps " << grown
                               << " KiB more after 64 refusals of 1 MiB askers (of 4096 kept)";
