@@ -9,15 +9,11 @@
 #include "util/JsonText.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <filesystem>
 #include <iostream>
 #include <optional>
 
 namespace rivet::ctl {
 namespace {
-
-namespace fs = std::filesystem;
 
 const char* kPolicyUsage =
     R"usage(usage: rivetctl [--config FILE] policy check CALLER AGENT[@NODE] [--config FILE]
@@ -183,31 +179,6 @@ std::optional<Query> parse(const std::string& globalConfig, const std::vector<st
   return q;
 }
 
-// Node names are host names: the rules compare them without regard to case.
-bool sameNode(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-// "a FIFO", "a socket" or "a device" when `path` is one (after links), else nullptr.
-const char* specialFile(const std::string& path) {
-  std::error_code ec;
-  auto type = path.empty() ? fs::file_type::none : fs::status(path, ec).type();
-  switch (type) {
-  case fs::file_type::fifo:
-    return "a FIFO";
-  case fs::file_type::socket:
-    return "a socket";
-  case fs::file_type::block:
-  case fs::file_type::character:
-    return "a device";
-  default:
-    return nullptr;
-  }
-}
-
 std::string jsonOrNull(const std::string& s) {
   return s.empty() ? "null" : util::jsonString(s);
 }
@@ -227,13 +198,6 @@ int policyCommand(const std::string& configPath, const std::vector<std::string>&
 
   std::string tried;
   const std::string path = findConfigPath(q.configPath, tried);
-  if (const char* kind = specialFile(path)) {
-    // The loader would block on a FIFO nobody writes to (and read a device): refuse it here.
-    std::cerr << "rivetctl: configuration error: " << printable(path)
-              << ": cannot read the configuration file: it is " << kind
-              << ", not a regular file. Pass --config <file> with the path of your rivet.yaml\n";
-    return kExitUsage;
-  }
   config::LoadResult loaded;
   if (!loadConfig(path.empty() ? q.configPath : path, loaded))
     return kExitUsage; // not 1: that would read as "denied"
@@ -242,7 +206,7 @@ int policyCommand(const std::string& configPath, const std::vector<std::string>&
   const std::string file = printable(c.sourcePath);
   for (const auto& w : loaded.warnings)
     std::cerr << "rivetctl policy check: warning: " << printable(w) << "\n";
-  if (!q.node.empty() && !sameNode(q.node, self)) {
+  if (!q.node.empty() && !policy::sameNode(q.node, self)) {
     std::cerr << "rivetctl policy check: " << file << " is node " << printable(self)
               << "'s configuration (mesh.node_name), not node " << q.node
               << "'s; its rules are in node " << q.node << "'s own file: pass --config with "

@@ -1,6 +1,7 @@
 // Pattern syntax and matching.
 #include "policy/CallerPattern.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace rivet::policy {
@@ -42,6 +43,12 @@ std::string patternProblem(std::string_view p) {
       return "the character '" + std::string(1, c) +
              "': use node, agent@node, letters, digits, '_', '.', '-' and '*'";
   return "";
+}
+
+bool sameNode(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return fold(x, true) == fold(y, true);
+         });
 }
 
 bool globMatch(std::string_view p, std::string_view t, bool foldCase) {

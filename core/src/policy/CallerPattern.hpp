@@ -30,6 +30,9 @@ std::string patternProblem(std::string_view pattern);
 // without '@' any agent of the nodes it names (and a caller that gave no agent).
 bool matches(std::string_view pattern, const Caller& caller);
 
+// Node names are host names: equal without regard to case.
+bool sameNode(std::string_view a, std::string_view b);
+
 // Glob match of one part; `foldCase` for node names.
 bool globMatch(std::string_view pattern, std::string_view text, bool foldCase);
 

@@ -68,9 +68,6 @@ Decision Gate::decide(const std::string& agent, const Caller& caller) const {
 
 Caller Gate::callerOf(const Arrival& a) const {
   Caller c{a.peerNode, a.fromAgent};
-  auto sameNode = [](std::string_view x, std::string_view y) {
-    return x.size() == y.size() && globMatch(x, y, true);
-  };
   const bool claimsNode = a.claimed.rfind("cn:", 0) == 0;
   const std::string_view named =
       claimsNode ? std::string_view(a.claimed).substr(3) : std::string_view();
