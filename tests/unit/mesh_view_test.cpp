@@ -370,3 +370,45 @@ TEST(MembershipView, ANodeAnotherNodeRegistersOrStopsIsSeenWithinOneRefresh) {
   EXPECT_EQ(m.membership->unavailableHosts("sonnet"), std::vector<std::string>{"ct302"});
   EXPECT_TRUE(m.membership->reachableAgents().empty());
 }
+
+namespace rivet {
+
+// metadata.policy is another node's word in a shared file: a readable summary reaches delegation
+// with its revision; a hostile or broken one leaves the node listed without a summary.
+TEST(MeshViewPolicy, AReadableSummaryIsKeptAndAHostileOneIsIgnoredWithoutLosingTheNode) {
+  auto withMetadata = [](const std::string& name, const std::string& metadata) {
+    std::string e = entry(name, "[\"opus\"]", "online", std::to_string(kNow));
+    e.insert(e.size() - 1, ",\"metadata\":" + metadata);
+    return e;
+  };
+  const std::string good =
+      R"({"policy":{"mode":"enforce","agents":{"opus":{"allow":["node-c"]}}}})";
+  std::string manyPatterns = R"({"policy":{"agents":{"opus":{"allow":[)";
+  for (int i = 0; i < 65; ++i)
+    manyPatterns += std::string(i ? "," : "") + "\"n" + std::to_string(i) + "\"";
+  manyPatterns += "]}}}}";
+  MeshView view = viewOf(registryOf({
+      withMetadata("good", good),
+      withMetadata("typed", R"({"policy":"allow everyone"})"),
+      withMetadata("pattern", R"({"policy":{"agents":{"opus":{"deny":["a b"]}}}})"),
+      withMetadata("long", manyPatterns),
+      withMetadata("nested", R"({"policy":{"agents":{"opus":{"allow":[["node-c"]]}}}})"),
+  }));
+  auto nodes = view.candidates("opus", kNow, kStale);
+  ASSERT_EQ(nodes.size(), 5u) << "a bad summary must not drop its node";
+  for (const auto& n : nodes) {
+    if (n.name == "good") {
+      ASSERT_TRUE(n.policy);
+      EXPECT_FALSE(n.policy->decide("opus", policy::Caller{"node-x", ""}).allowed);
+      EXPECT_TRUE(n.policy->decide("opus", policy::Caller{"node-c", ""}).allowed);
+      EXPECT_EQ(n.policyRevision, n.policy->revision());
+    } else {
+      EXPECT_FALSE(n.policy) << n.name;
+      EXPECT_EQ(n.policyRevision, "") << n.name;
+    }
+  }
+  for (const auto& a : view.reachableAgents(kNow, kStale))
+    EXPECT_EQ(static_cast<bool>(a.policy), a.node == "good") << a.node;
+}
+
+} // namespace rivet
