@@ -44,7 +44,10 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
+# The A2A interoperability tests drive the real @a2a-js/sdk (pinned, from npm, into the build
+# folder); scripts/install-a2a-test-deps.sh fails loudly when it cannot be installed.
 test: build
+	@scripts/install-a2a-test-deps.sh $(BUILD)
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
 # $(1) build folder, $(2) RIVET_SANITIZE
@@ -71,11 +74,13 @@ endef
 test-asan: deps
 	$(call san_configure,$(ASAN_BUILD),address)
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) -- --no-print-directory
+	@scripts/install-a2a-test-deps.sh $(ASAN_BUILD)
 	$(call san_test,$(ASAN_BUILD),$(ASAN_ENV),$(ASAN_EXCLUDE))
 
 test-tsan: deps
 	$(call san_configure,$(TSAN_BUILD),thread)
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) -- --no-print-directory
+	@scripts/install-a2a-test-deps.sh $(TSAN_BUILD)
 	$(call san_test,$(TSAN_BUILD),$(TSAN_ENV),$(TSAN_EXCLUDE))
 
 fuzz-build: deps

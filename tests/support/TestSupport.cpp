@@ -233,6 +233,10 @@ std::string pluginDir() {
 std::string fixturePath(const std::string& file) {
   return std::string(RIVET_FIXTURE_DIR) + "/" + file;
 }
+std::string a2aTestModules() {
+  const std::string modules = std::string(RIVET_BUILD_DIR) + "/a2a-test/node_modules";
+  return std::filesystem::exists(modules + "/@a2a-js/sdk/package.json") ? modules : "";
+}
 std::string sourcePath(const std::string& relative) {
   return std::string(RIVET_SOURCE_DIR) + "/" + relative;
 }

@@ -73,6 +73,9 @@ private:
 std::string binPath(const std::string& program);  // build/bin/<program>
 std::string pluginDir();                          // the build tree's plugin folder
 std::string fixturePath(const std::string& file); // build/tests/fixtures/<file>
+// The pinned A2A SDK's node_modules (scripts/install-a2a-test-deps.sh, run by `make test`), or ""
+// when it is not installed: a test that needs it then skips, saying how to install it.
+std::string a2aTestModules();
 std::string sourcePath(const std::string& relative);
 
 } // namespace rivet::test

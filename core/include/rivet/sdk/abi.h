@@ -14,6 +14,10 @@
  *   1.4  rivet_transport_ops gains metrics(): the transport writes a JSON object of its counters
  *        (open connections, handshake failures by reason, refusals) for the node's /metrics.
  *        The host calls it only when the table's struct_size includes it.
+ *   1.5  node_info() gains "a2a" (present only when the node serves A2A): the transport opens a
+ *        second listener there, whose client certificate is optional; rivet_inbound_request
+ *        gains `listener` ("a2a" for a request that arrived on it, "" on the agent channel),
+ *        which the host reads only when struct_size includes it.
  *
  * COMPATIBILITY POLICY
  *   - A plugin exports exactly one symbol, `rivet_plugin_entry`, returning a static descriptor.
@@ -48,7 +52,7 @@ extern "C" {
 #endif
 
 #define RIVET_ABI_MAJOR 1
-#define RIVET_ABI_MINOR 4
+#define RIVET_ABI_MINOR 5
 #define RIVET_PLUGIN_MAGIC 0x52564D48u /* "RVMH" */
 #define RIVET_ENTRY_SYMBOL "rivet_plugin_entry"
 
@@ -176,6 +180,11 @@ typedef struct rivet_inbound_request {
    * of the request. */
   const rivet_header* headers;
   size_t header_count;
+  /* ABI 1.5: which listener the request arrived on: "" (empty) the agent channel, whose
+   * clients always present a mesh certificate; "a2a" the A2A listener (node_info's "a2a"), whose
+   * clients may present none (then peer_cn and peer_sans are empty) and authenticate with a
+   * bearer token the host checks. */
+  rivet_str listener;
 } rivet_inbound_request;
 
 /* Where the host writes its answer to an inbound request: exactly one call to `respond`. */
@@ -227,7 +236,10 @@ typedef struct rivet_host_api {
   int64_t (*now_ms)(void* host);
   /* Node identity, listen address and TLS paths as JSON:
    * {"node_name","advertise_host","listen_host","port","version","mesh_enabled",
-   *  "heartbeat_interval_ms","tls":{"ca_path","cert_path","key_path","crl_path"}} */
+   *  "heartbeat_interval_ms","tls":{"ca_path","cert_path","key_path","crl_path"}}
+   * 1.5: plus "a2a":{"listen_host","port","cert_path","key_path"} when the node serves A2A
+   * (rivet.yaml `a2a`): the listener a transport opens for it, with the server certificate to
+   * present there (the node's own unless configured). */
   void (*node_info)(void* host, rivet_writer* out);
   /* Send a request to a peer through the loaded transport. Blocks up to timeout_ms. */
   rivet_net_result (*request)(void* host, const rivet_peer_request* request,
