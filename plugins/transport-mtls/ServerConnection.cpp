@@ -246,8 +246,9 @@ void ServerConnection::dispatch() {
                                    str(peer_.sansJson),
                                    str(address_),
                                    nullptr,
-                                   0};
-  headers_.clear(); // keeps its capacity while the connection is busy
+                                   0,
+                                   {"", 0}}; // the agent channel (ABI 1.5)
+  headers_.clear();                          // keeps its capacity while the connection is busy
   framing_.forEachField([this](std::string_view name, std::string_view value) {
     headers_.push_back({str(name), str(value)});
   });

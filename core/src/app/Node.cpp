@@ -215,6 +215,11 @@ void Node::start() {
     transport_ = startRequired("transport-" + config_.mesh.transport, RIVET_KIND_TRANSPORT,
                                "mesh.transport", "AgentChannel", channelSettingsJson(config_.mesh));
     transportUp_ = true;
+    if (config_.a2a.enabled && transport_->plugin().descriptor->abi_minor < 5)
+      throw StartupError("a2a.enabled: the transport plugin " + transport_->plugin().name() +
+                         " speaks ABI " + transport_->plugin().abiVersion() +
+                         ", which opens no A2A listener (that needs ABI 1.5); install the "
+                         "transport-mtls of this release, or set a2a.enabled: false");
     try {
       membership_->start(); // registers once the channel listens
     } catch (const std::exception& e) {
@@ -352,9 +357,59 @@ channel::ChannelRequest channelRequest(const rivet_inbound_request& request) {
   return r;
 }
 
+// ABI 1.5: a request that came in on the A2A listener, whose clients need not be mesh nodes.
+bool fromA2aListener(const rivet_inbound_request& request) {
+  if (request.struct_size < offsetof(rivet_inbound_request, listener) + sizeof(rivet_str))
+    return false;
+  return std::string_view(request.listener.data ? request.listener.data : "",
+                          request.listener.len) == "a2a";
+}
+
 } // namespace
 
+void Node::servePooled(const rivet_async_responder& original, metrics::Endpoint endpoint,
+                       PooledServe serve) {
+  auto* counting = new CountingResponder{original, &metrics_, endpoint, &openAnswers_};
+  {
+    std::lock_guard<std::mutex> lock(openAnswers_.mutex);
+    openAnswers_.items.insert(counting);
+  }
+  const rivet_async_responder responder{sizeof(rivet_async_responder), counting,
+                                        &CountingResponder::respond,   &CountingResponder::begin,
+                                        &CountingResponder::chunk,     &CountingResponder::end};
+  bool started = dispatchPool_->trySubmit(
+      [serve = std::move(serve), responder, gate = replyGate_] { serve(responder, gate); });
+  if (!started) {
+    std::string busy = "{\"error\":\"Node busy: all " + std::to_string(dispatchPool_->size()) +
+                       " request threads are in use\"}";
+    if (replyGate_->enter()) {
+      respondWith(responder.ctx, responder.respond, {503, busy, 5});
+      replyGate_->leave();
+    }
+  }
+}
+
+void Node::dispatchA2a(const channel::ChannelRequest& r, const rivet_async_responder& original) {
+  if (!tasks_ || !tasks_->servesA2a()) { // a transport that opened the listener on its own
+    const std::string body = R"j({"error":"This node serves no A2A (rivet.yaml a2a.enabled)"})j";
+    if (replyGate_->enter()) {
+      original.respond(original.ctx, 404, nullptr, 0, {body.data(), body.size()});
+      replyGate_->leave();
+    }
+    return;
+  }
+  servePooled(
+      original, metrics::Endpoint::A2a,
+      [this, r](const rivet_async_responder& responder,
+                const std::shared_ptr<plugin::HostGate>& g) { tasks_->serveA2a(r, responder, g); });
+}
+
 void Node::dispatch(const rivet_inbound_request& request, rivet_responder& responder) {
+  if (fromA2aListener(request)) { // only dispatch_async serves A2A (abi.h 1.5)
+    const std::string body = R"({"error":"A2A requests need the transport's dispatch_async"})";
+    responder.respond(responder.ctx, 503, nullptr, 0, {body.data(), body.size()});
+    return;
+  }
   channel::ChannelRequest r = channelRequest(request);
   channel::ChannelResponse out = channel_.handle(r);
   metrics_.request(metrics::endpointOf(r.path), out.status);
@@ -364,6 +419,8 @@ void Node::dispatch(const rivet_inbound_request& request, rivet_responder& respo
 void Node::dispatchAsync(const rivet_inbound_request& request,
                          const rivet_async_responder& original) {
   channel::ChannelRequest r = channelRequest(request); // valid until the answer (abi.h)
+  if (fromA2aListener(request))
+    return dispatchA2a(r, original);
   const metrics::Endpoint endpoint = metrics::endpointOf(r.path);
   auto reply = [this, gate = replyGate_, original, endpoint](const channel::ChannelResponse& out) {
     if (!gate->enter())
@@ -372,27 +429,11 @@ void Node::dispatchAsync(const rivet_inbound_request& request,
     respondWith(original.ctx, original.respond, out);
     gate->leave();
   };
-  if (tasks_ && tasks::TaskEndpoints::handles(r.path)) { // reads and writes the journal
-    auto* counting = new CountingResponder{original, &metrics_, endpoint, &openAnswers_};
-    {
-      std::lock_guard<std::mutex> lock(openAnswers_.mutex);
-      openAnswers_.items.insert(counting);
-    }
-    const rivet_async_responder responder{sizeof(rivet_async_responder), counting,
-                                          &CountingResponder::respond,   &CountingResponder::begin,
-                                          &CountingResponder::chunk,     &CountingResponder::end};
-    bool started = dispatchPool_->trySubmit(
-        [this, r, responder, gate = replyGate_] { tasks_->serve(r, responder, gate); });
-    if (!started) {
-      std::string busy = "{\"error\":\"Node busy: all " + std::to_string(dispatchPool_->size()) +
-                         " request threads are in use\"}";
-      if (replyGate_->enter()) {
-        respondWith(responder.ctx, responder.respond, {503, busy, 5});
-        replyGate_->leave();
-      }
-    }
-    return;
-  }
+  if (tasks_ && tasks::TaskEndpoints::handles(r.path)) // reads and writes the journal
+    return servePooled(
+        original, endpoint,
+        [this, r](const rivet_async_responder& responder,
+                  const std::shared_ptr<plugin::HostGate>& g) { tasks_->serve(r, responder, g); });
   try {
     if (auto quick = channel_.answerInline(r))
       return reply(*quick);

@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -66,6 +67,14 @@ public:
   void dispatch(const rivet_inbound_request& request, rivet_responder& responder) override;
   void dispatchAsync(const rivet_inbound_request& request,
                      const rivet_async_responder& responder) override;
+  // Runs `serve` on a request thread with a responder that counts the answer's status under
+  // `endpoint`; answers 503 at once when every request thread is busy.
+  using PooledServe =
+      std::function<void(const rivet_async_responder&, const std::shared_ptr<plugin::HostGate>&)>;
+  void servePooled(const rivet_async_responder& original, metrics::Endpoint endpoint,
+                   PooledServe serve);
+  // A request from the A2A listener (ABI 1.5): the A2A service, never the agent channel.
+  void dispatchA2a(const channel::ChannelRequest& r, const rivet_async_responder& original);
   rivet_task_status delegate(std::string_view caller, const rivet_task* current,
                              std::string_view requestJson, std::string& resultJson) override;
   std::string roster(std::string_view caller, const rivet_task* current) override;

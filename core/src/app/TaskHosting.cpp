@@ -129,9 +129,12 @@ TaskHosting::TaskHosting(const config::Config& config, delegation::DelegationEng
   service_->start();
   endpoints_ = std::make_unique<tasks::TaskEndpoints>(
       *service_, tasks::TaskLimits{config.tasks.defaultTimeoutMs, config.tasks.maxTimeoutMs});
+  if (config.a2a.enabled)
+    a2a_ = std::make_unique<a2a::A2aService>(config, *service_);
 }
 
 TaskHosting::~TaskHosting() {
+  a2a_.reset();
   endpoints_.reset();
   service_.reset();
   store_.reset();
@@ -146,6 +149,13 @@ void TaskHosting::serve(const channel::ChannelRequest& request,
                         const std::shared_ptr<plugin::HostGate>& gate) {
   ResponderReply reply(responder, gate);
   endpoints_->serve(request, reply);
+}
+
+void TaskHosting::serveA2a(const channel::ChannelRequest& request,
+                           const rivet_async_responder& responder,
+                           const std::shared_ptr<plugin::HostGate>& gate) {
+  ResponderReply reply(responder, gate);
+  a2a_->serve(request, reply);
 }
 
 } // namespace rivet::app

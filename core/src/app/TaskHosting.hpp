@@ -3,6 +3,7 @@
 // responder (abi.h), streams included.
 #pragma once
 
+#include "a2a/A2aService.hpp"
 #include "config/Config.hpp"
 #include "delegation/DelegationEngine.hpp"
 #include "plugin/HostGate.hpp"
@@ -29,6 +30,11 @@ public:
   // On a host thread: answers `request` (a task endpoint) through `responder`.
   void serve(const channel::ChannelRequest& request, const rivet_async_responder& responder,
              const std::shared_ptr<plugin::HostGate>& gate);
+  // A2A (docs/a2a.md): whether this node serves it, and the answer to a request from the A2A
+  // listener, on a host thread.
+  bool servesA2a() const { return a2a_ != nullptr; }
+  void serveA2a(const channel::ChannelRequest& request, const rivet_async_responder& responder,
+                const std::shared_ptr<plugin::HostGate>& gate);
   // Before the transport stops: every event stream ends.
   void closeStreams() { service_->closeStreams(); }
   void stopAll() { service_->stopAll(); }
@@ -39,6 +45,7 @@ private:
   std::unique_ptr<tasks::TaskStore> store_;
   std::unique_ptr<tasks::TaskService> service_;
   std::unique_ptr<tasks::TaskEndpoints> endpoints_;
+  std::unique_ptr<a2a::A2aService> a2a_;
 };
 
 } // namespace rivet::app

@@ -152,6 +152,31 @@ struct PolicyConfig {
   std::vector<AgentPolicyConfig> agents; // in file order
 };
 
+// One skill of an agent's A2A Agent Card (`a2a.agents.<id>.skills`).
+struct A2aSkill {
+  std::string id, name, description;
+  std::vector<std::string> tags, examples;
+};
+
+// What an agent's A2A Agent Card says beyond what the node knows (`a2a.agents.<id>`).
+struct A2aAgentCard {
+  std::string agent;       // an agent id (local or on another node)
+  std::string description; // "" : one made from the agent's provider, model and node
+  std::vector<A2aSkill> skills;
+};
+
+// `a2a:` (ours, docs/a2a.md): the A2A listener. Read by A2aSection.
+struct A2aConfig {
+  bool enabled = false;              // a2a.enabled: open the listener at all
+  std::string address = "127.0.0.1"; // a2a.address: an IP address to bind
+  int port = 3443;                   // a2a.port
+  std::string publicUrl;             // a2a.public_url: scheme://host[:port] in the cards
+  std::string certPath, keyPath;     // a2a.tls.cert/key: "" = the node's own
+  std::string tokensFile;            // a2a.tokens_file: "" = no bearer tokens (mTLS only)
+  bool publicCards = true;           // a2a.public_cards: cards without authentication
+  std::vector<A2aAgentCard> agents;  // a2a.agents
+};
+
 struct Config {
   std::string sourcePath; // the file it was read from
   Mesh mesh;
@@ -161,6 +186,7 @@ struct Config {
   TasksConfig tasks;
   MetricsConfig metrics;
   PolicyConfig policy;
+  A2aConfig a2a;
   Log log;
 };
 

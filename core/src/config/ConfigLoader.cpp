@@ -6,6 +6,7 @@
 #include "config/ConfigValidation.hpp"
 #include "config/FieldReader.hpp"
 #include "config/MeshSection.hpp"
+#include "config/A2aSection.hpp"
 #include "config/MetricsSection.hpp"
 #include "config/PolicySection.hpp"
 #include "config/TasksSection.hpp"
@@ -22,8 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"mesh",    "plugins", "agents", "tasks",
-                                           "metrics", "policy",  "log"};
+const std::vector<std::string> kTopKeys = {"mesh",   "plugins", "agents", "tasks",
+                                           "metrics", "policy", "a2a",    "log"};
 const std::vector<std::string> kPluginKeys = {"dir", "agents_dir"};
 const std::vector<std::string> kLogKeys = {"level", "format", "file", "task_text"};
 const std::vector<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
@@ -89,11 +90,11 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
   if (!root.IsNull() && !root.IsMap()) {
     r.fail(root.Mark(), "",
            "the top level must be a map of sections (mesh:, plugins:, agents:, "
-           "tasks:, metrics:, policy:, log:), found " +
+           "tasks:, metrics:, policy:, a2a:, log:), found " +
                r.describe(root),
            "Start the file with a section name such as mesh:");
   }
-  YAML::Node mesh, plugins, agents, tasks, metrics, policy, log;
+  YAML::Node mesh, plugins, agents, tasks, metrics, policy, a2a, log;
   bool agentsPresent = false;
   r.forEachEntry(root, "", kTopKeys, [&](const std::string& key, const YAML::Node& value) {
     if (key == "mesh")
@@ -106,6 +107,8 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
       metrics = value;
     else if (key == "policy")
       policy = value;
+    else if (key == "a2a")
+      a2a = value;
     else if (key == "log")
       log = value;
     else if (key == "agents") {
@@ -124,6 +127,7 @@ LoadResult loadConfigText(const std::string& yaml, const std::string& sourcePath
   c.tasks = readTasks(tasks, r);
   c.metrics = readMetrics(metrics, r);
   c.policy = readPolicy(policy, r);
+  c.a2a = readA2a(a2a, r, c.mesh);
   // Tasks waiting for a place wait on request threads (max(64, 2 x mesh.agent_workers)): the
   // queues together may take half of them, so that other agents stay reachable.
   int64_t queued = 0;

@@ -48,6 +48,8 @@ const char* endpointName(Endpoint e) {
     return "/api/mesh/ping";
   case Endpoint::Tasks:
     return "/api/tasks";
+  case Endpoint::A2a:
+    return "a2a";
   default:
     return "other";
   }

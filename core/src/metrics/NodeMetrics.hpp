@@ -20,7 +20,7 @@
 namespace rivet::metrics {
 
 // The endpoints of the agent channel, as counted (the query string is ignored).
-enum class Endpoint { Message, Agents, Mesh, MeshJoin, MeshPing, Tasks, Other, Count };
+enum class Endpoint { Message, Agents, Mesh, MeshJoin, MeshPing, Tasks, A2a, Other, Count };
 Endpoint endpointOf(std::string_view path);
 const char* endpointName(Endpoint e);
 

@@ -22,6 +22,14 @@ std::string nodeInfoJson(const config::Config& config) {
   tls.set("key_path", mesh.tls.keyPath);
   tls.set("crl_path", mesh.tls.crlPath);
   info.set("tls", tls);
+  if (config.a2a.enabled) { // ABI 1.5: the transport opens the A2A listener
+    Poco::JSON::Object a2a(Poco::JSON_PRESERVE_KEY_ORDER);
+    a2a.set("listen_host", config.a2a.address);
+    a2a.set("port", config.a2a.port);
+    a2a.set("cert_path", config.a2a.certPath.empty() ? mesh.tls.certPath : config.a2a.certPath);
+    a2a.set("key_path", config.a2a.keyPath.empty() ? mesh.tls.keyPath : config.a2a.keyPath);
+    info.set("a2a", a2a);
+  }
   std::ostringstream out;
   info.stringify(out);
   return out.str();
