@@ -489,6 +489,8 @@ void Node::reloadPolicy() {
   }
   for (const auto& w : loaded.warnings)
     log->warn("SIGHUP: {}", w);
+  if (tasks_)
+    tasks_->reloadA2aTokens();
   const std::string before = policy_.rules()->revision();
   policy_.update(loaded.config.policy);
   const std::string after = policy_.rules()->revision();

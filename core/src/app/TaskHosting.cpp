@@ -154,8 +154,8 @@ void TaskHosting::serve(const channel::ChannelRequest& request,
 void TaskHosting::serveA2a(const channel::ChannelRequest& request,
                            const rivet_async_responder& responder,
                            const std::shared_ptr<plugin::HostGate>& gate) {
-  ResponderReply reply(responder, gate);
-  a2a_->serve(request, reply);
+  // A blocking SendMessage answers when its task ends: the reply outlives this call.
+  a2a_->serve(request, std::make_shared<ResponderReply>(responder, gate));
 }
 
 } // namespace rivet::app

@@ -35,6 +35,11 @@ public:
   bool servesA2a() const { return a2a_ != nullptr; }
   void serveA2a(const channel::ChannelRequest& request, const rivet_async_responder& responder,
                 const std::shared_ptr<plugin::HostGate>& gate);
+  // SIGHUP: a2a.tokens_file is read again.
+  void reloadA2aTokens() {
+    if (a2a_)
+      a2a_->reloadTokens();
+  }
   // Before the transport stops: every event stream ends.
   void closeStreams() { service_->closeStreams(); }
   void stopAll() { service_->stopAll(); }

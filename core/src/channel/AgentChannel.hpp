@@ -45,9 +45,14 @@ struct ChannelRequest {
 };
 
 struct ChannelResponse {
+  ChannelResponse() = default;
+  ChannelResponse(int s, std::string b, int retryAfter = 0, std::string authenticate = "")
+      : status(s), body(std::move(b)), retryAfterSeconds(retryAfter),
+        wwwAuthenticate(std::move(authenticate)) {}
   int status = 200;
   std::string body;
-  int retryAfterSeconds = 0; // > 0: a Retry-After header
+  int retryAfterSeconds = 0;   // > 0: a Retry-After header
+  std::string wwwAuthenticate; // not empty: a WWW-Authenticate header (A2A's 401 answers)
 };
 
 class AgentChannel {

@@ -189,13 +189,15 @@ MessageParse parseMessageRequest(std::string_view body, int64_t maxTimeoutMs) {
 bool isCallerField(const std::string& c) {
   if (c == "unknown")
     return true;
-  if (c.size() < 4 || c.size() > 3 + 253 || c.compare(0, 3, "cn:") != 0)
+  // "cn:<node>", or "token:<name>" for an A2A client with a bearer token (docs/a2a.md).
+  const size_t prefix = c.compare(0, 3, "cn:") == 0 ? 3 : c.compare(0, 6, "token:") == 0 ? 6 : 0;
+  if (prefix == 0 || c.size() <= prefix || c.size() > prefix + 253)
     return false;
   auto nodeChar = [](char x) {
     return (x >= 'a' && x <= 'z') || (x >= 'A' && x <= 'Z') || (x >= '0' && x <= '9') || x == '_' ||
            x == '.' || x == '-';
   };
-  return std::all_of(c.begin() + 3, c.end(), nodeChar);
+  return std::all_of(c.begin() + static_cast<std::ptrdiff_t>(prefix), c.end(), nodeChar);
 }
 
 } // namespace rivet::channel

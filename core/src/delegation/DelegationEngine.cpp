@@ -119,6 +119,25 @@ std::string DelegationEngine::roster(const std::string& caller, const plugin::Ta
   return buildRoster(settings_, agents_, directory_, breaker_, caller, task, refuses);
 }
 
+std::vector<DelegationEngine::Reachable> DelegationEngine::reachable(const policy::Caller* caller) {
+  std::vector<Reachable> out;
+  for (const auto& a : agents_.list())
+    if (!caller || !policy_ || policy_->decide(a->id(), *caller).allowed)
+      out.push_back({a->id(), settings_.nodeName, a->provider(), a->model(), true});
+  if (!directory_)
+    return out;
+  for (const auto& a : directory_->reachableAgents()) {
+    // A local agent of the same id is the one a task reaches; one entry per agent id.
+    bool seen =
+        std::any_of(out.begin(), out.end(), [&](const Reachable& r) { return r.id == a.id; });
+    if (seen || breaker_.isOpen(a.node) ||
+        (caller && a.policy && !a.policy->decide(a.id, *caller).allowed))
+      continue;
+    out.push_back({a.id, a.node, a.provider, a.model, false});
+  }
+  return out;
+}
+
 bool DelegationEngine::refusedBefore(const std::string& node, const std::string& agent,
                                      const std::string& from, const std::string& revision) {
   std::lock_guard<std::mutex> lock(refusedMutex_);

@@ -109,6 +109,14 @@ public:
 
   // The roster of abi.h for agent `caller`, running `task` (null: a new task of it).
   std::string roster(const std::string& caller, const plugin::TaskContext* task);
+  // Every agent a new task from `caller` (a client outside this node's agents) may be sent to:
+  // this node's agents and the mesh's reachable ones, less those whose policy refuses it
+  // (`caller` null: every reachable agent, whatever the policies say).
+  struct Reachable {
+    std::string id, node, provider, model;
+    bool local = false;
+  };
+  std::vector<Reachable> reachable(const policy::Caller* caller);
   // Tasks running on this node's agents (for delegate(), roster() and task credentials).
   plugin::LiveTasks& liveTasks() { return *live_; }
   const EngineSettings& settings() const { return settings_; }

@@ -33,6 +33,13 @@ std::string patternProblem(std::string_view p) {
     return "an empty pattern";
   if (p.size() > kMaxPatternBytes)
     return "longer than " + std::to_string(kMaxPatternBytes) + " characters";
+  if (p.substr(0, 6) == "token:") { // an A2A client with a bearer token (docs/a2a.md)
+    std::string_view name = p.substr(6);
+    if (name.empty() || !std::all_of(name.begin(), name.end(), partChar))
+      return "a token pattern is token:<name>, the name of letters, digits, '_', '.', '-' and "
+             "'*'";
+    return "";
+  }
   size_t at = p.find('@');
   if (at != std::string_view::npos && p.find('@', at + 1) != std::string_view::npos)
     return "more than one '@'";

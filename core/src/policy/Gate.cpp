@@ -77,6 +77,12 @@ Caller Gate::callerOf(const Arrival& a) const {
   bool trusted = false;
   for (const auto& f : s->forwarders)
     trusted = trusted || matches(f, Caller{a.peerNode, ""});
+  // An A2A bearer client that a trusted node forwards for (docs/a2a.md): "token:<name>".
+  if (trusted && a.claimed.rfind("token:", 0) == 0) {
+    Caller forwarded{a.claimed, a.fromAgent};
+    forwarded.also.push_back(a.peerNode);
+    return forwarded;
+  }
   // A claim naming this node would make it act as itself elsewhere: never believed.
   if (trusted && claimsNode && !named.empty() && !sameNode(named, nodeName_)) {
     Caller forwarded{std::string(named), a.fromAgent};
@@ -101,7 +107,9 @@ Admission Gate::admit(const Arrival& a) {
   out.caller = callerOf(a);
   // Only a task forwarded on names its caller; a local agent's own delegations are new tasks.
   if (a.agent.empty() && !a.peerCn.empty() && out.caller.node != nodeName_)
-    out.callerField = out.caller.node.empty() ? "unknown" : "cn:" + out.caller.node;
+    out.callerField = out.caller.node.empty()                   ? "unknown"
+                      : out.caller.node.rfind("token:", 0) == 0 ? out.caller.node
+                                                                : "cn:" + out.caller.node;
   auto who = [&] {
     constexpr size_t kShown = 64;
     auto clip = [](const std::string& t) {

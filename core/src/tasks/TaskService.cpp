@@ -318,7 +318,7 @@ void TaskService::emitLocked(const std::string& id, Live* live, const std::strin
   auto now = Clock::now();
   auto& ws = live->watchers;
   for (auto it = ws.begin(); it != ws.end();) {
-    if (it->stream->write(frame)) {
+    if (it->stream->event(seq, type, dataJson, frame)) {
       it->lastWrite = now;
       ++it;
     } else {
@@ -383,16 +383,17 @@ bool TaskService::attach(const std::string& id, const std::string& caller, int64
   std::unique_lock<std::mutex> lock(mutex_);
   int64_t first = store_.firstRetainedSeq(id);
   bool ok = true;
-  if (afterSeq + 1 < first) // the tail was trimmed past what this client saw
-    ok = stream->write(sseFrame(0, "gap",
-                                "{\"missedFrom\":" + std::to_string(afterSeq + 1) +
-                                    ",\"missedTo\":" + std::to_string(first - 1) + "}"));
+  if (afterSeq + 1 < first) { // the tail was trimmed past what this client saw
+    const std::string gap = "{\"missedFrom\":" + std::to_string(afterSeq + 1) +
+                            ",\"missedTo\":" + std::to_string(first - 1) + "}";
+    ok = stream->event(0, "gap", gap, sseFrame(0, "gap", gap));
+  }
   for (int64_t seq = afterSeq; ok;) {
     auto events = store_.eventsAfter(id, seq, 256);
     if (events.empty())
       break;
     for (const auto& e : events) {
-      if (!(ok = stream->write(sseFrame(e.seq, e.type, e.dataJson))))
+      if (!(ok = stream->event(e.seq, e.type, e.dataJson, sseFrame(e.seq, e.type, e.dataJson))))
         break;
       seq = e.seq;
     }
