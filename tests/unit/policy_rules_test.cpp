@@ -79,6 +79,21 @@ TEST(CallerPattern, InvalidPatternsSayWhy) {
   EXPECT_EQ(patternProblem("*"), "");
 }
 
+TEST(CallerPattern, TokenCallersAreNamedByTokenPatternsOnly) {
+  const Caller alice = node("token:alice");
+  EXPECT_TRUE(matches("token:alice", alice));
+  EXPECT_TRUE(matches("token:al*", alice));
+  EXPECT_TRUE(matches("*", alice));
+  EXPECT_FALSE(matches("t*", alice)); // a node glob never admits a token
+  EXPECT_FALSE(matches("*@*-x", alice));
+  EXPECT_FALSE(matches("token:bob", alice));
+  EXPECT_FALSE(matches("token:*", node("node-b")));
+  EXPECT_EQ(patternProblem("token:ops-*"), "");
+  EXPECT_NE(patternProblem("token:"), "");
+  EXPECT_NE(patternProblem("token:a@b"), "");
+  EXPECT_NE(patternProblem("planner@token:a"), "");
+}
+
 // The matrix of issue 13: rule shapes × callers, decided by the rules alone (the integration
 // test policy_matrix_test checks the same cells through a real node).
 TEST(PolicyDecision, EveryRuleShapeAgainstEveryKindOfCaller) {

@@ -39,10 +39,11 @@ ChannelResponse result(const std::string& idJson, const std::string& json) {
 }
 
 bool validAgentId(std::string_view id) {
-  return !id.empty() && id.size() <= kMaxAgentId && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
-  });
+  return !id.empty() && id.size() <= kMaxAgentId && id[0] != '.' &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '.' || c == '-';
+         });
 }
 
 bool startsWith(std::string_view s, std::string_view prefix) {

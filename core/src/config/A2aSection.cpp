@@ -181,6 +181,12 @@ A2aConfig readA2a(const YAML::Node& node, FieldReader& r, const Mesh& mesh) {
   if (a.publicUrl.empty()) {
     const bool wildcard = a.address == "0.0.0.0" || a.address == "::";
     std::string host = wildcard ? mesh.advertiseHost : a.address;
+    if (host.empty())
+      r.failAt("a2a.address",
+               "the cards need the address clients reach this listener at, and a2a.address " +
+                   r.quote(a.address) + " is every interface",
+               "Set a2a.public_url (such as https://node-a.example.org:3443) or "
+               "mesh.advertise_host");
     if (host.find(':') != std::string::npos)
       host = "[" + host + "]";
     a.publicUrl = "https://" + host + ":" + std::to_string(a.port);

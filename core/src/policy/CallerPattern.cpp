@@ -85,6 +85,11 @@ bool matches(std::string_view pattern, const Caller& caller) {
     return true;
   if (caller.node.empty()) // unknown: nothing but the whole wildcard names it
     return false;
+  // A2A bearer clients ("token:<name>") are named by token patterns only (or `*`), and token
+  // patterns name nothing else: a node glob such as "t*" never admits a token.
+  const bool tokenCaller = caller.node.rfind("token:", 0) == 0;
+  if (tokenCaller != (pattern.substr(0, 6) == "token:"))
+    return false;
   size_t at = pattern.find('@');
   if (at == std::string_view::npos)
     return globMatch(pattern, caller.node, true);

@@ -27,7 +27,8 @@ std::string patternProblem(std::string_view pattern);
 
 // Node parts compare without regard to case (they are host names), agent parts exactly; `*`
 // stands for any run of characters within its part. `*` alone matches every caller, a pattern
-// without '@' any agent of the nodes it names (and a caller that gave no agent).
+// without '@' any agent of the nodes it names (and a caller that gave no agent). An A2A bearer
+// client is the caller node "token:<name>", which only `*` and `token:<glob>` patterns match.
 bool matches(std::string_view pattern, const Caller& caller);
 
 // Node names are host names: equal without regard to case.

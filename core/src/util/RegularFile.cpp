@@ -61,9 +61,9 @@ RegularFileRead readRegularFile(const std::string& path, int64_t maxBytes, bool 
   struct stat st {};
   if (::fstat(f.fd, &st) != 0)
     return failed("stat", errno);
+  r.mode = st.st_mode;
   if (!S_ISREG(st.st_mode)) {
     r.outcome = Outcome::NotRegular;
-    r.mode = st.st_mode;
     return r;
   }
   if (st.st_size > maxBytes) {

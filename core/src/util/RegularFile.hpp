@@ -20,7 +20,7 @@ struct RegularFileRead {
   };
   Outcome outcome = Outcome::Read;
   std::string content;
-  mode_t mode = 0;
+  mode_t mode = 0; // as fstat saw it, once the file opened
   const char* step = "";
   int error = 0;
 };
