@@ -69,8 +69,14 @@ void ServerConnection::handshake() {
   if (step != TlsStep::Done) {
     listener_.counters().add(ChannelCounters::kHandshakeFailures);
     listener_.counters().addFailure(tls_->error(), tls_->tlsFailure());
-    if (!server_.stopping())
-      listener_.log(RIVET_LOG_WARN, "TLS handshake failed from " + address_ + ": " + tls_->error());
+    if (!server_.stopping()) {
+      std::string reason = tls_->error();
+      // "use https with a client certificate": the A2A listener's clients need none.
+      if (size_t at = reason.find(" with a client certificate");
+          listener_.a2a() && at != std::string::npos)
+        reason.erase(at, std::string_view(" with a client certificate").size());
+      listener_.log(RIVET_LOG_WARN, "TLS handshake failed from " + address_ + ": " + reason);
+    }
     return close();
   }
   peer_ = readPeerIdentity(tls_->ssl());

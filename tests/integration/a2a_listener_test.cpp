@@ -205,6 +205,18 @@ TEST_F(A2aListener, RevokedCertificateIsRefused) {
   expectA2aWarning(c, mark, "certificate revoked");
 }
 
+TEST_F(A2aListener, PlainHttpIsRefusedWithoutAskingForACertificate) {
+  size_t mark = node_->output().size();
+  TestTlsClient c(client(""));
+  ASSERT_TRUE(c.connectPlain(a2aPort_)) << c.error();
+  ASSERT_TRUE(c.sendRaw("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  std::string answer = c.readUntilClose(3s);
+  EXPECT_EQ(answer.rfind("HTTP/", 0), std::string::npos) << "plain HTTP was answered: " << answer;
+  expectA2aWarning(c, mark, "http request: plain HTTP was sent to the TLS port; use https");
+  EXPECT_FALSE(contains(node_->outputSince(mark), "client certificate"))
+      << node_->outputSince(mark);
+}
+
 TEST_F(A2aListener, AgentChannelRequestsAreNotServedThere) {
   // The agent channel logs "... from <fromAgent> ..." as a message starts: the control shows it.
   TestTlsClient mesh(client("node-b"));
@@ -509,7 +521,10 @@ protected:
     transport_.reset();
   }
 
-  void start(bool withA2a, const std::string& settings = R"({"io_threads":1})") {
+  // With `a2aFiles` the A2A listener presents them instead of the node's certificate.
+  void start(bool withA2a, const std::string& settings = R"({"io_threads":1})",
+             const ca::IssuedFiles* a2aFiles = nullptr) {
+    const ca::IssuedFiles& a2aPair = a2aFiles ? *a2aFiles : files_;
     if (transport_) {
       host_->join();
       transport_.reset();
@@ -517,8 +532,8 @@ protected:
     port_ = freePort();
     a2aPort_ = freePort();
     std::string a2a = R"(,"a2a":{"listen_host":"127.0.0.1","port":)" + std::to_string(a2aPort_) +
-                      R"(,"cert_path":")" + files_.certPath + R"(","key_path":")" + files_.keyPath +
-                      R"("})";
+                      R"(,"cert_path":")" + a2aPair.certPath + R"(","key_path":")" +
+                      a2aPair.keyPath + R"("})";
     std::string info = R"({"node_name":"node-a","listen_host":"127.0.0.1","port":)" +
                        std::to_string(port_) + R"(,"version":"test","tls":{"ca_path":")" +
                        pki_.chainPath() + R"(","cert_path":")" + files_.certPath +
@@ -705,4 +720,36 @@ TEST_F(A2aTransport, StopAnswersRequestsInProgressThenClosesBothListeners) {
   RawChannelClient a2a, channel;
   EXPECT_FALSE(a2a.connect(a2aPort_)) << "the A2A listener still accepts after stop";
   EXPECT_FALSE(channel.connect(port_)) << "the agent channel still accepts after stop";
+}
+
+TEST_F(A2aTransport, ItsOwnCertificateFromAnotherCaLeavesClientCertificatesToTheMeshCa) {
+  TestPki operatorCa; // the operator's CA for the A2A listener, not the mesh's
+  ca::IssueOptions o;
+  o.fileStem = "a2a-public";
+  auto a2aFiles = operatorCa.issueNode("node-a", o);
+  start(true, R"({"io_threads":1})", &a2aFiles);
+  auto trustingOperatorCa = [&](const TestPki& pki, const std::string& stem) {
+    TlsClientOptions c = clientOptions(pki, stem, "node-a.mesh");
+    c.caPath = operatorCa.chainPath();
+    return c;
+  };
+  TestTlsClient anonymous(trustingOperatorCa(pki_, ""));
+  HttpResponse r;
+  ASSERT_TRUE(anonymous.connect(a2aPort_) && anonymous.get("/", r)) << anonymous.error();
+  EXPECT_EQ(anonymous.serverFingerprint(), certificateFingerprint(a2aFiles.certPath));
+  EXPECT_EQ(host_->last().peerCn, "");
+
+  TestTlsClient mesh(trustingOperatorCa(pki_, "node-b"));
+  ASSERT_TRUE(mesh.connect(a2aPort_) && mesh.get("/", r)) << mesh.error();
+  EXPECT_EQ(host_->last().peerCn, "node-b");
+
+  TestTlsClient outsider(trustingOperatorCa(operatorCa, "a2a-public")); // not the mesh CA's
+  std::string error = outsider.connect(a2aPort_) && !outsider.waitForClose(3s)
+                          ? "the server accepted the handshake"
+                          : outsider.error();
+  EXPECT_PRED2(contains, error, "unknown ca") << error;
+
+  TestTlsClient channel(client("node-b")); // the agent channel still presents the node's
+  ASSERT_TRUE(channel.connect(port_) && channel.get("/api/mesh/ping", r)) << channel.error();
+  EXPECT_EQ(channel.serverFingerprint(), certificateFingerprint(files_.certPath));
 }
