@@ -29,26 +29,27 @@ void ChannelCounters::addFailure(const std::string& error, bool tlsFailure) {
   failures[r].fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string ChannelCounters::jsonFields() const {
+std::string ChannelCounters::jsonFields(const std::string& prefix) const {
   static const char* const kReasons[kReasonCount] = {
       "no_certificate", "unknown_ca",       "expired",     "revoked",
       "plain_http",     "protocol_version", "peer_closed", "other"};
   auto n = [](const std::atomic<uint64_t>& a) {
     return std::to_string(a.load(std::memory_order_relaxed));
   };
-  std::string out = "\"handshake_failures\":{";
+  auto key = [&prefix](const char* name) { return "\"" + prefix + name + "\":"; };
+  std::string out = key("handshake_failures") + "{";
   for (int k = 0; k < kReasonCount; ++k)
     out += std::string(k ? "," : "") + "\"" + kReasons[k] + "\":" + n(failures[k]);
   out += ",\"timeout\":" + n(value[kHandshakeTimeout]) + "}";
-  out += ",\"refused\":{\"max_connections\":" + n(value[kRefusedConnections]) +
+  out += "," + key("refused") + "{\"max_connections\":" + n(value[kRefusedConnections]) +
          ",\"max_handshakes\":" + n(value[kRefusedHandshakes]) +
          ",\"max_handshakes_per_address\":" + n(value[kRefusedPerAddress]) +
          ",\"max_inflight_body_bytes\":" + n(value[kBusyBodies]) + "}";
-  out += ",\"timeouts\":{\"head\":" + n(value[kHeadTimeout]) +
+  out += "," + key("timeouts") + "{\"head\":" + n(value[kHeadTimeout]) +
          ",\"body\":" + n(value[kBodyTimeout]) + ",\"write\":" + n(value[kWriteTimeout]) +
          ",\"idle\":" + n(value[kIdleTimeout]) + "}";
-  out += ",\"framing_errors\":" + n(value[kFramingErrors]);
-  out += ",\"connections_accepted\":" + n(accepted);
+  out += "," + key("framing_errors") + n(value[kFramingErrors]);
+  out += "," + key("connections_accepted") + n(accepted);
   return out;
 }
 

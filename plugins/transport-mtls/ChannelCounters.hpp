@@ -43,8 +43,9 @@ struct ChannelCounters {
   // Counts a failed handshake under the reason `error` (TlsSocket::error()) names.
   void addFailure(const std::string& error, bool tlsFailure);
   // {"handshake_failures":{...},"refused":{...},"timeouts":{...},"framing_errors":N,
-  //  "connections_accepted":N (no braces closed: the caller appends its own keys)
-  std::string jsonFields() const;
+  //  "connections_accepted":N (no braces: the caller adds its own keys), each key after
+  // `prefix` (the A2A listener's: "a2a_handshake_failures", ...).
+  std::string jsonFields(const std::string& prefix = "") const;
   // "3 past the handshake deadline, 1 refused (max_connections)" for the counts that grew
   // since `last` (updated); empty when none of the abnormal ones did. Idle closes are normal
   // and only counted.

@@ -1,9 +1,11 @@
 // The agent channel's listening side on an event loop (docs/transport.md): a few I/O threads,
-// each running its own Boost.Asio io_context with the connections it was given; one acceptor
-// that admits or refuses connections before any TLS; every deadline a timer of the loop.
+// each running its own Boost.Asio io_context with the connections it was given; one acceptor per
+// listener (the agent channel's, and the A2A listener's when the node serves A2A) that admits
+// or refuses connections before any TLS; every deadline a timer of the loop.
 #pragma once
 
 #include "ChannelCounters.hpp"
+#include "Listener.hpp"
 #include "MaterialStore.hpp"
 #include "ServerSettings.hpp"
 
@@ -17,16 +19,16 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 namespace rivet::mtls {
 
-using LogFn = std::function<void(rivet_log_level, const std::string&)>;
+// (level, message, log component: "" the transport's own)
+using LogFn = std::function<void(rivet_log_level, const std::string&, const char*)>;
 
 class ServerConnection;
 
@@ -41,60 +43,57 @@ struct IoLoop {
 
 class ChannelServer {
 public:
+  // `a2a`: where the A2A listener listens (node_info "a2a"); none when the node serves no A2A.
   ChannelServer(const rivet_host_api* host, const MaterialStore& materials, ServerSettings s,
-                LogFn log);
+                std::optional<ListenerSpec> a2a, LogFn log);
   ~ChannelServer();
 
-  // Binds and starts the loops; throws std::runtime_error naming the address on failure.
+  // Binds the agent channel, then the A2A listener, and starts the loops; throws
+  // std::runtime_error naming the address and its rivet.yaml keys on failure.
   void start();
-  // Stops accepting and closes idle connections at once; requests being served get up to
-  // `grace` to finish and answer, then every connection is closed and the threads joined.
+  // Stops accepting on both listeners and closes idle connections at once; requests being
+  // served get up to `grace` to finish and answer, then every connection is closed and the
+  // threads joined.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
-  // Used by connections (from their loop's thread).
+  // Used by listeners and connections (from their loop's thread).
   const rivet_host_api* host() const { return host_; }
   const MaterialStore& materials() const { return materials_; }
   const ServerSettings& settings() const { return settings_; }
-  void log(rivet_log_level level, const std::string& message) const { log_(level, message); }
+  void log(rivet_log_level level, const std::string& message, const char* component = "") const {
+    log_(level, message, component);
+  }
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
-  ChannelCounters& counters() { return counters_; }
-  // The counters as one JSON object (ABI 1.4 metrics()); any thread, until destruction.
+  // The I/O loops in turn (new connections are spread over them).
+  IoLoop& loop(size_t turn) { return *loops_[turn % loops_.size()]; }
+  // The counters of both listeners as one JSON object (ABI 1.4 metrics()): the agent
+  // channel's keys as before, the A2A listener's prefixed "a2a_". Any thread, until destruction.
   std::string metricsJson() const;
-  void handshakeEnded(const std::string& address);
-  void connectionClosed(IoLoop& loop, const std::shared_ptr<ServerConnection>& c);
+  void connectionOpened() { connections_.fetch_add(1, std::memory_order_relaxed); }
+  void connectionClosed(IoLoop& loop, Listener& listener,
+                        const std::shared_ptr<ServerConnection>& c);
   // A request is being read or served (stop() waits for these), or no longer.
-  void busy(bool on) { busy_.fetch_add(on ? 1 : -1, std::memory_order_relaxed); }
-  // The node-wide budget of request body bytes held: false when `bytes` do not fit.
+  void busy(Listener& listener, bool on) {
+    busy_.fetch_add(on ? 1 : -1, std::memory_order_relaxed);
+    listener.busy(on);
+  }
+  // The node-wide budget of request body bytes held (both listeners): false when `bytes` do
+  // not fit.
   bool reserveBody(uint64_t bytes);
   void releaseBody(uint64_t bytes);
 
 private:
-  void accept();
-  void admit(boost::asio::ip::tcp::socket socket, const boost::asio::ip::tcp::endpoint& remote,
-             IoLoop& loop);
-  void summarize();
-
   const rivet_host_api* host_;
   const MaterialStore& materials_;
   ServerSettings settings_;
   LogFn log_;
   std::vector<std::unique_ptr<IoLoop>> loops_;
-  size_t nextLoop_ = 0;
-  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
-  boost::asio::ip::tcp::endpoint acceptedFrom_; // filled by accept(): no getpeername() needed
-  std::unique_ptr<boost::asio::steady_timer> acceptPause_; // after EMFILE
-  int64_t lastAcceptWarn_ = 0;                             // seconds: when EMFILE was last said
-  std::unique_ptr<boost::asio::steady_timer> summaryTimer_;
-  uint64_t reported_[ChannelCounters::kCount] = {};
-  ChannelCounters counters_;
+  std::vector<std::unique_ptr<Listener>> listeners_; // the agent channel first
   std::atomic<bool> stopping_{false};
   bool started_ = false;
-  std::atomic<size_t> connections_{0};
+  std::atomic<size_t> connections_{0}; // of both listeners
   std::atomic<int> busy_{0};
   std::atomic<uint64_t> bodyBytes_{0};
-  std::mutex handshakeMutex_;
-  size_t handshakes_ = 0;
-  std::unordered_map<std::string, size_t> handshakesFrom_;
 };
 
 } // namespace rivet::mtls

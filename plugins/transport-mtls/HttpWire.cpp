@@ -65,6 +65,25 @@ std::string_view httpDate() {
   return text;
 }
 
+// True when `headers` ("Name: value\r\n" lines) has a Content-Type line.
+bool hasContentType(std::string_view headers) {
+  constexpr std::string_view kName = "content-type:";
+  size_t at = 0;
+  while (at < headers.size()) {
+    size_t end = headers.find("\r\n", at);
+    std::string_view line =
+        headers.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    if (line.size() >= kName.size() &&
+        std::equal(kName.begin(), kName.end(), line.begin(),
+                   [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }))
+      return true;
+    if (end == std::string_view::npos)
+      break;
+    at = end + 2;
+  }
+  return false;
+}
+
 } // namespace
 
 ReadResult HttpReader::fill(const Deadline& d) {
@@ -321,7 +340,10 @@ void appendResponse(std::string& out, int status, std::string_view extraHeaders,
   char code[8];
   auto codeEnd = std::to_chars(code, code + sizeof code, status).ptr;
   out.append("HTTP/1.1 ").append(code, codeEnd).append(" ").append(reasonPhrase(status));
-  out.append("\r\nContent-Type: application/json\r\nContent-Length: ").append(length, end);
+  // The host's own Content-Type (an A2A answer's, say) replaces the default.
+  if (!hasContentType(extraHeaders))
+    out.append("\r\nContent-Type: application/json");
+  out.append("\r\nContent-Length: ").append(length, end);
   if (keepAlive) {
     char seconds[12];
     auto secondsEnd = std::to_chars(seconds, seconds + sizeof seconds, keepAliveSeconds).ptr;

@@ -57,6 +57,7 @@ const char* reasonPhrase(int status);
 
 // Appends a complete response with Content-Length to `out`; `headOnly` (a HEAD request) leaves
 // the body out but still announces its length; `keepAliveSeconds` is announced in Keep-Alive.
+// Content-Type is application/json unless `extraHeaders` has one of its own.
 void appendResponse(std::string& out, int status, std::string_view extraHeaders,
                     std::string_view body, bool keepAlive, bool headOnly = false,
                     int keepAliveSeconds = 10);

@@ -1,5 +1,6 @@
 // transport-mtls: the agent channel over mutual TLS (docs/protocol.md §1). Serves the node's
-// endpoints through the host's dispatch() and sends requests to peers through a pooled client.
+// endpoints through the host's dispatch() and sends requests to peers through a pooled client;
+// when node_info has "a2a" (ABI 1.5), also the A2A listener, whose requests the host serves.
 // Loaded by rivetd for `mesh.transport: mtls`; rivetctl loads it with {"serve": false}.
 #include "ChannelServer.hpp"
 #include "MaterialWatcher.hpp"
@@ -9,6 +10,9 @@
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/SSLManager.h>
+
+#include <algorithm>
+#include <optional>
 
 namespace rivet::mtls {
 namespace {
@@ -48,6 +52,17 @@ public:
     paths_.certPath = tls->optValue<std::string>("cert_path", "");
     paths_.keyPath = tls->optValue<std::string>("key_path", "");
     paths_.crlPath = tls->optValue<std::string>("crl_path", "");
+    // ABI 1.5: the A2A listener, when the node serves A2A (rivetctl, which serves nothing,
+    // never reads its certificate).
+    if (auto a2a = info->getObject("a2a"); a2a && serve_) {
+      a2a_ = ListenerSpec{true, a2a->optValue<std::string>("listen_host", "127.0.0.1"),
+                          a2a->optValue<int>("port", 3443)};
+      paths_.a2aCertPath = a2a->optValue<std::string>("cert_path", paths_.certPath);
+      paths_.a2aKeyPath = a2a->optValue<std::string>("key_path", paths_.keyPath);
+      if (a2a_->port < 1 || a2a_->port > 65535)
+        throw sdk::PluginError("transport-mtls: a2a.port " + std::to_string(a2a_->port) +
+                               " is not a TCP port (1-65535); choose a free a2a.port");
+    }
     try {
       materials_.replace(TlsMaterial::load(paths_, settings_.nodeName));
     } catch (const MaterialError& e) {
@@ -68,18 +83,31 @@ public:
     if (!serve_)
       return;
     server_ = std::make_unique<ChannelServer>(
-        host().raw(), materials_, settings_,
-        [this](rivet_log_level level, const std::string& m) { host().log(level, m); });
+        host().raw(), materials_, settings_, a2a_,
+        [this](rivet_log_level level, const std::string& m, const char* component) {
+          host().log(level, m, component);
+        });
     try {
       server_->start();
     } catch (const std::exception& e) {
       server_.reset();
       throw sdk::PluginError(e.what());
     }
+    std::vector<std::string> files{paths_.caPath, paths_.certPath, paths_.keyPath, paths_.crlPath};
+    if (a2a_) // the A2A listener's own certificate, when it has one
+      for (const auto* path : {&paths_.a2aCertPath, &paths_.a2aKeyPath})
+        if (std::find(files.begin(), files.end(), *path) == files.end())
+          files.push_back(*path);
     watcher_ = std::make_unique<MaterialWatcher>(
-        std::vector<std::string>{paths_.caPath, paths_.certPath, paths_.keyPath, paths_.crlPath},
-        [this] { reloadFrom("a certificate file changed"); });
+        files, [this] { reloadFrom("a certificate file changed"); });
     watcher_->start();
+    if (a2a_) // logged first: once the agent channel's line is there, both listen
+      host().log(RIVET_LOG_INFO,
+                 "A2A listener on " + a2a_->host + ":" + std::to_string(a2a_->port) +
+                     " (TLS, certificate " + paths_.a2aCertPath +
+                     "; a client certificate is optional, verified against the mesh CA when "
+                     "presented)",
+                 "A2aListener");
     host().info("Agent channel listening on :" + std::to_string(settings_.port) +
                 " (TLS, CN=" + settings_.nodeName + ")");
   }
@@ -120,7 +148,12 @@ private:
       pool_.clear();
       host().info("TLS material reloaded (" + trigger + "): " + paths_.certPath +
                   ", CN=" + material->commonName() + ", " + std::to_string(material->daysLeft()) +
-                  " days left; new connections use it");
+                  " days left" +
+                  (a2a_ && paths_.a2aCertPath != paths_.certPath
+                       ? "; the A2A listener's " + paths_.a2aCertPath + ", " +
+                             std::to_string(material->a2aDaysLeft()) + " days left"
+                       : std::string()) +
+                  "; new connections use it");
       warnIfExpiring(*material);
       return true;
     } catch (const std::exception& e) {
@@ -134,10 +167,17 @@ private:
     if (m.daysLeft() < 14)
       host().warn("certificate " + paths_.certPath + " expires in " + std::to_string(m.daysLeft()) +
                   " days; renew it with `rivetctl ca issue " + settings_.nodeName + "`");
+    if (a2a_ && paths_.a2aCertPath != paths_.certPath && m.a2aDaysLeft() < 14)
+      host().warn("the A2A listener's certificate " + paths_.a2aCertPath +
+                  " (a2a.tls.cert) "
+                  "expires in " +
+                  std::to_string(m.a2aDaysLeft()) +
+                  " days; renew it and replace the file (it is reloaded without a restart)");
   }
 
   bool serve_ = true;
   ServerSettings settings_;
+  std::optional<ListenerSpec> a2a_; // node_info "a2a": the second listener
   TlsPaths paths_;
   MaterialStore materials_;
   PeerPool pool_;

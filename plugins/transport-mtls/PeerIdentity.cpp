@@ -43,10 +43,10 @@ std::string ipText(const ASN1_OCTET_STRING* ip) {
 
 PeerIdentity readPeerIdentity(SSL* ssl) {
   PeerIdentity id;
-  id.sansJson = "[]";
   X509* cert = SSL_get0_peer_certificate(ssl);
   if (!cert)
-    return id;
+    return id; // no certificate (the A2A listener's clients may send none): both empty
+  id.sansJson = "[]";
   X509_NAME* subject = X509_get_subject_name(cert);
   int idx = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
   if (idx >= 0)

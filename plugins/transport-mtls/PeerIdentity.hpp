@@ -9,7 +9,8 @@ namespace rivet::mtls {
 
 struct PeerIdentity {
   std::string commonName; // "" when the peer sent no certificate
-  std::string sansJson;   // JSON array of strings, e.g. ["node-a.mesh","127.0.0.1"]
+  std::string sansJson;   // JSON array of strings, e.g. ["node-a.mesh","127.0.0.1"]; "" when
+                          // the peer sent no certificate
 };
 
 PeerIdentity readPeerIdentity(SSL* ssl);

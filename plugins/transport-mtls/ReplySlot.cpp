@@ -6,8 +6,12 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstddef>
+#include <cstring>
 #include <string>
+#include <string_view>
 
 namespace rivet::mtls {
 namespace {
@@ -15,13 +19,44 @@ namespace {
 // Streamed bytes posted and not yet written beyond which chunk() tells the host to stop.
 constexpr size_t kStreamBacklogLimit = 8 * 1024 * 1024;
 
+bool isTokenChar(unsigned char c) {
+  return c != 0 && (std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
+}
+
+bool sameName(std::string_view a, std::string_view lower) {
+  return a.size() == lower.size() &&
+         std::equal(a.begin(), a.end(), lower.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == y;
+         });
+}
+
+// A field of the host's answer the transport writes as given: a token name, a value without CR,
+// LF or NUL (no response splitting), and none of the fields that frame the message or the
+// connection, which are the transport's own.
+bool passesThrough(const rivet_header& h) {
+  std::string_view name(h.name.data ? h.name.data : "", h.name.len);
+  std::string_view value(h.value.data ? h.value.data : "", h.value.len);
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
+        return isTokenChar(static_cast<unsigned char>(c));
+      }))
+    return false;
+  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
+    return false;
+  for (std::string_view framing :
+       {"content-length", "transfer-encoding", "connection", "keep-alive"})
+    if (sameName(name, framing))
+      return false;
+  return true;
+}
+
 std::string headerLines(const rivet_header* headers, size_t count) {
   std::string out;
   for (size_t i = 0; headers && i < count; ++i)
-    out.append(headers[i].name.data, headers[i].name.len)
-        .append(": ")
-        .append(headers[i].value.data, headers[i].value.len)
-        .append("\r\n");
+    if (passesThrough(headers[i]))
+      out.append(headers[i].name.data, headers[i].name.len)
+          .append(": ")
+          .append(headers[i].value.data ? headers[i].value.data : "", headers[i].value.len)
+          .append("\r\n");
   return out;
 }
 

@@ -28,17 +28,17 @@ rivet_str str(std::string_view s) {
 
 } // namespace
 
-ServerConnection::ServerConnection(ChannelServer& server, IoLoop& loop,
+ServerConnection::ServerConnection(ChannelServer& server, Listener& listener, IoLoop& loop,
                                    boost::asio::ip::tcp::socket socket, std::string address,
                                    std::string ip)
-    : server_(server), loop_(loop), socket_(std::move(socket)), timer_(loop.context),
-      address_(std::move(address)), ip_(std::move(ip)),
+    : server_(server), listener_(listener), loop_(loop), socket_(std::move(socket)),
+      timer_(loop.context), address_(std::move(address)), ip_(std::move(ip)),
       framing_(FramingLimits{server.settings().maxHeadBytes, server.settings().maxHeaders,
                              server.settings().maxBodyBytes}) {}
 
 ServerConnection::~ServerConnection() {
   if (handshaking_)
-    server_.handshakeEnded(ip_);
+    listener_.handshakeEnded(ip_);
   if (reserved_)
     server_.releaseBody(reserved_);
 }
@@ -51,8 +51,12 @@ void ServerConnection::start() {
     close();
     return;
   }
-  tls_ = std::make_unique<TlsSocket>(server_.materials().current()->serverContext(),
-                                     socket_.native_handle(), false);
+  SSL_CTX* ctx = listener_.serverContext(*server_.materials().current());
+  if (!ctx) { // no A2A material: cannot happen while node_info had "a2a" (MtlsTransport)
+    close();
+    return;
+  }
+  tls_ = std::make_unique<TlsSocket>(ctx, socket_.native_handle(), false);
   setDeadline(server_.settings().handshakeTimeout, ChannelCounters::kHandshakeTimeout);
   handshake();
 }
@@ -63,10 +67,16 @@ void ServerConnection::handshake() {
     return wait(step, &ServerConnection::handshake);
   endHandshake();
   if (step != TlsStep::Done) {
-    server_.counters().add(ChannelCounters::kHandshakeFailures);
-    server_.counters().addFailure(tls_->error(), tls_->tlsFailure());
-    if (!server_.stopping())
-      server_.log(RIVET_LOG_WARN, "TLS handshake failed from " + address_ + ": " + tls_->error());
+    listener_.counters().add(ChannelCounters::kHandshakeFailures);
+    listener_.counters().addFailure(tls_->error(), tls_->tlsFailure());
+    if (!server_.stopping()) {
+      std::string reason = tls_->error();
+      // "use https with a client certificate": the A2A listener's clients need none.
+      if (size_t at = reason.find(" with a client certificate");
+          listener_.a2a() && at != std::string::npos)
+        reason.erase(at, std::string_view(" with a client certificate").size());
+      listener_.log(RIVET_LOG_WARN, "TLS handshake failed from " + address_ + ": " + reason);
+    }
     return close();
   }
   peer_ = readPeerIdentity(tls_->ssl());
@@ -80,7 +90,7 @@ void ServerConnection::endHandshake() {
   if (!handshaking_)
     return;
   handshaking_ = false;
-  server_.handshakeEnded(ip_);
+  listener_.handshakeEnded(ip_);
 }
 
 // The one place that reads and parses. It never runs nested: whatever would read again from
@@ -169,7 +179,7 @@ size_t ServerConnection::process(const char* data, size_t size) {
     used += n;
     switch (framing_.state()) {
     case RequestFraming::State::Failed:
-      server_.counters().add(ChannelCounters::kFramingErrors);
+      listener_.counters().add(ChannelCounters::kFramingErrors);
       refuse(framing_.error().status, framing_.error().body, framing_.error().reason);
       return used;
     case RequestFraming::State::Head:
@@ -196,7 +206,7 @@ bool ServerConnection::headAccepted() {
   setPhase(Phase::Body);
   if (auto length = framing_.contentLength(); length && *length > 0) {
     if (!server_.reserveBody(*length)) {
-      server_.counters().add(ChannelCounters::kBusyBodies);
+      listener_.counters().add(ChannelCounters::kBusyBodies);
       refuse(503, R"({"error":"Node busy: too many request bytes in flight; retry in a moment"})",
              "request bytes in flight at mesh.channel.max_inflight_body_bytes");
       return false;
@@ -224,7 +234,7 @@ bool ServerConnection::reserveChunked() {
   if (held <= reserved_)
     return true;
   if (!server_.reserveBody(held - reserved_)) {
-    server_.counters().add(ChannelCounters::kBusyBodies);
+    listener_.counters().add(ChannelCounters::kBusyBodies);
     refuse(503, R"({"error":"Node busy: too many request bytes in flight; retry in a moment"})",
            "request bytes in flight at mesh.channel.max_inflight_body_bytes");
     return false;
@@ -247,8 +257,8 @@ void ServerConnection::dispatch() {
                                    str(address_),
                                    nullptr,
                                    0,
-                                   {"", 0}}; // the agent channel (ABI 1.5)
-  headers_.clear();                          // keeps its capacity while the connection is busy
+                                   listener_.tag()}; // ABI 1.5: "" or "a2a"
+  headers_.clear(); // keeps its capacity while the connection is busy
   framing_.forEachField([this](std::string_view name, std::string_view value) {
     headers_.push_back({str(name), str(value)});
   });
@@ -297,15 +307,16 @@ void ServerConnection::peerReadable() {
     }
     if (step == TlsStep::WantRead || step == TlsStep::WantWrite)
       return watchPeer();
-    server_.log(RIVET_LOG_DEBUG, "The client " + address_ + " left before its answer was complete");
+    listener_.log(RIVET_LOG_DEBUG,
+                  "The client " + address_ + " left before its answer was complete");
     return close();
   }
 }
 
 void ServerConnection::refuse(int status, const char* body, const char* reason) {
-  server_.log(RIVET_LOG_DEBUG, "Refused a request from " + address_ +
-                                   " (peer.cn=" + peer_.commonName +
-                                   "): " + std::to_string(status) + ", " + reason);
+  listener_.log(RIVET_LOG_DEBUG, "Refused a request from " + address_ +
+                                     " (peer.cn=" + peer_.commonName +
+                                     "): " + std::to_string(status) + ", " + reason);
   releaseRequest();
   out_.clear();
   appendResponse(out_, status, status == 503 ? "Retry-After: 1\r\n" : "", body, false);
@@ -454,13 +465,13 @@ void ServerConnection::close() {
   tls_.reset();
   boost::system::error_code ec;
   socket_.close(ec);
-  server_.connectionClosed(loop_, shared_from_this());
+  server_.connectionClosed(loop_, listener_, shared_from_this());
 }
 
 void ServerConnection::setPhase(Phase p) {
   bool busy = p == Phase::Body || p == Phase::Dispatched || p == Phase::Writing;
   if (busy != busyCounted_) {
-    server_.busy(busy);
+    server_.busy(listener_, busy);
     busyCounted_ = busy;
   }
   phase_ = p;
@@ -507,11 +518,11 @@ void ServerConnection::armTimer() {
     if (Clock::now() < self->deadline_)
       return self->armTimer();
     if (self->deadlineKind_ < ChannelCounters::kCount) {
-      self->server_.counters().add(self->deadlineKind_);
+      self->listener_.counters().add(self->deadlineKind_);
       if (self->deadlineKind_ != ChannelCounters::kIdleTimeout)
-        self->server_.log(RIVET_LOG_DEBUG,
-                          "Closed the connection from " + self->address_ + ": past its " +
-                              phaseName(static_cast<int>(self->phase_)) + " deadline");
+        self->listener_.log(RIVET_LOG_DEBUG,
+                            "Closed the connection from " + self->address_ + ": past its " +
+                                phaseName(static_cast<int>(self->phase_)) + " deadline");
     }
     self->close();
   });

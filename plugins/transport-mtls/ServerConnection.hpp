@@ -1,7 +1,7 @@
-// One accepted connection of the agent channel, driven by its I/O loop: TLS handshake, peer
-// identity read once, then HTTP/1.1 requests framed by RequestFraming and handed to the host
-// without blocking the loop; the host's answer is posted back and written. Every phase has
-// its deadline (docs/transport.md "Connection states").
+// One accepted connection of the agent channel or the A2A listener, driven by its I/O loop: TLS
+// handshake, peer identity read once, then HTTP/1.1 requests framed by RequestFraming and handed
+// to the host without blocking the loop; the host's answer is posted back and written. Every
+// phase has its deadline (docs/transport.md "Connection states"); both listeners alike.
 #pragma once
 
 #include "ChannelServer.hpp"
@@ -22,8 +22,8 @@ namespace rivet::mtls {
 
 class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
 public:
-  ServerConnection(ChannelServer& server, IoLoop& loop, boost::asio::ip::tcp::socket socket,
-                   std::string address, std::string ip);
+  ServerConnection(ChannelServer& server, Listener& listener, IoLoop& loop,
+                   boost::asio::ip::tcp::socket socket, std::string address, std::string ip);
   ~ServerConnection();
 
   // All of these run on the connection's loop.
@@ -82,6 +82,7 @@ private:
   void armTimer();
 
   ChannelServer& server_;
+  Listener& listener_; // which one accepted it: its certificate, counters and request tag
   IoLoop& loop_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer timer_;

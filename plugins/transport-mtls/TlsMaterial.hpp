@@ -15,6 +15,10 @@ struct TlsPaths {
   std::string certPath;
   std::string keyPath;
   std::string crlPath; // empty: no revocation list
+  // The A2A listener's own certificate and key (node_info "a2a"; the node's when not
+  // configured); empty: the node serves no A2A.
+  std::string a2aCertPath;
+  std::string a2aKeyPath;
 };
 
 // A refused certificate, key, CA or CRL file; what() names the file and what to do.
@@ -25,12 +29,18 @@ class MaterialError : public std::runtime_error {
 class TlsMaterial {
 public:
   // Checks the files (readable, parseable, key belongs to the certificate, CN matches
-  // `nodeName` as `<name>` or `<name>.mesh`, currently valid) and builds both contexts.
+  // `nodeName` as `<name>` or `<name>.mesh`, currently valid) and builds both contexts; with
+  // paths.a2aCertPath also the A2A listener's (readable, key matching, currently valid: its
+  // name is the operator's choice, often a public one).
   static std::shared_ptr<const TlsMaterial> load(const TlsPaths& paths,
                                                  const std::string& nodeName);
 
   SSL_CTX* serverContext() const { return server_->sslContext(); }
   SSL_CTX* clientContext() const { return client_->sslContext(); }
+  // The A2A listener's server context: its own certificate, the client certificate optional
+  // but, when presented, verified against the mesh CA and CRL. Null when paths() has no A2A.
+  SSL_CTX* a2aServerContext() const { return a2aServer_ ? a2aServer_->sslContext() : nullptr; }
+  int a2aDaysLeft() const;
   const std::string& commonName() const { return commonName_; }
   std::time_t notAfter() const { return notAfter_; }
   int daysLeft() const;
@@ -40,6 +50,8 @@ private:
   TlsPaths paths_;
   Poco::Net::Context::Ptr server_;
   Poco::Net::Context::Ptr client_;
+  Poco::Net::Context::Ptr a2aServer_;
+  std::time_t a2aNotAfter_ = 0;
   std::string commonName_;
   std::time_t notAfter_ = 0;
 };
