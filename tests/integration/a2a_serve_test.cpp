@@ -298,7 +298,7 @@ TEST_F(A2aServe, AnAgentOfAnotherNodeIsReachedThroughDelegation) {
   auto lines = sdk("far", "send", "across the mesh", {"", kAliceToken});
   const json::Value* task = find(lines, "TASK");
   ASSERT_TRUE(task) << a_->output();
-  EXPECT_EQ(state(*task), "TASK_STATE_COMPLETED");
+  EXPECT_EQ(state(*task), "TASK_STATE_COMPLETED") << task->dump() << b_->output();
   EXPECT_EQ(artifactText(*task), "across the mesh");
   EXPECT_EQ(task->find("metadata")->find("rivet")->getString("agent"), "far");
 }
@@ -356,7 +356,7 @@ TEST_F(A2aServe, TasksAreVisibleOnlyToTheirCaller) {
   EXPECT_EQ(e->getInteger("code"), -32001) << e->dump();
   auto list = sdk("echo", "list", "", {"", kAliceToken});
   const json::Value* l = find(list, "LIST");
-  ASSERT_TRUE(l);
+  ASSERT_TRUE(l) << list.back().value.dump();
   EXPECT_TRUE(contains(l->dump(), id));
 }
 

@@ -19,6 +19,7 @@ using channel::ChannelResponse;
 constexpr std::string_view kBase = "/a2a/";
 constexpr std::string_view kCardPath = "/.well-known/agent-card.json";
 constexpr size_t kMaxAgentId = 128;
+constexpr const char* kFromAgent = "a2a"; // who asks, as the agent and a forwarded task see it
 constexpr int64_t kDefaultPage = 50, kMaxPage = 100;
 
 ChannelResponse plain(int status, std::string_view error) {
@@ -295,10 +296,11 @@ void A2aService::send(const Call& c, bool streaming) {
   s.idempotencyKey = "a2a:" + p->messageId;
   s.requestJson = std::move(body);
   s.request = channel::inboundTask(m, c.request, timeoutMs);
-  if (c.client.token) { // a client outside the mesh: the token is who asks
+  if (c.client.token) // a client outside the mesh: the token is who asks
     s.request.peerCn = s.request.fromNode = c.client.caller;
-    s.request.fromAgent.clear();
-  }
+  if (c.client.token || s.request.fromAgent.empty())
+    s.request.fromAgent = kFromAgent; // unless an agent certificate names the agent
+
   s.traceId = s.request.traceId;
   tasks::SubmitResult out = service_.submit(std::move(s));
   if (!out.task) {
@@ -403,10 +405,14 @@ ChannelResponse A2aService::listTasks(const Call& c) {
   const auto& p = c.rpc.params;
   const std::string contextId = p.getString("contextId").value_or("");
   std::string state;
-  if (auto s = p.getString("status"); s && !s->empty() && *s != "TASK_STATE_UNSPECIFIED") {
+  // @a2a-js/sdk 1.3 sends "UNRECOGNIZED" for a status left out: no filter, as UNSPECIFIED.
+  if (auto s = p.getString("status");
+      s && !s->empty() && *s != "TASK_STATE_UNSPECIFIED" && *s != "UNRECOGNIZED") {
     state = stateOf(*s);
     if (state.empty())
-      return fault(200, c.rpc.idJson, kInvalidParams, "params.status must be a TASK_STATE_ value",
+      return fault(200, c.rpc.idJson, kInvalidParams,
+                   "params.status " + util::jsonString(util::utf8Bytes(*s, 64)) +
+                       " is not a task state (TASK_STATE_WORKING, ...)",
                    "INVALID_PARAMS");
   }
   int64_t pageSize = kDefaultPage;
