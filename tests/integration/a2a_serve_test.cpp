@@ -431,5 +431,79 @@ TEST_F(A2aServe, HostileJsonRpcGetsTheStandardErrors) {
             "still here");
 }
 
+TEST_F(A2aServe, SighupReadsTheTokensFileAgainAndABrokenOneKeepsTheTokens) {
+  const std::string late = "late-7e6d5c4b3a291807f6e5d4c3b2a19081";
+  const std::string before = readFile(tokens_);
+  writeFile(tokens_, before + "late echo sha256:" + sha256Hex(late) + "\n");
+  ::kill(a_->process().pid(), SIGHUP);
+  ASSERT_TRUE(a_->process().waitForOutput("A2A bearer tokens reloaded: 3 tokens", 5s))
+      << a_->output();
+  auto ok = sdk("echo", "send", "late but here", {"", late});
+  ASSERT_TRUE(find(ok, "TASK")) << a_->output();
+  EXPECT_EQ(artifactText(*find(ok, "TASK")), "late but here");
+  writeFile(tokens_, before + "late echo not-a-hash\n");
+  ::kill(a_->process().pid(), SIGHUP);
+  ASSERT_TRUE(a_->process().waitForOutput("the A2A bearer tokens stay as they were", 5s))
+      << a_->output();
+  EXPECT_TRUE(contains(a_->output(), "line 4")) << a_->output();
+  EXPECT_TRUE(find(sdk("echo", "send", "still", {"", late}), "TASK"));
+  writeFile(tokens_, before);
+  ::kill(a_->process().pid(), SIGHUP);
+  ASSERT_TRUE(a_->process().waitForOutput("A2A bearer tokens reloaded: 2 tokens", 5s));
+}
+
+// A node of its own, for what ends it.
+class A2aServeAlone : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (a2aTestModules().empty())
+      GTEST_SKIP() << "the pinned @a2a-js/sdk is not installed: run "
+                      "scripts/install-a2a-test-deps.sh build (make test does)";
+  }
+  std::string a2aYaml(int port, const std::string& tokens) {
+    return "a2a:\n  enabled: true\n  port: " + std::to_string(port) + "\n  tokens_file: " + tokens +
+           "\n";
+  }
+  TestPki pki_;
+  TempDir dir_;
+};
+
+TEST_F(A2aServeAlone, AWritableTokensFileStopsTheStartAndSaysWhy) {
+  const std::string tokens = dir_.file("tokens");
+  writeFile(tokens, "alice * sha256:" + sha256Hex("x") + "\n");
+  ::chmod(tokens.c_str(), 0666);
+  MeshNode node(pki_, dir_.path(), "node-a",
+                a2aYaml(freePort(), tokens) + "agents:\n  echo:\n    plugin: echo\n");
+  EXPECT_FALSE(node.start());
+  EXPECT_TRUE(contains(node.output(),
+                       "a2a.tokens_file " + tokens + " may be written by its group or by others"))
+      << node.output();
+}
+
+TEST_F(A2aServeAlone, ABlockingSendIsAnsweredWhenTheNodeStops) {
+  const std::string tokens = dir_.file("tokens");
+  const std::string token = "stop-0123456789abcdef0123456789abcdef";
+  writeFile(tokens, "t * sha256:" + sha256Hex(token) + "\n");
+  ::chmod(tokens.c_str(), 0600);
+  const int port = freePort();
+  MeshNode node(pki_, dir_.path(), "node-a",
+                a2aYaml(port, tokens) + "agents:\n" + commandAgent("sleeper", "sleep 30"));
+  ASSERT_TRUE(node.start()) << node.output();
+  Env env{
+      {"NODE_PATH", a2aTestModules()}, {"A2A_TOKEN", token}, {"NODE_TLS_REJECT_UNAUTHORIZED", "0"}};
+  // the node's certificate names node-a.mesh, not 127.0.0.1: this client does not check it
+  Process client({"/usr/bin/node", sourcePath("tests/a2a/client-run.cjs"),
+                  "https://127.0.0.1:" + std::to_string(port) + "/a2a/sleeper/", "send", "wait"},
+                 env);
+  ASSERT_TRUE(node.process().waitForOutput("submitted by token:t", 10s)) << node.output();
+  std::this_thread::sleep_for(300ms);
+  auto started = Clock::now();
+  node.process().stop();
+  EXPECT_EQ(client.wait(10s), 0) << client.output();
+  EXPECT_LT(Clock::now() - started, 10s);
+  EXPECT_TRUE(contains(client.output(), "TASK_STATE_FAILED")) << client.output() << node.output();
+  EXPECT_TRUE(contains(client.output(), "stopped while the task ran")) << client.output();
+}
+
 } // namespace
 } // namespace rivet::test

@@ -17,6 +17,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(250);
 constexpr auto kCancelWait = std::chrono::seconds(3);
+constexpr auto kStopWait = std::chrono::seconds(1); // closeStreams(): for tasks to end
 constexpr int kPoolSlack = 8;                 // a worker that just ended a task may not be idle yet
 constexpr size_t kMaxPendingText = 64 * 1024; // text held back by the limiter, per task
 constexpr size_t kMaxPendingOrigins = 16;     // agents whose text is held back at once
@@ -144,7 +145,10 @@ void TaskService::closeStreams() {
     thread_.join();
   std::vector<std::shared_ptr<EventStream>> streams;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
+    // The tasks stopAll() cancelled mostly end at once: their watchers get the final events
+    // (and a blocking A2A send its final task) if they do so within a second.
+    ended_.wait_for(lock, kStopWait, [&] { return live_.empty(); });
     closed_ = true;
     for (auto& [id, live] : live_) {
       for (auto& w : live.watchers)
