@@ -2,7 +2,7 @@
 # bash-completion package. Never blocks: node names come from `rivetctl list --json`
 # under a 1-second timeout, with its errors discarded.
 
-_rivetctl_commands="ping agents send tasks task cancel delegate list status forget reload check plugin policy bench ca --version --help"
+_rivetctl_commands="ping agents send tasks task cancel delegate list status forget reload check plugin policy bench ca a2a --version --help"
 _rivetctl_ca_commands="init issue revoke crl show list"
 
 _rivetctl_nodes() {
@@ -147,6 +147,17 @@ _rivetctl() {
             ;;
         list) opts="--json --dir --root-dir --help" ;;
         esac
+        ;;
+    a2a)
+        if [[ $COMP_CWORD -eq $((cmdi + 1)) ]]; then
+            COMPREPLY=($(compgen -W "token --help" -- "$cur"))
+            return 0
+        fi
+        case "$prev" in
+        --file) _rivetctl_files "$cur"; return 0 ;;
+        --agents) return 0 ;;
+        esac
+        opts="--agents --file --help"
         ;;
     *) return 0 ;;
     esac

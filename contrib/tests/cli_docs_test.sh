@@ -10,7 +10,7 @@ bad() { echo "FAIL: $*" >&2; fail=1; }
 
 help=$("$rivetctl" --help) || { echo "FAIL: rivetctl --help exited $?"; exit 1; }
 # Command lines of the help: two spaces, then a lower-case word.
-commands=$(printf '%s\n' "$help" | sed -n '/^commands:/,/^$/p' | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p' | sort -u)
+commands=$(printf '%s\n' "$help" | sed -n '/^commands:/,/^$/p' | sed -n 's/^  \([a-z][a-z0-9-]*\).*/\1/p' | sort -u)
 [[ $(wc -w <<<"$commands") -ge 10 ]] || bad "found only these commands in rivetctl --help: $commands"
 for c in $commands; do
   grep -Eq "^\.B[RI]? \"?$c\b" "$contrib/man/rivetctl.1" || bad "rivetctl.1 has no entry for '$c'"

@@ -452,6 +452,28 @@ TEST_F(A2aServe, SighupReadsTheTokensFileAgainAndABrokenOneKeepsTheTokens) {
   ASSERT_TRUE(a_->process().waitForOutput("A2A bearer tokens reloaded: 2 tokens", 5s));
 }
 
+TEST_F(A2aServe, ATokenFromRivetctlWorksAfterAReload) {
+  const std::string before = readFile(tokens_);
+  RunResult made =
+      run({binPath("rivetctl"), "a2a", "token", "from-ctl", "--agents", "echo", "--file", tokens_});
+  ASSERT_EQ(made.exitCode, 0) << made.err;
+  EXPECT_TRUE(contains(made.err, "Added token:from-ctl (agents echo)")) << made.err;
+  const std::string token = made.out.substr(0, made.out.find('\n'));
+  EXPECT_EQ(token.size(), 64u);
+  EXPECT_FALSE(contains(readFile(tokens_), token)); // the file holds its hash only
+  RunResult twice = run({binPath("rivetctl"), "a2a", "token", "from-ctl", "--file", tokens_});
+  EXPECT_EQ(twice.exitCode, 1);
+  EXPECT_TRUE(contains(twice.err, "the name from-ctl is given twice")) << twice.err;
+  ::kill(a_->process().pid(), SIGHUP);
+  ASSERT_TRUE(a_->process().waitForOutput("A2A bearer tokens reloaded: 3 tokens", 5s));
+  auto ok = sdk("echo", "send", "made by rivetctl", {"", token});
+  ASSERT_TRUE(find(ok, "TASK")) << a_->output();
+  EXPECT_EQ(artifactText(*find(ok, "TASK")), "made by rivetctl");
+  EXPECT_TRUE(find(sdk("sleeper", "send", "x", {"", token}), "ERROR")); // echo only
+  writeFile(tokens_, before);
+  ::kill(a_->process().pid(), SIGHUP);
+}
+
 // A node of its own, for what ends it.
 class A2aServeAlone : public ::testing::Test {
 protected:

@@ -1,4 +1,5 @@
 // rivetctl: the operator's command line: the CA, node calls, the registry, plugins, benchmarks.
+#include "A2aCommand.hpp"
 #include "BenchCommand.hpp"
 #include "CaCommand.hpp"
 #include "CheckCommand.hpp"
@@ -53,6 +54,8 @@ commands:
                        (exit 1: denied; rivetctl policy check --help)
   bench --url URL ...  HTTPS load generator with a client certificate (bench --help)
   ca COMMAND [args]    the mesh CA: init, issue, revoke, crl, show, list (rivetctl ca --help)
+  a2a token NAME [--agents LIST] [--file FILE]   a bearer token for an A2A client outside
+                       the mesh, and its line for a2a.tokens_file (rivetctl a2a --help)
   --version            print the version
   --help               show this help
 
@@ -109,6 +112,8 @@ int main(int argc, char** argv) {
     return rivet::ctl::benchCommand({args.begin() + 1, args.end()});
   if (args[0] == "ca")
     return rivet::ctl::caCommand({args.begin() + 1, args.end()});
+  if (args[0] == "a2a")
+    return rivet::ctl::a2aCommand({args.begin() + 1, args.end()});
   std::cerr << "rivetctl: unknown command '" << args[0] << "'; see rivetctl --help\n";
   return 2;
 }
