@@ -168,10 +168,8 @@ private:
       host().warn("certificate " + paths_.certPath + " expires in " + std::to_string(m.daysLeft()) +
                   " days; renew it with `rivetctl ca issue " + settings_.nodeName + "`");
     if (a2a_ && paths_.a2aCertPath != paths_.certPath && m.a2aDaysLeft() < 14)
-      host().warn("the A2A listener's certificate " + paths_.a2aCertPath +
-                  " (a2a.tls.cert) "
-                  "expires in " +
-                  std::to_string(m.a2aDaysLeft()) +
+      host().warn("the A2A listener's certificate " + paths_.a2aCertPath + " (a2a.tls.cert) " +
+                  "expires in " + std::to_string(m.a2aDaysLeft()) +
                   " days; renew it and replace the file (it is reloaded without a restart)");
   }
 

@@ -354,6 +354,24 @@ TEST(A2aListenerNode, PortInUseStopsTheNodeNamingTheKeys) {
   EXPECT_FALSE(c.connect(node.port())) << "the agent channel stayed open";
 }
 
+TEST(A2aListenerNode, MismatchedA2aKeyStopsTheNodeNamingTheKey) {
+  TestPki pki;
+  ca::IssueOptions o;
+  o.fileStem = "a2a-own";
+  auto own = pki.issueNode("node-a", o);
+  NodeSettings s = nodeSettings(pki, "node-a");
+  s.tailYaml = a2aSection(freePort()) + "  tls:\n    cert: " + own.certPath +
+               "\n    key: " + s.keyPath + "\n"; // the node's key, not the certificate's
+  NodeProcess node(s);
+  EXPECT_FALSE(node.ready()) << node.output();
+  int code = node.process().wait(10s);
+  EXPECT_NE(code, 0) << node.output();
+  EXPECT_NE(code, -1) << "still running: " << node.output();
+  EXPECT_PRED2(contains, node.output(),
+               "a2a.tls.key " + s.keyPath + " does not belong to the certificate " + own.certPath)
+      << node.output();
+}
+
 TEST(A2aListenerNode, ReloadCoversTheA2aCertificate) {
   TestPki pki;
   TempDir live;
