@@ -51,6 +51,7 @@ protected:
     local.dnsNames = {"localhost"};
     pki_->issueNode("a2a-front", local);
     a2aPort_ = freePort();
+    metricsPort_ = freePort();
     tokens_ = storage_->file("a2a-tokens");
     writeFile(tokens_, "# name agents hash\nalice echo,far sha256:" + sha256Hex(kAliceToken) +
                            "\nops * sha256:" + sha256Hex(kOpsToken) + "\n");
@@ -65,7 +66,9 @@ protected:
         "      skills:\n        - id: repeat\n          name: Repeat\n"
         "          description: Repeats the text\n          tags: [echo, test]\n"
         // token:alice may run echo (and far, on node-b), not worker; ops may run anything
-        "policy:\n  agents:\n    worker:\n      allow: [node-a, node-b, \"token:op*\"]\n";
+        "policy:\n  agents:\n    worker:\n      allow: [node-a, node-b, \"token:op*\"]\n"
+        "metrics:\n  enabled: true\n  port: " +
+        std::to_string(metricsPort_) + "\n";
     a_ = new MeshNode(*pki_, storage_->path(), "node-a",
                       a2a + "agents:\n  echo:\n    plugin: echo\n" +
                           commandAgent("worker", "echo 'step one' >&2; sleep 0.5; "
@@ -183,6 +186,7 @@ protected:
   static MeshNode* b_;
   static bool started_;
   static int a2aPort_;
+  static int metricsPort_;
   static std::string tokens_;
 };
 
@@ -192,6 +196,7 @@ MeshNode* A2aServe::a_ = nullptr;
 MeshNode* A2aServe::b_ = nullptr;
 bool A2aServe::started_ = false;
 int A2aServe::a2aPort_ = 0;
+int A2aServe::metricsPort_ = 0;
 std::string A2aServe::tokens_;
 
 TEST_F(A2aServe, TheSdkClientReadsTheCardOfAMeshAgent) {
@@ -472,6 +477,20 @@ TEST_F(A2aServe, ATokenFromRivetctlWorksAfterAReload) {
   EXPECT_TRUE(find(sdk("sleeper", "send", "x", {"", token}), "ERROR")); // echo only
   writeFile(tokens_, before);
   ::kill(a_->process().pid(), SIGHUP);
+}
+
+TEST_F(A2aServe, MetricsCountTheA2aListenerAndItsRequests) {
+  sdk("echo", "send", "counted", {"node-b", ""});
+  rawCall("POST", "/a2a/echo/", "{}", ""); // a 401
+  TestTlsClient plain(TlsClientOptions{});
+  ASSERT_TRUE(plain.connectPlain(metricsPort_)) << plain.error();
+  ASSERT_TRUE(
+      plain.sendRaw("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  const std::string m = plain.readUntilClose(5s);
+  EXPECT_TRUE(contains(m, "rivet_a2a_connections_accepted_total ")) << m;
+  EXPECT_TRUE(contains(m, "rivet_a2a_connections_open ")) << m;
+  EXPECT_TRUE(contains(m, "rivet_requests_total{endpoint=\"a2a\",status=\"200\"}")) << m;
+  EXPECT_TRUE(contains(m, "rivet_requests_total{endpoint=\"a2a\",status=\"401\"}")) << m;
 }
 
 // A node of its own, for what ends it.

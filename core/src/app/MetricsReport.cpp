@@ -242,6 +242,22 @@ std::string MetricsReport::metricsText() {
              "Agent channel connections refused before the handshake, by limit");
     labelled("timeouts", "rivet_connection_timeouts_total", "phase",
              "Agent channel connections closed at a deadline, by phase");
+    if (doc.HasMember("a2a_connections_open")) { // the A2A listener (ABI 1.5, docs/a2a.md)
+      gauge("a2a_connections_open", "rivet_a2a_connections_open",
+            "A2A listener connections open now", "gauge");
+      gauge("a2a_connections_accepted", "rivet_a2a_connections_accepted_total",
+            "A2A listener connections accepted", "counter");
+      gauge("a2a_requests_in_progress", "rivet_a2a_requests_in_progress",
+            "A2A listener requests being read or served now", "gauge");
+      gauge("a2a_framing_errors", "rivet_a2a_framing_errors_total",
+            "Malformed or oversized A2A listener requests", "counter");
+      labelled("a2a_handshake_failures", "rivet_a2a_handshake_failures_total", "reason",
+               "Failed TLS handshakes on the A2A listener, by reason");
+      labelled("a2a_refused", "rivet_a2a_connections_refused_total", "reason",
+               "A2A listener connections refused before the handshake, by limit");
+      labelled("a2a_timeouts", "rivet_a2a_connection_timeouts_total", "phase",
+               "A2A listener connections closed at a deadline, by phase");
+    }
   }
 
   if (auto left = certSecondsLeft()) {
