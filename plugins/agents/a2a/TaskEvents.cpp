@@ -99,10 +99,9 @@ bool isFinal(TaskState s) {
          s == TaskState::Rejected || s == TaskState::InputRequired || s == TaskState::AuthRequired;
 }
 
-json::Value TaskEvents::result(const std::string& text, const std::string& id) {
-  if (++responses_ > kMaxEvents)
-    throw StreamError("it sent more than " + std::to_string(kMaxEvents) +
-                      " responses for one task");
+json::Value TaskEvents::result(const std::string& text, const std::string& id, bool event) {
+  if (event && ++responses_ > kMaxEvents)
+    throw StreamError("it sent more than " + std::to_string(kMaxEvents) + " events for one task");
   if (text.size() > kMaxResponseBytes)
     throw StreamError("a response is larger than 8 MiB");
   json::Value r;
@@ -135,7 +134,7 @@ json::Value TaskEvents::result(const std::string& text, const std::string& id) {
 }
 
 void TaskEvents::response(const std::string& text, const std::string& id) {
-  json::Value res = result(text, id);
+  json::Value res = result(text, id, true);
   if (const json::Value* t = res.find("task"))
     task(t->isObject() ? *t : throw StreamError("its task is not an object"));
   else if (const json::Value* m = res.find("message"))
@@ -156,7 +155,7 @@ void TaskEvents::response(const std::string& text, const std::string& id) {
 }
 
 void TaskEvents::taskResponse(const std::string& text, const std::string& id) {
-  json::Value res = result(text, id);
+  json::Value res = result(text, id, false);
   if (const json::Value* t = res.find("task"); t && t->isObject())
     task(*t); // tolerated: a Task wrapped like a SendMessage result
   else

@@ -38,8 +38,8 @@ bool isFinal(TaskState s);
 
 class TaskEvents {
 public:
-  static constexpr size_t kMaxEventBytes = 1024 * 1024;        // one SSE event or line
-  static constexpr size_t kMaxEvents = 10000;                  // responses read for one task
+  static constexpr size_t kMaxEventBytes = 1024 * 1024; // one SSE event or line
+  static constexpr size_t kMaxEvents = 10000; // stream events (and SendMessage answers) of a task
   static constexpr size_t kMaxAnswerBytes = 4 * 1024 * 1024;   // all artifact text
   static constexpr size_t kMaxResponseBytes = 8 * 1024 * 1024; // one whole JSON answer
 
@@ -56,14 +56,15 @@ public:
   bool finished() const { return finished_; }
   TaskState state() const { return state_; }
   const std::string& remoteTaskId() const { return taskId_; }
-  size_t responses() const { return responses_; }
 
   /// The task's end, read from the final state: completed with the answer, or why not.
   /// `who` names the remote agent in messages ("the remote agent 'X' at <url>").
   sdk::TaskResult outcome(const std::string& who) const;
 
 private:
-  sdk::json::Value result(const std::string& text, const std::string& id);
+  /// The result of one response; `event` counts it against kMaxEvents (a poll's answer does
+  /// not: polls are bounded by the deadline and poll_interval_ms).
+  sdk::json::Value result(const std::string& text, const std::string& id, bool event);
   void task(const sdk::json::Value& t);
   void status(const sdk::json::Value& status);
   void artifactUpdate(const sdk::json::Value& update);

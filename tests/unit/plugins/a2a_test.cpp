@@ -413,10 +413,9 @@ TEST(A2aAgentCard, DescribesWithTheCardsNameAndLogsWhatItOffers) {
   A2aServer server;
   StartedAgent agent("finder", settingsFor(server));
   EXPECT_EQ(agent.agent.describe(), R"({"provider":"a2a","model":"Finder"})");
+  ASSERT_EQ(server.cardFetches(), 1u);
   EXPECT_TRUE(logged(agent.host, "agent finder sends tasks to the A2A agent 'Finder' at " +
                                      server.endpoint() + " (A2A 1.0, streaming): Finds things"));
-  EXPECT_EQ(server.cardFetches(), 1u);
-  auto fetch = std::vector<RecordedRequest>{};
 }
 
 TEST(A2aAgentCard, WithoutACardTasksFailNamingTheUrlUntilItLoads) {
@@ -443,7 +442,7 @@ TEST(A2aAgentCard, WithoutACardTasksFailNamingTheUrlUntilItLoads) {
   EXPECT_EQ(reply.text, "found x");
 }
 
-TEST(A2aAgentCard, RefusesHostileCardsSayingWhyAndKeepsTheLastGoodOne) {
+TEST(A2aAgentCard, RefusesHostileCardsSayingWhy) {
   struct Case {
     std::string body;
     std::string why;
@@ -498,6 +497,22 @@ TEST(A2aAgentCard, AFailedCallFetchesTheCardAgainAndTheNewEndpointServesTheNextT
   server.rpc(streamOf({task("t2", "TASK_STATE_COMPLETED", "", artifactsJson("two"))}));
   reply = agent.agent.handle("two");
   EXPECT_EQ(reply.status, RIVET_TASK_COMPLETED) << reply.text;
+  EXPECT_EQ(server.calls().back().uri, "/v2/a2a");
+
+  // The card breaks: after the next failed call the fetch fails, and the good card stays.
+  server.cardReply({200, "{not json"});
+  server.rpc(raw({500, "oops", "text/plain"}));
+  EXPECT_EQ(agent.agent.handle("three").status, RIVET_TASK_FAILED);
+  end = Clock::now() + milliseconds(5000);
+  while (!logged(agent.host, "keeping the card loaded before") && Clock::now() < end)
+    std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_TRUE(logged(agent.host, "could not load the Agent Card from " + server.cardUrl() +
+                                     ": the Agent Card at " + server.cardUrl() + " is not JSON"));
+  EXPECT_TRUE(logged(agent.host,
+                     "keeping the card loaded before ('Finder 2' at " + server.base() + "/v2/a2a"));
+  server.rpc(streamOf({task("t4", "TASK_STATE_COMPLETED", "", artifactsJson("four"))}));
+  reply = agent.agent.handle("four");
+  EXPECT_EQ(reply.text, "four");
   EXPECT_EQ(server.calls().back().uri, "/v2/a2a");
 }
 
@@ -839,7 +854,7 @@ TEST(A2aAgentHostile, RefusesMoreThanTenThousandEvents) {
   std::vector<std::string> events = {task("t1", "TASK_STATE_WORKING")};
   for (int i = 0; i < 10001; ++i)
     events.push_back(status("t1", "TASK_STATE_WORKING"));
-  expectRefused(events, "it sent more than 10000 responses for one task", true);
+  expectRefused(events, "it sent more than 10000 events for one task", true);
 }
 
 TEST(A2aAgentHostile, RefusesAnAnswerLargerThanFourMebibytes) {
