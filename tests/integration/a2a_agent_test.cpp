@@ -14,7 +14,9 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -58,11 +60,22 @@ std::vector<std::string> progressTexts(const std::string& raw, const std::string
   return out;
 }
 
+// The node program on PATH, or "".
+std::string nodeProgram() {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (!dir.empty() && ::access((dir + "/node").c_str(), X_OK) == 0)
+      return dir + "/node";
+  return "";
+}
+
 class A2aAgentTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     modules_ = a2aTestModules();
-    if (modules_.empty())
+    nodeProgram_ = nodeProgram();
+    if (modules_.empty() || nodeProgram_.empty())
       return;
     pki_ = std::make_unique<TestPki>();
     pki_->issueNode("node-b");
@@ -75,8 +88,8 @@ protected:
     ::chmod(token.c_str(), 0600);
     record_ = work_->file("record.jsonl");
     remote_ = std::make_unique<Process>(
-        std::vector<std::string>{"/usr/bin/node", sourcePath("tests/a2a/agent-server.mjs"),
-                                 "--cert", server.certPath, "--key", server.keyPath, "--client-ca",
+        std::vector<std::string>{nodeProgram_, sourcePath("tests/a2a/agent-server.mjs"), "--cert",
+                                 server.certPath, "--key", server.keyPath, "--client-ca",
                                  pki_->chainPath(), "--token", "a2a-test-token", "--record",
                                  record_},
         Env{{"NODE_PATH", modules_}});
@@ -106,8 +119,8 @@ protected:
     pki_.reset();
   }
   void SetUp() override {
-    if (modules_.empty())
-      GTEST_SKIP() << "the pinned @a2a-js/sdk is not installed: run "
+    if (modules_.empty() || nodeProgram_.empty())
+      GTEST_SKIP() << "node or the pinned @a2a-js/sdk is not installed: run "
                       "scripts/install-a2a-test-deps.sh <build folder> (make test does)";
     ASSERT_GT(remotePort_, 0) << remote_->output();
     ASSERT_TRUE(node_ && node_->ready()) << node_->output() << remote_->output();
@@ -167,6 +180,7 @@ protected:
   }
 
   static std::string modules_;
+  static std::string nodeProgram_;
   static std::unique_ptr<TestPki> pki_;
   static std::unique_ptr<TempDir> work_;
   static std::string record_;
@@ -177,6 +191,7 @@ protected:
 };
 
 std::string A2aAgentTest::modules_;
+std::string A2aAgentTest::nodeProgram_;
 std::unique_ptr<TestPki> A2aAgentTest::pki_;
 std::unique_ptr<TempDir> A2aAgentTest::work_;
 std::string A2aAgentTest::record_;

@@ -825,7 +825,8 @@ TEST(A2aAgentHostile, RefusesResultsOfTheWrongShape) {
                 false);
   expectRefused({task("t1", "TASK_STATE_WORKING"), R"({"statusUpdate":{"taskId":"t1"}})"},
                 "a statusUpdate has no status object", true);
-  expectRefused({R"(!{"jsonrpc":"2.0","id":1})"}, "", false); // id of the wrong type
+  expectRefused({R"(!{"jsonrpc":"2.0","id":1,"result":{}})"}, // an id of the wrong type
+                "a response answers request id 1 instead of", false);
 }
 
 TEST(A2aAgentHostile, SurfacesAJsonRpcErrorWithItsCodeAndMessage) {
