@@ -2,7 +2,8 @@
 // (tests/a2a/agent-server.mjs) over HTTPS with mutual TLS (the node's mesh certificate) and a
 // bearer token: the agent is in the roster under its card's name, a task returns the remote's
 // answer with its progress on the task's event stream, a cancel reaches the remote, and an
-// `openai` agent (answered by a scripted LLM server) reaches it through delegate_task.
+// `openai` agent (answered by a scripted LLM server) reaches it through delegate_task. A second
+// agent of the same server, over plain http and without streaming, is polled with GetTask.
 #include "MeshTestKit.hpp"
 #include "OpenAiReplies.hpp"
 #include "ScriptedLlmServer.hpp"
@@ -87,16 +88,12 @@ protected:
     writeFile(token, "a2a-test-token\n");
     ::chmod(token.c_str(), 0600);
     record_ = work_->file("record.jsonl");
-    remote_ = std::make_unique<Process>(
-        std::vector<std::string>{nodeProgram_, sourcePath("tests/a2a/agent-server.mjs"), "--cert",
-                                 server.certPath, "--key", server.keyPath, "--client-ca",
-                                 pki_->chainPath(), "--token", "a2a-test-token", "--record",
-                                 record_},
-        Env{{"NODE_PATH", modules_}});
-    if (!remote_->waitForOutput("listening ", 20s))
+    remote_ = startRemote({"--cert", server.certPath, "--key", server.keyPath, "--client-ca",
+                           pki_->chainPath(), "--token", "a2a-test-token"},
+                          remotePort_);
+    poller_ = startRemote({"--no-streaming"}, pollerPort_);
+    if (!remotePort_ || !pollerPort_)
       return;
-    const std::string out = remote_->output();
-    remotePort_ = std::atoi(out.c_str() + out.find("listening ") + 10);
     llm_ = std::make_unique<ScriptedLlmServer>();
     NodeSettings s = nodeSettings(*pki_, "node-a");
     s.agentsYaml = "agents:\n"
@@ -105,16 +102,32 @@ protected:
                    "    card_url: " +
                    cardUrl() + "\n    ca_file: " + pki_->chainPath() +
                    "\n    use_node_certificate: true\n    token_file: " + token +
+                   "\n  poller:\n    plugin: a2a\n    card_url: http://127.0.0.1:" +
+                   std::to_string(pollerPort_) +
+                   "/.well-known/agent-card.json\n    allow_http: true\n    poll_interval_ms: 100" +
                    "\n  lead:\n    plugin: openai\n    base_url: " + llm_->baseUrl() +
                    "\n    model: gpt-test\n";
     node_ = std::make_unique<NodeProcess>(s);
   }
+  // agent-server.mjs with `args` (and --record): running once it printed its port.
+  static std::unique_ptr<Process> startRemote(std::vector<std::string> args, int& port) {
+    args.insert(args.begin(), {nodeProgram_, sourcePath("tests/a2a/agent-server.mjs")});
+    args.insert(args.end(), {"--record", record_});
+    auto p = std::make_unique<Process>(args, Env{{"NODE_PATH", modules_}});
+    if (p->waitForOutput("listening ", 20s)) {
+      const std::string out = p->output();
+      port = std::atoi(out.c_str() + out.find("listening ") + 10);
+    }
+    return p;
+  }
   static void TearDownTestSuite() {
     node_.reset();
     llm_.reset();
-    if (remote_)
-      remote_->stop();
-    remote_.reset();
+    for (auto* p : {&remote_, &poller_}) {
+      if (*p)
+        (*p)->stop();
+      p->reset();
+    }
     work_.reset();
     pki_.reset();
   }
@@ -123,6 +136,7 @@ protected:
       GTEST_SKIP() << "node or the pinned @a2a-js/sdk is not installed: run "
                       "scripts/install-a2a-test-deps.sh <build folder> (make test does)";
     ASSERT_GT(remotePort_, 0) << remote_->output();
+    ASSERT_GT(pollerPort_, 0) << poller_->output();
     ASSERT_TRUE(node_ && node_->ready()) << node_->output() << remote_->output();
   }
 
@@ -172,6 +186,7 @@ protected:
     return got;
   }
   // The "execute" record of the remote task whose text is `text`.
+  void expectCancelReachesTheRemote(const std::string& agent, const std::string& text);
   static std::optional<json::Value> executed(const std::string& text) {
     for (auto& r : records(record_))
       if (r.getString("event") == std::string("execute") && r.getString("text") == text)
@@ -184,8 +199,8 @@ protected:
   static std::unique_ptr<TestPki> pki_;
   static std::unique_ptr<TempDir> work_;
   static std::string record_;
-  static std::unique_ptr<Process> remote_;
-  static int remotePort_;
+  static std::unique_ptr<Process> remote_, poller_; // streaming over mTLS; polled over http
+  static int remotePort_, pollerPort_;
   static std::unique_ptr<ScriptedLlmServer> llm_;
   static std::unique_ptr<NodeProcess> node_;
 };
@@ -195,8 +210,8 @@ std::string A2aAgentTest::nodeProgram_;
 std::unique_ptr<TestPki> A2aAgentTest::pki_;
 std::unique_ptr<TempDir> A2aAgentTest::work_;
 std::string A2aAgentTest::record_;
-std::unique_ptr<Process> A2aAgentTest::remote_;
-int A2aAgentTest::remotePort_ = 0;
+std::unique_ptr<Process> A2aAgentTest::remote_, A2aAgentTest::poller_;
+int A2aAgentTest::remotePort_ = 0, A2aAgentTest::pollerPort_ = 0;
 std::unique_ptr<ScriptedLlmServer> A2aAgentTest::llm_;
 std::unique_ptr<NodeProcess> A2aAgentTest::node_;
 
@@ -243,11 +258,13 @@ TEST_F(A2aAgentTest, ARemoteFailureEndsTheTaskFailedWithTheRemotesText) {
                "failed the task (TASK_STATE_FAILED): remote failure for: please fail");
 }
 
-TEST_F(A2aAgentTest, ACancelReachesTheRemoteAgent) {
-  std::string id = submit("researcher", "slow research");
-  ASSERT_TRUE(waitFor([] { return executed("slow research").has_value(); }, 10s))
+// `agent` runs a slow remote task; its status updates reach the task's event stream, and a
+// cancel through the task API reaches the remote agent as CancelTask.
+void A2aAgentTest::expectCancelReachesTheRemote(const std::string& agent, const std::string& text) {
+  std::string id = submit(agent, text);
+  ASSERT_TRUE(waitFor([&] { return executed(text).has_value(); }, 10s))
       << readFile(record_) << node_->output();
-  const std::string remoteTask = executed("slow research")->getString("taskId").value_or("?");
+  const std::string remoteTask = executed(text)->getString("taskId").value_or("?");
   // The remote's status updates arrive on the task's event stream while it runs.
   TestTlsClient watch(clientOptions(*pki_, "node-b", "node-a.mesh"));
   ASSERT_TRUE(watch.connect(node_->port())) << watch.error();
@@ -255,7 +272,7 @@ TEST_F(A2aAgentTest, ACancelReachesTheRemoteAgent) {
       watch.sendRaw("GET /api/tasks/" + id + "/events HTTP/1.1\r\nHost: node-a.mesh\r\n\r\n"));
   std::string seen;
   ASSERT_TRUE(watch.readUntil("tick 2", seen)) << watch.error() << seen;
-  EXPECT_PRED2(contains, seen, R"("kind":"status","text":"started: slow research")");
+  EXPECT_PRED2(contains, seen, R"("kind":"status","text":"tick 1","agent":)" + json::quoted(agent));
   HttpResponse r = call("POST", "/api/tasks/" + id + "/cancel");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_PRED2(contains, r.body, R"("state":"canceled")");
@@ -266,6 +283,24 @@ TEST_F(A2aAgentTest, ACancelReachesTheRemoteAgent) {
     return false;
   };
   EXPECT_TRUE(waitFor(cancelled, 5s)) << readFile(record_) << node_->output();
+}
+
+TEST_F(A2aAgentTest, ACancelReachesTheRemoteAgent) {
+  expectCancelReachesTheRemote("researcher", "slow research");
+}
+
+TEST_F(A2aAgentTest, AnAgentWithoutStreamingIsPolledWithGetTask) {
+  std::string id = submit("poller", "capital of Spain");
+  json::Value done = waitForState(id, "completed");
+  ASSERT_EQ(done.getString("state"), "completed") << done.dump() << node_->output();
+  EXPECT_EQ(done.find("result")->getString("response"), "remote answer: capital of Spain");
+  EXPECT_PRED2(contains, node_->output(),
+               "agent poller sends tasks to the A2A agent 'Test Researcher' at http://127.0.0.1:" +
+                   std::to_string(pollerPort_) + "/a2a/jsonrpc (A2A 1.0, not streaming)");
+}
+
+TEST_F(A2aAgentTest, ACancelReachesAPolledRemoteAgent) {
+  expectCancelReachesTheRemote("poller", "slow polled research");
 }
 
 TEST_F(A2aAgentTest, AnOpenAiAgentReachesTheA2aAgentThroughDelegateTask) {
