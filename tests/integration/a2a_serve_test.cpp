@@ -546,5 +546,37 @@ TEST_F(A2aServeAlone, ABlockingSendIsAnsweredWhenTheNodeStops) {
   EXPECT_TRUE(contains(client.output(), "stopped while the task ran")) << client.output();
 }
 
+// rivet-mesh on both ends: node-y's `a2a` agent is node-x's worker, served by node-x's A2A
+// listener, reached with node-y's mesh certificate; the progress comes along.
+TEST_F(A2aServeAlone, AMeshAgentOfOneNodeIsAnA2aAgentOfAnother) {
+  ca::IssueOptions local;
+  local.ips = {"127.0.0.1"};
+  pki_.issueNode("x-front", local);
+  const std::string front = pki_.file("ca/issued/x-front");
+  const int port = freePort();
+  TempDir xStorage, yStorage;
+  MeshNode x(pki_, xStorage.path(), "node-x",
+             "a2a:\n  enabled: true\n  port: " + std::to_string(port) +
+                 "\n  tls:\n    cert: " + front + ".crt\n    key: " + front + ".key\nagents:\n" +
+                 commandAgent("worker", "echo 'step one' >&2; sleep 0.3; echo done"));
+  ASSERT_TRUE(x.start()) << x.output();
+  MeshNode y(pki_, yStorage.path(), "node-y",
+             "agents:\n  via-a2a:\n    plugin: a2a\n    card_url: https://127.0.0.1:" +
+                 std::to_string(port) + "/a2a/worker/.well-known/agent-card.json\n    ca_file: " +
+                 pki_.chainPath() + "\n    use_node_certificate: true\n");
+  ASSERT_TRUE(y.start()) << y.output();
+  TlsClientOptions o = clientOptions(pki_, "node-y", "node-y.mesh");
+  o.timeout = 20s;
+  TestTlsClient c(o);
+  HttpResponse r;
+  ASSERT_TRUE(c.connect(y.port()) &&
+              c.request("POST", "/api/message",
+                        R"({"fromAgent":"tester","message":"go","toAgent":"via-a2a"})", r))
+      << c.error();
+  EXPECT_EQ(r.status, 200) << r.body << y.output() << x.output();
+  EXPECT_TRUE(contains(r.body, "done")) << r.body;
+  EXPECT_TRUE(contains(x.output(), "submitted by cn:node-y")) << x.output();
+}
+
 } // namespace
 } // namespace rivet::test
