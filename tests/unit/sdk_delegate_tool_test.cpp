@@ -50,6 +50,19 @@ TEST_F(ToolFixture, DescriptionListsEveryReachableAgentWithNodeProviderAndModel)
   EXPECT_EQ(schema.find("required")->dump(), R"(["to_agent","task"])");
 }
 
+TEST(DelegateToolText, AnAgentsDescriptionFollowsItOnOneLine) {
+  Roster r = Roster::parse(
+      R"j({"chainDepth":0,"maxChainDepth":3,"canDelegate":true,"refusal":"","agents":[)j"
+      R"j({"id":"researcher","node":"n","provider":"a2a","model":"Finder","local":true,)j"
+      R"j("description":"Finds things\non the web"},{"id":"plain","node":"m","provider":"x"}]})j");
+  std::string d = DelegateTool::description(r);
+  EXPECT_NE(d.find("- researcher (on this node, n, provider a2a, model Finder): Finds things on "
+                   "the web\n"),
+            std::string::npos)
+      << d;
+  EXPECT_NE(d.find("- plain (node m, provider x)\n"), std::string::npos) << d;
+}
+
 TEST_F(ToolFixture, CallSendsTheTaskWithItsContextTimeoutAndModel) {
   fake.delegateResultJson = R"({"status":"completed","response":"42","agent":"opus"})";
   ToolResult r = call(R"({"to_agent":"opus","task":"add","context":["a=40","b=2"],)"

@@ -19,6 +19,8 @@ void strings(std::string& out, const std::vector<std::string>& items) {
 }
 
 std::string madeDescription(const delegation::DelegationEngine::Reachable& a) {
+  if (!a.description.empty()) // the agent's own word (an a2a agent: its remote's card)
+    return a.description;
   std::string d = "Agent " + a.id + " of the rivet-mesh node " + a.node;
   if (!a.provider.empty())
     d += " (" + a.provider + (a.model.empty() ? "" : ", model " + a.model) + ")";

@@ -30,7 +30,8 @@ std::string cycleRefusal(const std::vector<std::string>& path, const std::string
 namespace {
 
 void appendEntry(std::string& out, const std::string& id, const std::string& node,
-                 const std::string& provider, const std::string& model, bool local) {
+                 const std::string& provider, const std::string& model, bool local,
+                 const std::string& description = "") {
   out += out.back() == '[' ? "{\"id\":" : ",{\"id\":";
   util::appendJsonString(out, id);
   out += ",\"node\":";
@@ -39,6 +40,10 @@ void appendEntry(std::string& out, const std::string& id, const std::string& nod
   util::appendJsonString(out, provider);
   out += ",\"model\":";
   util::appendJsonString(out, model);
+  if (!description.empty()) { // ABI 1.5: what the agent said it is for
+    out += ",\"description\":";
+    util::appendJsonString(out, description);
+  }
   out += local ? ",\"local\":true}" : ",\"local\":false}";
 }
 
@@ -62,7 +67,8 @@ std::string buildRoster(const EngineSettings& settings, const plugin::AgentSet& 
     for (const auto& a : agents.list())
       if (a->id() != caller && !onPath(path, a->id() + "@" + settings.nodeName) &&
           !refuses(a->id(), nullptr))
-        appendEntry(out, a->id(), settings.nodeName, a->provider(), a->model(), true);
+        appendEntry(out, a->id(), settings.nodeName, a->provider(), a->model(), true,
+                    a->description());
     if (directory)
       for (const auto& a : directory->reachableAgents()) {
         // A local agent of the same id is the one a delegation reaches; the caller's own id

@@ -123,7 +123,8 @@ std::vector<DelegationEngine::Reachable> DelegationEngine::reachable(const polic
   std::vector<Reachable> out;
   for (const auto& a : agents_.list())
     if (!caller || !policy_ || policy_->decide(a->id(), *caller).allowed)
-      out.push_back({a->id(), settings_.nodeName, a->provider(), a->model(), true});
+      out.push_back(
+          {a->id(), settings_.nodeName, a->provider(), a->model(), true, a->description()});
   if (!directory_)
     return out;
   for (const auto& a : directory_->reachableAgents()) {
@@ -133,7 +134,7 @@ std::vector<DelegationEngine::Reachable> DelegationEngine::reachable(const polic
     if (seen || breaker_.isOpen(a.node) ||
         (caller && a.policy && !a.policy->decide(a.id, *caller).allowed))
       continue;
-    out.push_back({a.id, a.node, a.provider, a.model, false});
+    out.push_back({a.id, a.node, a.provider, a.model, false, ""});
   }
   return out;
 }

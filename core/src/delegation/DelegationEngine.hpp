@@ -115,6 +115,7 @@ public:
   struct Reachable {
     std::string id, node, provider, model;
     bool local = false;
+    std::string description; // this node's agents: what describe() said (abi.h 1.5)
   };
   std::vector<Reachable> reachable(const policy::Caller* caller);
   // Tasks running on this node's agents (for delegate(), roster() and task credentials).

@@ -1,6 +1,8 @@
 // Calls into an agent plugin's describe() and handle().
 #include "plugin/AgentInstance.hpp"
 
+#include "util/JsonText.hpp"
+
 #include <Poco/JSON/Parser.h>
 
 namespace rivet::plugin {
@@ -27,6 +29,10 @@ AgentInstance::AgentInstance(std::unique_ptr<PluginInstance> instance)
     auto obj = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
     provider_ = obj->optValue<std::string>("provider", pluginName_);
     model_ = obj->optValue<std::string>("model", "");
+    description_ = obj->optValue<std::string>("description", "");
+    constexpr size_t kMaxDescription = 1000;
+    if (description_.size() > kMaxDescription)
+      description_ = std::string(util::utf8Bytes(description_, kMaxDescription)) + "...";
   } catch (...) {
     provider_ = pluginName_; // describe() is informative only; a bad answer is not fatal
   }

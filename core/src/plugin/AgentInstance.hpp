@@ -25,6 +25,7 @@ public:
   const std::string& id() const { return instance_->name(); }
   const std::string& provider() const { return provider_; }
   const std::string& model() const { return model_; }
+  const std::string& description() const { return description_; } // "" when none given
   const std::string& pluginName() const { return pluginName_; }
   bool isInline() const { return (ops_->flags & RIVET_AGENT_INLINE) != 0; }
 
@@ -43,6 +44,7 @@ private:
   std::string pluginName_;
   std::string provider_;
   std::string model_;
+  std::string description_;
   mutable std::atomic<int> running_{0};
 };
 

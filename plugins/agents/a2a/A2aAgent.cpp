@@ -31,11 +31,14 @@ public:
   void start() override { cards_.start(); }
   void stop() override { cards_.stop(); }
 
-  /// The roster shows provider and model only (abi.h describe()): the card's name stands in
-  /// for the model; its description and skills are logged at start.
+  /// The card's name stands in for the model, its description is the agent's (rosters, the
+  /// delegate_task tool, A2A cards of this node); read once, after start.
   sdk::AgentInfo describe() const override {
     auto card = cards_.current();
-    return {"a2a", card ? card->name : ""};
+    if (!card)
+      return {"a2a", "", ""};
+    return {"a2a", card->name,
+            card->description + (card->skills.empty() ? "" : " (skills: " + card->skills + ")")};
   }
 
   sdk::TaskResult handle(const sdk::Task& task) override {

@@ -412,7 +412,9 @@ TEST(A2aAgentSettings, WarnsAboutUnknownSettingsNamingTheAgent) {
 TEST(A2aAgentCard, DescribesWithTheCardsNameAndLogsWhatItOffers) {
   A2aServer server;
   StartedAgent agent("finder", settingsFor(server));
-  EXPECT_EQ(agent.agent.describe(), R"({"provider":"a2a","model":"Finder"})");
+  EXPECT_EQ(
+      agent.agent.describe(),
+      R"j({"provider":"a2a","model":"Finder","description":"Finds things (skills: search: searches the web)"})j");
   ASSERT_EQ(server.cardFetches(), 1u);
   EXPECT_TRUE(logged(agent.host, "agent finder sends tasks to the A2A agent 'Finder' at " +
                                      server.endpoint() + " (A2A 1.0, streaming): Finds things"));

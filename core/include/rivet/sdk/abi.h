@@ -17,7 +17,9 @@
  *   1.5  node_info() gains "a2a" (present only when the node serves A2A): the transport opens a
  *        second listener there, whose client certificate is optional; rivet_inbound_request
  *        gains `listener` ("a2a" for a request that arrived on it, "" on the agent channel),
- *        which the host reads only when struct_size includes it.
+ *        which the host reads only when struct_size includes it. An agent's describe() may add
+ *        "description" (what the agent is for, at most 1000 bytes used), which the host shows in
+ *        rosters, the delegate_task tool and A2A Agent Cards.
  *
  * COMPATIBILITY POLICY
  *   - A plugin exports exactly one symbol, `rivet_plugin_entry`, returning a static descriptor.
@@ -302,7 +304,8 @@ typedef struct rivet_host_api {
 typedef struct rivet_agent_ops {
   uint32_t struct_size;
   uint32_t flags; /* RIVET_AGENT_* */
-  /* {"provider":"...","model":"..."} ("model" may be absent). */
+  /* {"provider":"...","model":"...","description":"..."} ("model" and, 1.5, "description" may
+   * be absent). Read once, after start. */
   void (*describe)(void* instance, rivet_writer* out);
   /* Run one task; write the answer (or the failure reason) to `out`. */
   rivet_task_status (*handle)(void* instance, const rivet_task* task, rivet_writer* out);

@@ -24,6 +24,7 @@ struct RosterAgent {
   std::string provider;
   std::string model; // empty: not known
   bool local = false;
+  std::string description; // what the agent says it is for (abi.h 1.5); empty: not given
 };
 
 /// The host's roster for one task (see abi.h, roster).
@@ -52,7 +53,8 @@ struct Roster {
           continue;
         r.agents.push_back({*a.getString("id"), a.getString("node").value_or(""),
                             a.getString("provider").value_or(""), a.getString("model").value_or(""),
-                            a.getBool("local").value_or(false)});
+                            a.getBool("local").value_or(false),
+                            a.getString("description").value_or("")});
       }
     return r;
   }
@@ -127,6 +129,9 @@ public:
       if (!a.model.empty())
         d += ", model " + a.model;
       d += ")";
+      if (!a.description.empty()) // one line: a description never breaks the list
+        for (char c : ": " + capText(a.description, 300))
+          d += c == '\n' || c == '\r' ? ' ' : c;
     }
     d += "\nThe answer comes back as text; one that did not complete starts with [failed], "
          "[timeout] or [rejected].";

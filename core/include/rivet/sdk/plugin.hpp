@@ -189,8 +189,11 @@ struct TaskResult {
 };
 
 struct AgentInfo {
+  AgentInfo(std::string p = "", std::string m = "", std::string d = "")
+      : provider(std::move(p)), model(std::move(m)), description(std::move(d)) {}
   std::string provider;
-  std::string model; // empty: none
+  std::string model;       // empty: none
+  std::string description; // ABI 1.5: what the agent is for, for rosters and A2A cards; "" none
 };
 
 /// Base class for agent plugins. handle() may be called concurrently from host threads.
@@ -285,6 +288,8 @@ template <class T> struct Adapter {
       json = "{\"provider\":\"" + escape(info.provider) + "\"";
       if (!info.model.empty())
         json += ",\"model\":\"" + escape(info.model) + "\"";
+      if (!info.description.empty())
+        json += ",\"description\":\"" + escape(info.description) + "\"";
       json += "}";
     } catch (...) {
       json = "{\"provider\":\"unknown\"}";
