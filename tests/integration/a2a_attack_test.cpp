@@ -408,7 +408,7 @@ TEST_F(A2aAttack, AuthorizationHeaderOddities) {
 }
 
 // Finding: with two Authorization fields the last one is believed
-// (core/src/channel/AgentChannel.hpp:31 header() returns the last field; A2aService.cpp:126
+// (core/src/channel/AgentChannel.hpp:31 header() returns the last field; A2aService.cpp:112
 // takes it). A proxy in front that checks the first field, or logs it, sees another client
 // than the node. Fix: refuse a request with more than one Authorization field (400, or 401 with
 // error="invalid_request"), as RFC 6750 3.1 says.
@@ -570,7 +570,7 @@ TEST_F(A2aAttack, HostileSendMessageParams) {
 
 // Finding: an object is parsed in quadratic time: sdk::json's Parser::object() calls
 // Value::set() for every member, and set() searches all the members before it for the same key
-// (core/include/rivet/sdk/json.hpp:97-104, called at :275). Any authenticated A2A client (a
+// (core/include/rivet/sdk/json.hpp:99-105, called at :275). Any authenticated A2A client (a
 // bearer token outside the mesh) can send params with ~100k keys inside the 10 MiB body limit
 // and hold a request thread and a core for many seconds per request. Fix: append members while
 // parsing and resolve duplicates once at the end (a hash set of the keys), or refuse duplicate
@@ -625,13 +625,14 @@ TEST_F(A2aAttack, AMessageIdIsTheCallersOwnAndNamesOneAgent) {
 
 // Finding: a message whose text is over ~8 MiB (the body is still under the 10 MiB limit) makes
 // the node answer 500, and every one of them leaks a tasks.max_running slot for good:
-// A2aService::send (core/src/a2a/A2aService.cpp:258-266) puts the text into requestJson twice
+// A2aService::send (core/src/a2a/A2aService.cpp:286-289) puts the text into requestJson twice
 // (as "message" and inside the message's JSON), over TaskStore::kMaxJson (16 MiB), so
-// TaskStore::create throws in TaskService::submit (core/src/tasks/TaskService.cpp:239) after
-// running_.fetch_add (:226), which is never undone. After max_running such requests the node
+// TaskStore::create throws in TaskService::submit (core/src/tasks/TaskService.cpp:201) after
+// running_.fetch_add (:184), which is never undone. After max_running such requests the node
 // answers 503 "Node busy" to every submit until it restarts. Fix: undo running_ on any throw in
 // submit (a scope guard), and refuse a message whose requestJson would exceed kMaxJson with
-// -32602 (or keep the message once: the text can be derived from the parts).
+// -32602 (or keep the message once: the text can be derived from the parts). The 500 also
+// answers "id":null though the id was read (A2aService.cpp:185-186).
 TEST(A2aAttackAlone, Finding_AnOversizedMessageIsRefusedAndLeaksNoTaskSlot) {
   Alone n;
   ASSERT_TRUE(n.start("tasks:\n  max_running: 2\n", "")) << n.node->output();
@@ -647,7 +648,7 @@ TEST(A2aAttackAlone, Finding_AnOversizedMessageIsRefusedAndLeaksNoTaskSlot) {
 }
 
 // Finding: ListTasks holds every listed task whole, twice, in memory: TaskService::list loads up
-// to 1000 records with their requestJson and resultJson (core/src/a2a/A2aService.cpp:431), and
+// to 1000 records with their requestJson and resultJson (core/src/a2a/A2aService.cpp:437), and
 // the page is written with each task's history (the message as sent) and its answer
 // (A2aJson.cpp taskJson). A caller with a dozen 4 MB tasks makes one ListTasks cost the node
 // hundreds of MB and answers with a ~100 MB body; a few concurrent calls, or 100 tasks of 8 MB,
@@ -676,9 +677,9 @@ TEST(A2aAttackAlone, Finding_ListTasksOfLargeTasksIsBoundedInMemory) {
 // Finding: an answer over ~64 KiB never reaches a streaming client: the stream ends after
 // "working" without the artifact or the final status. TaskService::run stores the result, then
 // emitLocked() appends the final "state" event, whose data carries the whole result
-// (core/src/tasks/TaskService.cpp:306-307, stateEventJson in TaskJson.cpp:81); TaskStore::
+// (core/src/tasks/TaskService.cpp:285, stateEventJson in TaskJson.cpp:81); TaskStore::
 // appendEvent refuses event data over kMaxEventData (64 KiB, TaskStore.cpp:302) by throwing, so
-// run() leaves through the catch at :253 (abandon) and no watcher gets the end. Fix: cap the
+// run() leaves through the catch at :231 (abandon) and no watcher gets the end. Fix: cap the
 // result in the state event (as onDelegation does with kMaxResultInEvent, "null" and a flag)
 // and let the A2A adapter read the answer from the task record for the artifact.
 TEST_F(A2aAttack, Finding_AStreamedLargeAnswerEndsWithTheArtifactAndTheFinalStatus) {
@@ -768,6 +769,44 @@ TEST_F(A2aAttack, StreamsThatNeverReadDoNotStopTheNodeServingOthers) {
   cancel("chatty", task, kOpsT);
 }
 
+// Finding: a stream that never reads costs the node the whole of what is written to it, for as
+// long as its task runs: every stream begins with the task including its history (the message
+// as sent, up to ~8 MB; A2aService::stream at core/src/a2a/A2aService.cpp:325-332; subscribe passes
+// historyLength -1 at :401), the transport queues it in the connection's out_
+// whatever its kStreamBacklogLimit (plugins/transport-mtls/ReplySlot.cpp:77-95 checks the limit
+// after the bytes are posted), and the keep-alive comments (tasks.keepalive_ms, 15 s) re-arm
+// the 30 s write deadline (ServerConnection.cpp:369-370), so a reader that never reads is
+// never closed. One 4 MB message and 40 small SubscribeToTask requests that never read took
+// the node from 95 MB to 670 MB; nothing bounds the count. Fix: leave the history out of the first
+// stream event (or cap it), give the transport a node-wide budget for queued stream bytes and close
+// the slowest reader past it, and do not let keep-alives re-arm the deadline of a write that is not
+// moving.
+TEST_F(A2aAttack, Finding_StreamsThatNeverReadHoldBoundedMemory) {
+  Rpc submitted = rpc(target(), "sleeper", "SendMessage",
+                      sendParams(std::string(4000000, 'H'), uniqueId("hist"),
+                                 R"({"returnImmediately":true,"historyLength":0})"),
+                      kOpsT, 30s);
+  const std::string task = taskIdOf(submitted.v);
+  ASSERT_FALSE(task.empty()) << submitted.http.body.substr(0, 300);
+  const size_t rss0 = residentBytes(pid());
+  std::vector<std::unique_ptr<TestTlsClient>> stuck;
+  for (int i = 0; i < 40; ++i) {
+    TlsClientOptions o = clientOptions(*pki_, "", "");
+    o.receiveBufferBytes = 1024;
+    auto c = std::make_unique<TestTlsClient>(o);
+    ASSERT_TRUE(c->connect(port_)) << c->error();
+    ASSERT_TRUE(
+        c->sendRaw(rawPost("/a2a/sleeper/", rpcBody("SubscribeToTask", idParams(task)), kOpsT)));
+    stuck.push_back(std::move(c)); // and never read
+  }
+  std::this_thread::sleep_for(2s);
+  const size_t rss = residentBytes(pid());
+  EXPECT_LT(rss, rss0 + (64u << 20)) << "40 streams that never read took the node from "
+                                     << (rss0 >> 20) << " MB to " << (rss >> 20) << " MB";
+  stuck.clear();
+  cancel("sleeper", task, kOpsT);
+}
+
 TEST_F(A2aAttack, BlockingSendsWhoseClientsLeaveHoldNoDescriptors) {
   const std::string messageId = uniqueId("wait");
   const std::string task = sleeperTask(kOpsT, messageId);
@@ -795,8 +834,8 @@ TEST_F(A2aAttack, BlockingSendsWhoseClientsLeaveHoldNoDescriptors) {
 // Finding: a blocking SendMessage keeps its request body (and its share of
 // mesh.channel.max_inflight_body_bytes) until its task ends, even after its client left: the
 // reply slot holds the connection, which keeps body_ and reserved_ while dispatched
-// (plugins/transport-mtls/ServerConnection.cpp:453-462, A2aService::wait at
-// core/src/a2a/A2aService.cpp:305-317 only needs the ids). Sending the same messageId again
+// (plugins/transport-mtls/ServerConnection.cpp:453-466, A2aService::wait at
+// core/src/a2a/A2aService.cpp:334-344 only needs the ids). Sending the same messageId again
 // attaches another waiter without a task slot, so one token holder can fill the node-wide
 // in-flight budget with a single slow task and every request with a body, on the A2A listener
 // and the agent channel alike, gets 503 for as long as the task runs (10 minutes by default).
@@ -833,6 +872,47 @@ TEST(A2aAttackAlone, Finding_WaitingBlockingSendsHoldNoRequestBodyBytes) {
       << "another caller's 1 MB message while three blocking sends wait: " << other.status << " "
       << other.http.body.substr(0, 300);
   rpc(n.target, "sleeper", "CancelTask", idParams(task), kOpsT);
+}
+
+// Finding: a client with no certificate and no token makes the node reserve a whole body's
+// share of mesh.channel.max_inflight_body_bytes by sending a head alone: the transport reserves
+// Content-Length at the head ("reserved whole with the head",
+// plugins/transport-mtls/ServerConnection.cpp:205-217) and holds it until the body ends or
+// body_timeout_ms (60 s) passes; the host's 401 can only come after the body. 25 heads of
+// Content-Length 10 MiB and one of 6 MiB, renewed every minute, and every request with a body on
+// this node, on the A2A listener and on the agent channel of the mesh, gets 503. Fix: on the A2A
+// listener answer 401 at the head when there is neither a client certificate nor an Authorization
+// field (the transport can tell), give unauthenticated bodies a small budget of their own, and
+// reserve chunks as they arrive rather than the declared length up front.
+TEST(A2aAttackAlone, Finding_UnauthenticatedHeadsReserveNoBodyBytes) {
+  Alone n;
+  ASSERT_TRUE(n.start("", "")) << n.node->output();
+  n.pki.issueNode("node-b");
+  std::vector<std::unique_ptr<TestTlsClient>> heads;
+  for (int i = 0; i < 26; ++i) { // 25 x 10 MiB and 6 MiB: the default 256 MiB, to the byte
+    const size_t length = i < 25 ? 10485760 : 268435456 - 25 * 10485760;
+    auto c = std::make_unique<TestTlsClient>(clientOptions(n.pki, "", ""));
+    ASSERT_TRUE(c->connect(n.port)) << c->error();
+    ASSERT_TRUE(c->sendRaw("POST /a2a/echo/ HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                           "application/json\r\nContent-Length: " +
+                           std::to_string(length) + "\r\n\r\n{"));
+    heads.push_back(std::move(c));
+  }
+  std::this_thread::sleep_for(300ms);
+  Rpc a2a = rpc(n.target, "echo", "SendMessage", sendParams("hi", uniqueId("h")), kBobT);
+  EXPECT_EQ(taskStateOf(a2a.v), "TASK_STATE_COMPLETED")
+      << "a token caller while 26 unauthenticated heads wait: " << a2a.status << " "
+      << a2a.http.body;
+  // the mesh's own agent channel, with node-b's certificate
+  TestTlsClient mesh(clientOptions(n.pki, "node-b", ""));
+  ASSERT_TRUE(mesh.connect(n.node->port())) << mesh.error();
+  HttpResponse r;
+  ASSERT_TRUE(mesh.request("POST", "/api/message",
+                           R"({"fromAgent":"x","toAgent":"echo","message":"hi","chainDepth":0})", r,
+                           {{"Content-Type", "application/json"}}))
+      << mesh.error();
+  EXPECT_NE(r.status, 503) << "the agent channel while 26 unauthenticated A2A heads wait: "
+                           << r.body;
 }
 
 TEST(A2aAttackAlone, ManyBlockingSendsToASlowAgentAreRefusedCleanlyAndOthersAreServed) {
@@ -1000,7 +1080,7 @@ TEST_F(A2aAttack, PathAndMethodConfusions) {
 // holds a mesh client certificate (browsers present one to a site that asks, and the A2A
 // listener asks) send SendMessage cross-site as a "simple" request (text/plain or a form), with
 // no CORS preflight: the node runs the task as that certificate (CSRF).
-// A2aService::rpc (core/src/a2a/A2aService.cpp:199-205) never looks at Content-Type. Fix:
+// A2aService::rpc (core/src/a2a/A2aService.cpp:214-222) never looks at Content-Type. Fix:
 // answer 415 (or -32600) unless Content-Type is application/json (or application/a2a+json):
 // that forces a preflight, which OPTIONS (405) refuses.
 TEST_F(A2aAttack, Finding_ASendWithoutAJsonContentTypeStartsNoTask) {
