@@ -674,6 +674,36 @@ TEST(A2aAttackAlone, Finding_ListTasksOfLargeTasksIsBoundedInMemory) {
                                        << " MB to a peak of " << (peak >> 20) << " MB";
 }
 
+// Finding: ListTasks reads the caller's 1000 newest tasks of any agent and filters them by the
+// URL's agent afterwards (core/src/a2a/A2aService.cpp:437), so once a caller has 1000 newer
+// tasks of other agents its tasks of this agent are not listed at all, and totalSize is wrong.
+// Fix: filter by agent (and contextId) in the TaskStore query, with the page size as its limit.
+TEST(A2aAttackAlone, Finding_ListTasksFindsTheCallersTasksOfThisAgentBehindNewerOnes) {
+  Alone n;
+  ASSERT_TRUE(n.start("", "  echo2:\n    plugin: echo\n")) << n.node->output();
+  Rpc old = rpc(n.target, "echo2", "SendMessage", sendParams("old", uniqueId("old")), kOpsT);
+  const std::string oldId = taskIdOf(old.v);
+  ASSERT_FALSE(oldId.empty()) << old.http.body;
+  TestTlsClient c(clientOptions(n.pki, "", ""));
+  ASSERT_TRUE(c.connect(n.port)) << c.error();
+  const auto until = Clock::now() + 60s;
+  int made = 0;
+  for (int i = 0; i < 1000 && Clock::now() < until; ++i) { // keep-alive, reconnecting if closed
+    const std::string body =
+        rpcBody("SendMessage", sendParams("n", uniqueId("newer"), R"({"returnImmediately":true})"));
+    HttpResponse r;
+    bool ok = c.request("POST", "/a2a/echo/", body, r, headersFor(kOpsT, "POST", {}));
+    if (!ok && c.connect(n.port))
+      ok = c.request("POST", "/a2a/echo/", body, r, headersFor(kOpsT, "POST", {}));
+    made += ok && r.status == 200;
+  }
+  ASSERT_EQ(made, 1000);
+  Rpc l = rpc(n.target, "echo2", "ListTasks", "{}", kOpsT);
+  EXPECT_TRUE(contains(l.http.body, oldId))
+      << "the caller's echo2 task is not listed: " << l.http.body;
+  EXPECT_TRUE(contains(l.http.body, "\"totalSize\":1")) << l.http.body;
+}
+
 // Finding: an answer over ~64 KiB never reaches a streaming client: the stream ends after
 // "working" without the artifact or the final status. TaskService::run stores the result, then
 // emitLocked() appends the final "state" event, whose data carries the whole result
