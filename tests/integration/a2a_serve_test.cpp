@@ -379,7 +379,7 @@ TEST_F(A2aServe, HostileJsonRpcGetsTheStandardErrors) {
   EXPECT_EQ(errorCode(rpcCall("echo", R"({"jsonrpc":"2.0","id":1,"method":"message/send"})")),
             -32009);
   EXPECT_EQ(errorCode(rpcCall("echo", R"({"jsonrpc":"2.0","id":1,"method":"GetTask"})", "node-b",
-                              200, {{"A2A-Version", "0.3"}})),
+                              200, {{"A2A-Version", "0.3"}, {"Content-Type", "application/json"}})),
             -32009);
   EXPECT_EQ(errorCode(rpcCall(
                 "echo", R"({"jsonrpc":"2.0","id":"x","method":"GetTask","params":{"id":"f00"}})")),

@@ -271,6 +271,9 @@ bool TestTlsClient::readResponse(HttpResponse& out, bool headRequest) {
     if (colon != std::string::npos)
       out.headers[lower(line.substr(0, colon))] = trimmed(line.substr(colon + 1));
   }
+  if (!headRequest && lower(out.header("transfer-encoding")) == "chunked" &&
+      out.header("content-type").rfind("text/event-stream", 0) != 0)
+    return readChunkedBody(out);
   std::string declared = out.header("content-length");
   size_t length = headRequest || declared.empty() ? 0 : std::stoull(declared);
   while (buffer_.size() < length)
@@ -279,6 +282,24 @@ bool TestTlsClient::readResponse(HttpResponse& out, bool headRequest) {
   out.body = buffer_.substr(0, length);
   buffer_.erase(0, length);
   return true;
+}
+
+bool TestTlsClient::readChunkedBody(HttpResponse& out) {
+  for (;;) {
+    size_t eol;
+    while ((eol = buffer_.find("\r\n")) == std::string::npos)
+      if (!fill())
+        return false;
+    size_t size = std::stoull(buffer_.substr(0, eol), nullptr, 16);
+    buffer_.erase(0, eol + 2);
+    while (buffer_.size() < size + 2)
+      if (!fill())
+        return false;
+    out.body += buffer_.substr(0, size);
+    buffer_.erase(0, size + 2);
+    if (size == 0)
+      return true; // no trailer fields from our servers
+  }
 }
 
 bool TestTlsClient::readUntil(const std::string& text, std::string& out) {

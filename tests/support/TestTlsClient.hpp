@@ -53,8 +53,9 @@ public:
   bool request(const std::string& method, const std::string& path, const std::string& body,
                HttpResponse& out, const std::map<std::string, std::string>& headers = {});
   bool get(const std::string& path, HttpResponse& out) { return request("GET", path, "", out); }
-  // Reads one response (Content-Length framed; no body after HEAD, as HTTP says); false with
-  // error() on failure or close.
+  // Reads one response (Content-Length framed, or chunked unless it is text/event-stream, which
+  // is left to readUntil; no body after HEAD, as HTTP says); false with error() on failure or
+  // close.
   bool readResponse(HttpResponse& out, bool headRequest = false);
   // Reads raw bytes (a streamed answer) until what arrived contains `text`; true then, with
   // everything up to and including it moved into `out` (appended).
@@ -75,6 +76,7 @@ public:
 
 private:
   bool tcpConnect(int port);
+  bool readChunkedBody(HttpResponse& out);
   void setTimeout(std::chrono::milliseconds t);
   void recordSslError(const char* what, int rc);
   bool fill();

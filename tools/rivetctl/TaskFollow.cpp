@@ -126,7 +126,13 @@ int followTask(LocalNode& node, const sdk::json::Value& task) {
         std::string state = e.type == "state" ? field(*data, "state") : "";
         if (terminal(state)) {
           const sdk::json::Value* r = data->find("result");
-          return display.finish(id, state, r ? *r : sdk::json::Value());
+          if (r)
+            return display.finish(id, state, *r);
+          ApiAnswer a = callNode(node, "GET", "/api/tasks/" + id, "", 10000); // too large for it
+          if (a.exit != kExitOk)
+            return a.exit;
+          const sdk::json::Value* whole = a.json.find("result");
+          return display.finish(id, state, whole ? *whole : sdk::json::Value());
         }
       }
     }

@@ -46,8 +46,17 @@ TaskExtras extrasOf(const tasks::TaskRecord& task) {
   if (!a2a || !a2a->isObject())
     return out;
   out.contextId = a2a->getString("contextId").value_or("");
-  if (const sdk::json::Value* m = a2a->find("message"); m && m->isObject())
-    out.messageJson = m->dump();
+  if (const sdk::json::Value* m = a2a->find("message"); m && m->isObject()) {
+    std::vector<std::pair<std::string, sdk::json::Value>> members = m->members();
+    sdk::json::Value part = sdk::json::Value::object();
+    part.set("text", sdk::json::Value::string(doc->getString("message").value_or("")));
+    sdk::json::Value parts = sdk::json::Value::array();
+    parts.push(std::move(part));
+    members.emplace_back("parts", std::move(parts)); // the text as the agent got it
+    sdk::json::Value message;
+    message.setMembers(std::move(members));
+    out.messageJson = message.dump();
+  }
   return out;
 }
 
@@ -56,7 +65,7 @@ std::string resultText(std::string_view resultJson) {
   return doc && doc->isObject() ? doc->getString("response").value_or("") : "";
 }
 
-std::string taskJson(const tasks::TaskRecord& t, int64_t historyLength) {
+std::string taskJson(const tasks::TaskRecord& t, int64_t historyLength, bool artifacts) {
   TaskExtras x = extrasOf(t);
   const std::string contextId = x.contextId.empty() ? t.id : x.contextId;
   const std::string text = resultText(t.resultJson);
@@ -69,7 +78,7 @@ std::string taskJson(const tasks::TaskRecord& t, int64_t historyLength) {
     out += ",\"message\":" + agentMessageJson(t.id + "-status", t.id, contextId, text, "");
   field(out, "timestamp", isoTime(t.updatedMs));
   out += '}';
-  if (t.state == "completed")
+  if (t.state == "completed" && artifacts)
     out += ",\"artifacts\":[{\"artifactId\":\"answer\",\"name\":\"answer\",\"parts\":[{\"text\":" +
            util::jsonString(text) + "}]}]";
   if (historyLength != 0 && !x.messageJson.empty())

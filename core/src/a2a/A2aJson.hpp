@@ -37,14 +37,15 @@ std::string isoTime(int64_t epochMs);
 // context and the user's message as received (re-serialized).
 struct TaskExtras {
   std::string contextId;   // "" when the task came from elsewhere (the task API)
-  std::string messageJson; // "" likewise
+  std::string messageJson; // the user's message, its text as one part; "" likewise
 };
 TaskExtras extrasOf(const tasks::TaskRecord& task);
 
 // The Task object: id, contextId, status (a failure's text as the agent's message), the
 // answer as the artifact "answer" once completed, and the user's message as history unless
 // `historyLength` is 0.
-std::string taskJson(const tasks::TaskRecord& task, int64_t historyLength = -1);
+std::string taskJson(const tasks::TaskRecord& task, int64_t historyLength = -1,
+                     bool artifacts = true);
 // The text of a finished task's result ("response"), "" without one.
 std::string resultText(std::string_view resultJson);
 

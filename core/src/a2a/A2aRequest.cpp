@@ -136,7 +136,15 @@ std::optional<SendParams> parseSend(const Value& params, RpcFault& f, std::strin
       out.historyLength = *n;
     }
   }
-  out.messageJson = m->dump();
+  // Kept without its parts: the text is stored once, as the task's message (the history gives
+  // it back as one text part).
+  std::vector<std::pair<std::string, Value>> kept;
+  for (const auto& member : m->members())
+    if (member.first != "parts")
+      kept.push_back(member);
+  Value message;
+  message.setMembers(std::move(kept));
+  out.messageJson = message.dump();
   return out;
 }
 

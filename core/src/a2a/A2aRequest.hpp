@@ -32,7 +32,7 @@ struct SendParams {
   std::string text;        // the message's parts as one text (data parts as JSON text)
   std::string messageId;   // the client's, which makes a resend the same task
   std::string contextId;   // "" : the node makes one
-  std::string messageJson; // the message as received (re-serialized), for the task's history
+  std::string messageJson; // the message as received without its parts (re-serialized)
   bool returnImmediately = false;
   int64_t historyLength = -1; // -1: not given
 };

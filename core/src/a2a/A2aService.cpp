@@ -11,6 +11,7 @@
 #include "util/RandomHex.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace rivet::a2a {
 namespace {
@@ -21,6 +22,8 @@ constexpr std::string_view kCardPath = "/.well-known/agent-card.json";
 constexpr size_t kMaxAgentId = 128;
 constexpr const char* kFromAgent = "a2a"; // who asks, as the agent and a forwarded task see it
 constexpr int64_t kDefaultPage = 50, kMaxPage = 100;
+constexpr size_t kListed = 1000;        // ListTasks: the newest tasks of a caller it pages
+constexpr size_t kPageBytes = 4u << 20; // ListTasks: a page stops growing past this
 
 ChannelResponse plain(int status, std::string_view error) {
   return {status, "{\"error\":" + util::jsonString(error) + "}", 0, ""};
@@ -45,6 +48,30 @@ bool validAgentId(std::string_view id) {
            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '_' || c == '.' || c == '-';
          });
+}
+
+size_t fieldCount(const channel::ChannelRequest& r, std::string_view name) {
+  size_t n = 0;
+  for (size_t i = 0; i < r.headerCount; ++i) {
+    std::string_view h(r.headers[i].name.data ? r.headers[i].name.data : "", r.headers[i].name.len);
+    n +=
+        h.size() == name.size() && std::equal(h.begin(), h.end(), name.begin(), [](char a, char b) {
+          return (a >= 'A' && a <= 'Z' ? char(a + 32) : a) ==
+                 (b >= 'A' && b <= 'Z' ? char(b + 32) : b);
+        });
+  }
+  return n;
+}
+
+// application/json, with parameters or not (any case).
+bool jsonContentType(std::string_view type) {
+  std::string_view media = type.substr(0, type.find(';'));
+  while (!media.empty() && media.back() == ' ')
+    media.remove_suffix(1);
+  constexpr std::string_view kJson = "application/json";
+  return media.size() == kJson.size() &&
+         std::equal(media.begin(), media.end(), kJson.begin(),
+                    [](char a, char b) { return (a >= 'A' && a <= 'Z' ? char(a + 32) : a) == b; });
 }
 
 bool startsWith(std::string_view s, std::string_view prefix) {
@@ -147,6 +174,8 @@ std::optional<ChannelResponse> A2aService::refusal(const Client& c, const std::s
 void A2aService::serve(const channel::ChannelRequest& r,
                        const std::shared_ptr<tasks::TaskReply>& reply) {
   std::string_view path = r.path.substr(0, r.path.find('?'));
+  if (fieldCount(r, "Authorization") > 1) // which one counts is the attacker's pick: neither
+    return reply->respond(plain(400, "A request may carry one Authorization field"));
   const Client client = authenticate(r);
   try {
     if (path == "/a2a" || path == kBase) {
@@ -216,6 +245,12 @@ void A2aService::rpc(const channel::ChannelRequest& r,
                      const std::string& agent) {
   if (auto refused = refusal(client, agent, "null"))
     return reply->respond(*refused);
+  // Only JSON: a web page cannot send it across sites without a CORS preflight, so a browser
+  // holding a mesh certificate cannot be made to run tasks (forms and text/plain can be sent).
+  if (!jsonContentType(r.header("Content-Type")))
+    return reply->respond(fault(415, "null", kContentTypeNotSupported,
+                                "A2A requests are JSON-RPC: send Content-Type: application/json",
+                                "CONTENT_TYPE_NOT_SUPPORTED"));
   RpcFault f;
   auto call = parseCall(r.body, f);
   if (!call)
@@ -324,22 +359,27 @@ void A2aService::send(const Call& c, bool streaming) {
 
 void A2aService::stream(const Call& c, const tasks::TaskRecord& task, int64_t historyLength) {
   TaskExtras x = extrasOf(task);
+  auto answer = [&service = service_, id = task.id, caller = c.client.caller] {
+    auto t = service.find(id, caller);
+    return t ? resultText(t->resultJson) : std::string();
+  };
   auto events = std::make_shared<EventAdapter>(c.reply->beginEvents(), c.rpc.idJson, task.id,
-                                               x.contextId.empty() ? task.id : x.contextId);
+                                               x.contextId.empty() ? task.id : x.contextId, answer);
   if (!events->first(taskJson(task, historyLength)) ||
       !service_.attach(task.id, c.client.caller, 0, events))
     events->end();
 }
 
 void A2aService::wait(const Call& c, const tasks::TaskRecord& task, int64_t historyLength) {
-  auto done = [&service = service_, reply = c.reply, id = task.id, caller = c.client.caller,
-               idJson = c.rpc.idJson, historyLength] {
+  auto answer = [&service = service_, id = task.id, caller = c.client.caller, idJson = c.rpc.idJson,
+                 historyLength] {
     auto t = service.find(id, caller);
-    reply->respond(t ? result(idJson, "{\"task\":" + taskJson(*t, historyLength) + "}")
-                     : fault(200, idJson, kTaskNotFound, "Task " + id + " was pruned meanwhile",
-                             "TASK_NOT_FOUND"));
+    return t ? rpcResult(idJson, "{\"task\":" + taskJson(*t, historyLength) + "}")
+             : rpcError(idJson, kTaskNotFound, "Task " + id + " was pruned meanwhile",
+                        "TASK_NOT_FOUND");
   };
-  auto waiter = std::make_shared<TaskWaiter>(done);
+  // Begun at once: the transport lets the request go, and a client that leaves is noticed.
+  auto waiter = std::make_shared<TaskWaiter>(c.reply->beginJson(), answer);
   if (!service_.attach(task.id, c.client.caller, 0, waiter))
     waiter->end();
 }
@@ -398,51 +438,59 @@ void A2aService::subscribe(const Call& c) {
                                       ": a finished task has no updates to subscribe to; "
                                       "GetTask reads it",
                                   "UNSUPPORTED_OPERATION"));
-  stream(c, *t, -1);
+  stream(c, *t, 0); // the client has the message: the task's state, not its history again
 }
 
 ChannelResponse A2aService::listTasks(const Call& c) {
   const auto& p = c.rpc.params;
+  auto bad = [&](const std::string& why) {
+    return fault(200, c.rpc.idJson, kInvalidParams, why, "INVALID_PARAMS");
+  };
   const std::string contextId = p.getString("contextId").value_or("");
+  if (contextId.size() > 128)
+    return bad("params.contextId is longer than 128 characters");
   std::string state;
   // @a2a-js/sdk 1.3 sends "UNRECOGNIZED" for a status left out: no filter, as UNSPECIFIED.
   if (auto s = p.getString("status");
       s && !s->empty() && *s != "TASK_STATE_UNSPECIFIED" && *s != "UNRECOGNIZED") {
     state = stateOf(*s);
     if (state.empty())
-      return fault(200, c.rpc.idJson, kInvalidParams,
-                   "params.status " + util::jsonString(util::utf8Bytes(*s, 64)) +
-                       " is not a task state (TASK_STATE_WORKING, ...)",
-                   "INVALID_PARAMS");
+      return bad("params.status " + util::jsonString(util::utf8Bytes(*s, 64)) +
+                 " is not a task state (TASK_STATE_WORKING, ...)");
   }
   int64_t pageSize = kDefaultPage;
   if (p.find("pageSize") && !p.find("pageSize")->isNull()) {
     auto n = p.getInteger("pageSize");
     if (!n || *n < 1 || *n > kMaxPage)
-      return fault(200, c.rpc.idJson, kInvalidParams, "params.pageSize must be 1 to 100",
-                   "INVALID_PARAMS");
+      return bad("params.pageSize must be 1 to 100");
     pageSize = *n;
   }
-  if (!p.getString("pageToken").value_or("").empty())
-    return fault(200, c.rpc.idJson, kInvalidParams,
-                 "Paging is not supported: the newest tasks come first; narrow by contextId or "
-                 "status",
-                 "INVALID_PARAMS");
+  size_t offset = 0; // the page token is where the page starts among the caller's tasks
+  if (std::string token = p.getString("pageToken").value_or(""); !token.empty()) {
+    auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), offset);
+    if (ec != std::errc() || end != token.data() + token.size() || offset > kListed)
+      return bad("params.pageToken must be a nextPageToken this node gave");
+  }
   RpcFault f;
   auto history = historyLengthParam(p, f);
   if (!history)
     return fault(f, c.rpc.idJson);
+  const bool artifacts = p.getBool("includeArtifacts").value_or(false);
+  // Ids first (no bodies), then one task at a time, until the page is full or large enough.
+  const auto ids = service_.listIds(c.client.caller, c.agent, state, contextId, kListed);
   std::string tasks;
-  int64_t total = 0;
-  for (const auto& t : service_.list(c.client.caller, state, 1000)) {
-    if (t.agent != c.agent || (!contextId.empty() && extrasOf(t).contextId != contextId))
-      continue;
-    if (total++ < pageSize)
-      tasks += (tasks.empty() ? "" : ",") + taskJson(t, *history);
+  size_t next = offset, shown = 0;
+  for (; next < ids.size() && shown < static_cast<size_t>(pageSize) && tasks.size() < kPageBytes;
+       ++next) {
+    auto t = service_.find(ids[next], c.client.caller);
+    if (!t)
+      continue; // pruned meanwhile
+    tasks += (shown++ ? "," : "") + taskJson(*t, *history < 0 ? 0 : *history, artifacts);
   }
-  return result(c.rpc.idJson, "{\"tasks\":[" + tasks + "],\"nextPageToken\":\"\",\"pageSize\":" +
-                                  std::to_string(pageSize) +
-                                  ",\"totalSize\":" + std::to_string(total) + "}");
+  return result(c.rpc.idJson, "{\"tasks\":[" + tasks + "],\"nextPageToken\":\"" +
+                                  (next < ids.size() ? std::to_string(next) : "") +
+                                  "\",\"pageSize\":" + std::to_string(pageSize) +
+                                  ",\"totalSize\":" + std::to_string(ids.size()) + "}");
 }
 
 } // namespace rivet::a2a

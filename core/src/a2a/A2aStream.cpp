@@ -25,9 +25,10 @@ std::string text(const sdk::json::Value& v, std::string_view key) {
 } // namespace
 
 EventAdapter::EventAdapter(std::shared_ptr<tasks::EventStream> out, std::string idJson,
-                           std::string taskId, std::string contextId)
+                           std::string taskId, std::string contextId,
+                           std::function<std::string()> answer)
     : out_(std::move(out)), idJson_(std::move(idJson)), taskId_(std::move(taskId)),
-      contextId_(std::move(contextId)) {}
+      contextId_(std::move(contextId)), answer_(std::move(answer)) {}
 
 bool EventAdapter::send(const std::string& result) {
   return out_->write(sseData(rpcResult(idJson_, result)));
@@ -63,8 +64,9 @@ bool EventAdapter::event(int64_t seq, std::string_view type, std::string_view da
       return working("", "");
     final_ = true;
     const sdk::json::Value* result = data->find("result");
-    const std::string answer =
-        result && result->isObject() ? result->getString("response").value_or("") : "";
+    const std::string answer = result && result->isObject()
+                                   ? result->getString("response").value_or("")
+                                   : answer_(); // too large for the event: from the record
     if (state == "completed")
       return send(artifactUpdateJson(taskId_, contextId_, answer)) &&
              send(statusUpdateJson(taskId_, contextId_, state, "", nowMs()));
@@ -94,13 +96,15 @@ void EventAdapter::end() {
 }
 
 void TaskWaiter::end() {
-  std::function<void()> done;
+  std::function<std::string()> answer;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    done.swap(done_);
+    answer.swap(answer_);
   }
-  if (done)
-    done();
+  if (!answer)
+    return;
+  out_->write(answer());
+  out_->end();
 }
 
 } // namespace rivet::a2a

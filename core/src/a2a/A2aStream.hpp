@@ -20,8 +20,10 @@ namespace rivet::a2a {
 // ends after the final status.
 class EventAdapter : public tasks::EventStream {
 public:
+  // `answer` reads the finished task's answer from its record, for a result too large for its
+  // event (the task layer omits it there).
   EventAdapter(std::shared_ptr<tasks::EventStream> out, std::string idJson, std::string taskId,
-               std::string contextId);
+               std::string contextId, std::function<std::string()> answer);
   // The first event of every A2A stream: the task as it is.
   bool first(const std::string& taskJson);
   bool write(std::string_view bytes) override; // keep-alive comments and probes, as they are
@@ -34,23 +36,28 @@ private:
 
   std::shared_ptr<tasks::EventStream> out_;
   const std::string idJson_, taskId_, contextId_;
+  std::function<std::string()> answer_;
   bool final_ = false;
 };
 
-// Watches a task and calls `done` once, when the task layer ends the watch (the task ended,
-// or the node stops); `done` reads the task then.
+// A blocking SendMessage: watches the task on an answer already begun as one JSON document
+// (TaskReply::beginJson). Keep-alives become a space (JSON allows it before the value), which
+// also tells when the client has gone; when the task layer ends the watch (the task ended, or
+// the node stops) `answer` reads the task and its JSON is the document.
 class TaskWaiter : public tasks::EventStream {
 public:
-  explicit TaskWaiter(std::function<void()> done) : done_(std::move(done)) {}
-  bool write(std::string_view) override { return true; }
+  TaskWaiter(std::shared_ptr<tasks::EventStream> out, std::function<std::string()> answer)
+      : out_(std::move(out)), answer_(std::move(answer)) {}
+  bool write(std::string_view bytes) override { return out_->write(bytes.empty() ? "" : " "); }
   bool event(int64_t, std::string_view, std::string_view, std::string_view) override {
     return true;
   }
   void end() override;
 
 private:
+  std::shared_ptr<tasks::EventStream> out_;
   std::mutex mutex_;
-  std::function<void()> done_;
+  std::function<std::string()> answer_;
 };
 
 } // namespace rivet::a2a

@@ -22,9 +22,9 @@ public:
       : responder_(responder), gate_(std::move(gate)) {}
   ~ResponderStream() override { end(); }
 
-  bool begin() {
-    static const rivet_header headers[] = {
-        {{"Content-Type", 12}, {"text/event-stream", 17}},
+  bool begin(std::string_view contentType) {
+    const rivet_header headers[] = {
+        {{"Content-Type", 12}, {contentType.data(), contentType.size()}},
         {{"Cache-Control", 13}, {"no-store", 8}},
     };
     std::lock_guard<std::mutex> lock(mutex_);
@@ -77,13 +77,18 @@ public:
     gate_->leave();
   }
   std::shared_ptr<tasks::EventStream> beginEvents() override {
+    return beginWith("text/event-stream");
+  }
+  std::shared_ptr<tasks::EventStream> beginJson() override { return beginWith("application/json"); }
+
+private:
+  std::shared_ptr<tasks::EventStream> beginWith(std::string_view contentType) {
     answered_ = true;
     auto stream = std::make_shared<ResponderStream>(responder_, gate_);
-    stream->begin();
+    stream->begin(contentType);
     return stream;
   }
 
-private:
   rivet_async_responder responder_;
   std::shared_ptr<plugin::HostGate> gate_;
   bool answered_ = false;

@@ -4,10 +4,15 @@
 #include "log/Log.hpp"
 
 #include <iostream>
+#include <malloc.h>
 
 #include <Poco/Exception.h>
 
 int main(int argc, char** argv) {
+  // Large buffers (request bodies, task records, answers) always get their own mapping, which
+  // goes back to the system when freed: glibc's moving threshold would otherwise keep them in
+  // per-thread arenas, and a burst of large requests on many threads would stay in the RSS.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   rivet::app::RivetDaemon::blockSignals();
   rivet::log::configure(rivet::log::Settings{}); // until the configuration is read
   rivet::app::RivetDaemon app;

@@ -26,6 +26,9 @@ public:
   virtual void respond(const channel::ChannelResponse& response) = 0;
   // Starts a 200 text/event-stream answer; the stream is then written by the task layer.
   virtual std::shared_ptr<EventStream> beginEvents() = 0;
+  // Starts a 200 application/json answer sent as it is written (chunked): a long wait for one
+  // JSON document, during which the transport no longer holds the request.
+  virtual std::shared_ptr<EventStream> beginJson() = 0;
 };
 
 class TaskEndpoints {

@@ -81,6 +81,8 @@ std::string resultJson(std::string_view status, std::string_view response, std::
 std::string stateEventJson(std::string_view state, std::string_view result) {
   std::string out = "{\"state\":";
   appendJsonString(out, state);
+  if (result.size() > kMaxEventResult) // an event is at most 64 KiB in the journal
+    return out + ",\"resultOmitted\":true}";
   if (!result.empty()) {
     out += ",\"result\":";
     out += result;

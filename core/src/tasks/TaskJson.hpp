@@ -4,6 +4,7 @@
 
 #include "tasks/TaskRecord.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,7 +19,9 @@ std::string taskListJson(const std::vector<TaskRecord>& tasks);
 // A task's result: {"status":..,"response":..,"agent":..,"durationMs":..}
 std::string resultJson(std::string_view status, std::string_view response, std::string_view agent,
                        int64_t durationMs);
-// The data of a `state` event: {"state":..} and, for a terminal state, "result".
+// The data of a `state` event: {"state":..} and, for a terminal state, "result" (or, for a
+// result over kMaxEventResult bytes, "resultOmitted":true: GET the task for it).
+constexpr size_t kMaxEventResult = 60 * 1024;
 std::string stateEventJson(std::string_view state, std::string_view resultJson);
 // The data of a `progress` event: {"kind","text","agent","node"}.
 std::string progressJson(std::string_view kind, std::string_view text, std::string_view agent,

@@ -198,7 +198,13 @@ SubmitResult TaskService::submit(Submit s) {
   record.traceId = s.traceId;
   record.cancelOnDisconnect = s.cancelOnDisconnect;
   std::unique_lock<std::mutex> lock(mutex_);
-  TaskStore::Created created = store_.create(std::move(record));
+  TaskStore::Created created;
+  try { // a journal that refuses the task (too large, disk full) leaves no place taken
+    created = store_.create(std::move(record));
+  } catch (...) {
+    running_.fetch_sub(1);
+    throw;
+  }
   if (!created.created) {
     running_.fetch_sub(1);
     out.status = 200;
@@ -219,7 +225,13 @@ SubmitResult TaskService::submit(Submit s) {
   live.tokens = settings_.progressBurst;
   live.refilled = Clock::now();
   live.unwatchedSince = Clock::now();
-  emitLocked(id, &live, "state", stateEventJson("submitted", ""));
+  try {
+    emitLocked(id, &live, "state", stateEventJson("submitted", ""));
+  } catch (...) {
+    live_.erase(id);
+    running_.fetch_sub(1);
+    throw;
+  }
   delegation::TaskRequest request = std::move(s.request);
   request.parent = live.root;
   lock.unlock();
@@ -357,6 +369,12 @@ std::vector<TaskEvent> TaskService::eventsAfter(const TaskRecord& task, int64_t 
 std::vector<TaskRecord> TaskService::list(const std::string& caller, const std::string& state,
                                           size_t limit) {
   return store_.list(isNodeItself(caller) ? "" : caller, state, limit);
+}
+
+std::vector<std::string> TaskService::listIds(const std::string& caller, const std::string& agent,
+                                              const std::string& state,
+                                              const std::string& contextId, size_t limit) {
+  return store_.listIds(isNodeItself(caller) ? "" : caller, agent, state, contextId, limit);
 }
 
 std::optional<TaskRecord> TaskService::cancel(const std::string& id, const std::string& caller) {

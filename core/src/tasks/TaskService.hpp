@@ -73,6 +73,11 @@ public:
   // nullopt: no such task, or another caller's (both are 404 for the caller).
   std::optional<TaskRecord> find(const std::string& id, const std::string& caller);
   std::vector<TaskRecord> list(const std::string& caller, const std::string& state, size_t limit);
+  // Ids of the caller's tasks of `agent` (every caller's for the node itself), newest first,
+  // by state and A2A context ("" any): TaskStore::listIds.
+  std::vector<std::string> listIds(const std::string& caller, const std::string& agent,
+                                   const std::string& state, const std::string& contextId,
+                                   size_t limit);
   // Cancels a running task (and what it delegated); waits up to 3 s for it to end. Returns the
   // task as it is then; nullopt as find().
   std::optional<TaskRecord> cancel(const std::string& id, const std::string& caller);

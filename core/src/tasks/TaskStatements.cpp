@@ -141,6 +141,12 @@ TaskStatements::TaskStatements(sqlite3* db, const std::string& path)
       listByCaller(db, path,
                    "SELECT " TASK_COLUMNS " FROM tasks WHERE caller = ?1 AND (?2 = '' OR "
                    "state = ?2) ORDER BY created_ms DESC, rowid DESC LIMIT ?3"),
+      // A2A's ListTasks: ids only, by caller ('' every caller), agent, state and context.
+      listIds(db, path,
+              "SELECT id FROM tasks WHERE (?1 = '' OR caller = ?1) AND agent = ?2 AND "
+              "(?3 = '' OR state = ?3) AND (?4 = '' OR (json_valid(request_json) AND "
+              "json_extract(request_json, '$.a2a.contextId') = ?4)) "
+              "ORDER BY created_ms DESC, rowid DESC LIMIT ?5"),
       setState(db, path,
                "UPDATE tasks SET state = ?1, updated_ms = ?2 WHERE id = ?3 AND terminal = 0"),
       finish(db, path,

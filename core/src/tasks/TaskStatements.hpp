@@ -94,7 +94,7 @@ public:
                                   const std::string& doing);
 
   Statement begin, commit, rollback;
-  Statement insertTask, taskById, taskByKey, listAll, listByCaller;
+  Statement insertTask, taskById, taskByKey, listAll, listByCaller, listIds;
   Statement setState, finish, runningIds;
   Statement insertChild, childrenOf;
   Statement takeSeq, insertEvent, trimEvents, eventsAfter, firstSeq;

@@ -263,6 +263,22 @@ std::vector<TaskRecord> TaskStore::list(const std::string& callerOrEmptyForAll,
   return tasks;
 }
 
+std::vector<std::string> TaskStore::listIds(const std::string& caller, const std::string& agent,
+                                            const std::string& state, const std::string& context,
+                                            std::size_t limit) {
+  checkSize("caller", caller, kMaxCaller, false);
+  checkSize("agent", agent, kMaxName, true);
+  checkSize("contextId", context, kMaxKey, false);
+  if (!state.empty())
+    checkState(state);
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> ids;
+  for (auto q = statements_->listIds.query(caller, agent, state, context, asLimit(limit));
+       q.next();)
+    ids.push_back(q.text(0));
+  return ids;
+}
+
 bool TaskStore::setState(const std::string& id, const std::string& state, std::int64_t nowMs) {
   checkHex("id", id, false);
   checkState(state);

@@ -61,6 +61,11 @@ public:
   std::optional<TaskRecord> find(const std::string& id);
   // The task `caller` submitted with this idempotency key; nullopt for an empty key or none.
   std::optional<TaskRecord> findByKey(const std::string& caller, const std::string& key);
+  // Ids of the tasks of `agent`, newest first; "" matches every caller, state or A2A context
+  // (requestJson's a2a.contextId). Reads no bodies.
+  std::vector<std::string> listIds(const std::string& callerOrEmptyForAll, const std::string& agent,
+                                   const std::string& stateOrEmpty,
+                                   const std::string& contextIdOrEmpty, std::size_t limit);
   // Newest first (by createdMs); "" matches every caller or state.
   std::vector<TaskRecord> list(const std::string& callerOrEmptyForAll,
                                const std::string& stateOrEmpty, std::size_t limit);

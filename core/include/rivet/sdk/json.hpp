@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -107,6 +108,23 @@ public:
 
   /// Compact JSON text.
   std::string dump() const;
+
+  /// Makes this an object of `members` in order; a key given again keeps its first place and
+  /// its last value (as set() would, one by one), in linear time however many members.
+  void setMembers(std::vector<std::pair<std::string, Value>> members) {
+    type_ = Type::Object;
+    members_.clear();
+    members_.reserve(members.size());
+    std::unordered_map<std::string_view, size_t> first; // key -> its place in members_
+    first.reserve(members.size());
+    for (auto& m : members) {
+      auto [it, fresh] = first.emplace(m.first, members_.size());
+      if (fresh)
+        members_.emplace_back(std::string(m.first), std::move(m.second));
+      else
+        members_[it->second].second = std::move(m.second);
+    }
+  }
 
 private:
   Type type_ = Type::Null;
@@ -263,6 +281,7 @@ private:
       ++i_;
       return v;
     }
+    std::vector<std::pair<std::string, Value>> members;
     for (;;) {
       space();
       if (i_ >= s_.size() || s_[i_] != '"')
@@ -272,7 +291,7 @@ private:
       if (i_ >= s_.size() || s_[i_] != ':')
         fail("expected ':' after a member name");
       ++i_;
-      v.set(std::move(key), value(depth + 1));
+      members.emplace_back(std::move(key), value(depth + 1));
       space();
       if (i_ < s_.size() && s_[i_] == ',') {
         ++i_;
@@ -280,6 +299,7 @@ private:
       }
       if (i_ < s_.size() && s_[i_] == '}') {
         ++i_;
+        v.setMembers(std::move(members)); // duplicates once, at the end: linear
         return v;
       }
       fail("expected ',' or '}' in an object");
