@@ -363,11 +363,12 @@ void ServerConnection::stream(std::string bytes, bool last, bool cut) {
     out_.clear();
   }
   bool idle = outOff_ == out_.size();
-  if (idle) {
-    out_.clear();
+  if (idle) { // taken as it is: a large part is not copied
+    out_ = std::move(bytes);
     outOff_ = 0;
+  } else {
+    out_.append(bytes);
   }
-  out_.append(bytes);
   if (last) {
     after_ = After::Response;
     closeAfter_ = closeAfter_ || cut; // incomplete: the close tells the client
