@@ -523,6 +523,16 @@ public:
         r.end(r.ctx);
         out->done = true;
       });
+    } else if (s.path == "/hold") { // begins 300 ms later, ends once let go (at most 5 s)
+      spawn([r, this] {
+        std::this_thread::sleep_for(300ms);
+        static const char part[] = "{\"waiting\":true}";
+        if (!r.begin(r.ctx, 200, nullptr, 0))
+          r.chunk(r.ctx, {part, sizeof part - 1});
+        for (auto until = Clock::now() + 5s; !letGo && Clock::now() < until;)
+          std::this_thread::sleep_for(10ms);
+        r.end(r.ctx);
+      });
     } else if (s.path == "/late") {
       spawn([r] {
         std::this_thread::sleep_for(300ms);
@@ -536,6 +546,7 @@ public:
   }
 
   StreamReport flood, stall;
+  std::atomic<bool> letGo{false}; // /hold ends its answers
 
   Seen last() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -895,4 +906,31 @@ TEST_F(A2aTransport, AStreamThatIsNotReadIsClosedAtTheWriteDeadlineDespiteKeepAl
   EXPECT_GE(host_->stall.refusedAtMs, 900);
   EXPECT_LE(host_->stall.refusedAtMs, 3000);
   EXPECT_EQ(at(metrics(), "a2a_timeouts", "write"), 1);
+}
+
+// The request (its body and budget share) is let go when the host begins its answer, even when
+// the client left before: a long wait answered by begin holds no body bytes.
+TEST_F(A2aTransport, ABegunAnswerHoldsNoRequestBodyEvenWhenItsClientHasGone) {
+  start(true, R"({"io_threads":1,"max_inflight_body_bytes":10485760})");
+  const std::string five(5 * 1024 * 1024, 'f');
+  {
+    TestTlsClient leaves(client(""));
+    ASSERT_TRUE(leaves.connect(a2aPort_)) << leaves.error();
+    ASSERT_TRUE(leaves.sendRaw("POST /hold HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                               std::to_string(five.size()) + "\r\n\r\n" + five));
+    std::this_thread::sleep_for(100ms); // read and dispatched; it leaves before the answer begins
+  }
+  TestTlsClient stays(client(""));
+  ASSERT_TRUE(stays.connect(a2aPort_)) << stays.error();
+  ASSERT_TRUE(stays.sendRaw("POST /hold HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                            std::to_string(five.size()) + "\r\n\r\n" + five));
+  std::string begun;
+  ASSERT_TRUE(stays.readUntil("waiting", begun)) << stays.error();
+  TestTlsClient next(client(""));
+  HttpResponse r;
+  ASSERT_TRUE(next.connect(a2aPort_) &&
+              next.request("POST", "/ok", std::string(9 * 1024 * 1024, 'n'), r))
+      << next.error();
+  EXPECT_EQ(r.status, 200) << "two begun answers still hold their bodies: " << r.body;
+  host_->letGo = true;
 }
