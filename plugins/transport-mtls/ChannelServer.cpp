@@ -86,19 +86,6 @@ void ChannelServer::connectionClosed(IoLoop& loop, Listener& listener,
   }
 }
 
-bool ChannelServer::reserveBody(uint64_t bytes) {
-  uint64_t held = bodyBytes_.load(std::memory_order_relaxed);
-  do {
-    if (held + bytes > settings_.maxInflightBodyBytes)
-      return false;
-  } while (!bodyBytes_.compare_exchange_weak(held, held + bytes, std::memory_order_relaxed));
-  return true;
-}
-
-void ChannelServer::releaseBody(uint64_t bytes) {
-  bodyBytes_.fetch_sub(bytes, std::memory_order_relaxed);
-}
-
 // Both listeners stop accepting first, then connections close in the order documented in
 // docs/transport.md "Shutdown": idle ones at once, the others after their answer or the grace.
 void ChannelServer::stop(std::chrono::milliseconds grace) {

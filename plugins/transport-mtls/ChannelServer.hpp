@@ -77,10 +77,6 @@ public:
     busy_.fetch_add(on ? 1 : -1, std::memory_order_relaxed);
     listener.busy(on);
   }
-  // The node-wide budget of request body bytes held (both listeners): false when `bytes` do
-  // not fit.
-  bool reserveBody(uint64_t bytes);
-  void releaseBody(uint64_t bytes);
 
 private:
   const rivet_host_api* host_;
@@ -93,7 +89,6 @@ private:
   bool started_ = false;
   std::atomic<size_t> connections_{0}; // of both listeners
   std::atomic<int> busy_{0};
-  std::atomic<uint64_t> bodyBytes_{0};
 };
 
 } // namespace rivet::mtls

@@ -189,6 +189,22 @@ void Listener::summarize() {
   });
 }
 
+bool Listener::bodyFits(uint64_t bytes) const {
+  uint64_t held = bodyBytes_.load(std::memory_order_relaxed);
+  return bytes <= server_.settings().maxInflightBodyBytes &&
+         held <= server_.settings().maxInflightBodyBytes - bytes;
+}
+
+bool Listener::reserveBody(uint64_t bytes) {
+  const uint64_t max = server_.settings().maxInflightBodyBytes;
+  uint64_t held = bodyBytes_.load(std::memory_order_relaxed);
+  do {
+    if (bytes > max || held > max - bytes)
+      return false;
+  } while (!bodyBytes_.compare_exchange_weak(held, held + bytes, std::memory_order_relaxed));
+  return true;
+}
+
 std::string Listener::metricsFields() const {
   const std::string p = spec_.a2a ? "a2a_" : "";
   return "\"" + p + "connections_open\":" + std::to_string(connections()) + ",\"" + p +

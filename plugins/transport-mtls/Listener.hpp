@@ -1,7 +1,7 @@
 // One listening socket of the channel server: the agent channel's, or the A2A listener's
 // (docs/transport.md "The A2A listener"). Each has its own acceptor, admission counts (same
-// caps), counters and server certificate; both share the server's I/O loops, limits, deadlines
-// and body budget.
+// caps), counters, server certificate and budget of request body bytes (same size); both share
+// the server's I/O loops, limits and deadlines.
 #pragma once
 
 #include "ChannelCounters.hpp"
@@ -64,6 +64,12 @@ public:
   void connectionClosed() { connections_.fetch_sub(1, std::memory_order_relaxed); }
   void busy(bool on) { busy_.fetch_add(on ? 1 : -1, std::memory_order_relaxed); }
   size_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  // Its budget of request body bytes held (mesh.channel.max_inflight_body_bytes, each listener
+  // its own: A2A clients cannot starve the agent channel). Bytes are reserved as they arrive.
+  // fits(): `bytes` more would fit now; reserve(): false when they do not (nothing taken).
+  bool bodyFits(uint64_t bytes) const;
+  bool reserveBody(uint64_t bytes);
+  void releaseBody(uint64_t bytes) { bodyBytes_.fetch_sub(bytes, std::memory_order_relaxed); }
   // Its counters as JSON members, each key prefixed (metrics(): "" or "a2a_"); no braces.
   std::string metricsFields() const;
 
@@ -85,6 +91,7 @@ private:
   ChannelCounters counters_;
   std::atomic<size_t> connections_{0};
   std::atomic<int> busy_{0};
+  std::atomic<uint64_t> bodyBytes_{0};
   std::mutex handshakeMutex_;
   size_t handshakes_ = 0;
   std::unordered_map<std::string, size_t> handshakesFrom_;

@@ -16,7 +16,8 @@
 namespace rivet::mtls {
 namespace {
 
-// Streamed bytes posted and not yet written beyond which chunk() tells the host to stop.
+// Streamed bytes posted and not yet written: a chunk() that would pass it is refused (non-zero,
+// as for a gone client) and not queued.
 constexpr size_t kStreamBacklogLimit = 8 * 1024 * 1024;
 
 bool isTokenChar(unsigned char c) {
@@ -69,34 +70,41 @@ struct Slot {
   bool keepAlive = true;
   bool headOnly = false;
   int keepAliveSeconds = 10;
+  bool cut = false; // a chunk was refused: the answer is incomplete, its end closes instead
 
   static Slot& of(void* ctx) { return *static_cast<Slot*>(ctx); }
 
   // Posts bytes to the connection's loop; `last` gives up this slot's reference there. False
-  // when the client has gone (or the stream is too far behind).
-  bool post(std::string bytes, bool last, bool whole) {
+  // when the client has gone, or when a part of a streamed answer would take the bytes queued
+  // past kStreamBacklogLimit: then it is not queued, so a reader that stalls never costs more
+  // than the limit. The head of a stream (`begin`) is posted even to a gone client: the
+  // connection lets go of the request there (the host reads it no more once the answer begins).
+  bool post(std::string bytes, bool last, bool whole, bool head = false) {
     ServerConnection& c = *conn;
     bool gone = c.gone();
-    if (gone && !last)
+    if (gone && !last && !head)
       return false;
-    if (!whole)
-      c.streamBacklog().fetch_add(bytes.size(), std::memory_order_relaxed);
-    else if (c.takeInlineAnswer(bytes, !keepAlive)) {
+    if (!whole) {
+      auto& backlog = c.streamBacklog();
+      size_t queued = backlog.fetch_add(bytes.size(), std::memory_order_relaxed) + bytes.size();
+      if (!last && !head && queued > kStreamBacklogLimit) {
+        backlog.fetch_sub(bytes.size(), std::memory_order_relaxed);
+        cut = true;
+        return false;
+      }
+    } else if (c.takeInlineAnswer(bytes, !keepAlive)) {
       conn.reset(); // on the connection's loop, inside its dispatch(): no post needed
       return !gone;
     }
-    // Decided before the post: once posted, the last reference may be gone with the handler.
-    bool keepGoing =
-        !gone && c.streamBacklog().load(std::memory_order_relaxed) <= kStreamBacklogLimit;
     std::shared_ptr<ServerConnection> target = last ? std::move(conn) : conn;
     boost::asio::post(c.context(), [target = std::move(target), bytes = std::move(bytes), last,
-                                    whole, close = !keepAlive]() mutable {
+                                    whole, close = !keepAlive, cutShort = cut]() mutable {
       if (whole)
         target->answer(std::move(bytes), close);
       else
-        target->stream(std::move(bytes), last);
+        target->stream(std::move(bytes), last, cutShort);
     });
-    return keepGoing;
+    return !gone;
   }
 
   static void respond(void* ctx, int status, const rivet_header* headers, size_t count,
@@ -113,19 +121,23 @@ struct Slot {
     Slot& self = of(ctx);
     std::string out;
     appendStreamHead(out, status, headerLines(headers, count), self.keepAlive);
-    return self.post(std::move(out), false, false) ? 0 : 1;
+    return self.post(std::move(out), false, false, true) ? 0 : 1;
   }
   static int chunk(void* ctx, rivet_str data) {
     Slot& self = of(ctx);
     if (data.len == 0) // sends nothing: the host asks whether the client is still there
-      return self.conn->gone() ? 1 : 0;
+      return self.conn->gone() || self.cut ? 1 : 0;
+    if (self.cut)
+      return 1;
     std::string out;
     appendChunk(out, std::string_view(data.data ? data.data : "", data.len));
     return self.post(std::move(out), false, false) ? 0 : 1;
   }
   static void end(void* ctx) {
     Slot* self = &of(ctx);
-    self->post("0\r\n\r\n", true, false);
+    // Cut short: no last chunk, so that the client cannot take the answer for complete; the
+    // connection closes once what is queued is written.
+    self->post(self->cut ? "" : "0\r\n\r\n", true, false);
     delete self;
   }
 };

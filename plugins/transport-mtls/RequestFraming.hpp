@@ -62,7 +62,7 @@ public:
   bool headRequest() const;
   // The body length the head announced (nothing when chunked).
   std::optional<uint64_t> contentLength() const;
-  // Body bytes held so far (for the node-wide budget of bytes in flight).
+  // Body bytes held so far (for the listener's budget of bytes in flight).
   size_t bodyBytes() const;
   // Calls fn(name, value) for each header field, in the order received (from State::Body on).
   template <class Fn> void forEachField(Fn&& fn) const {

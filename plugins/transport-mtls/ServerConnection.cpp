@@ -40,7 +40,7 @@ ServerConnection::~ServerConnection() {
   if (handshaking_)
     listener_.handshakeEnded(ip_);
   if (reserved_)
-    server_.releaseBody(reserved_);
+    listener_.releaseBody(reserved_);
 }
 
 void ServerConnection::start() {
@@ -187,13 +187,13 @@ size_t ServerConnection::process(const char* data, size_t size) {
         return used; // the rest of the head has not arrived
       break;
     case RequestFraming::State::Body:
-      if (phase_ == Phase::Head ? !headAccepted() : !reserveChunked())
+      if (phase_ == Phase::Head ? !headAccepted() : !reserveHeld())
         return used;
       if (n == 0 || used == size)
         return used;
       break;
     case RequestFraming::State::Done:
-      if (phase_ == Phase::Head ? !headAccepted() : !reserveChunked())
+      if (phase_ == Phase::Head ? !headAccepted() : !reserveHeld())
         return used;
       dispatch();
       return used;
@@ -204,15 +204,15 @@ size_t ServerConnection::process(const char* data, size_t size) {
 
 bool ServerConnection::headAccepted() {
   setPhase(Phase::Body);
-  if (auto length = framing_.contentLength(); length && *length > 0) {
-    if (!server_.reserveBody(*length)) {
-      listener_.counters().add(ChannelCounters::kBusyBodies);
-      refuse(503, R"({"error":"Node busy: too many request bytes in flight; retry in a moment"})",
-             "request bytes in flight at mesh.channel.max_inflight_body_bytes");
-      return false;
-    }
-    reserved_ = *length;
+  // Nothing is reserved for what a head announces (a client that sends heads alone holds no
+  // budget), but a declared length that does not fit what bytes really held leave is refused now.
+  if (auto length = framing_.contentLength();
+      length && *length > 0 && !listener_.bodyFits(*length)) {
+    refuseBusy();
+    return false;
   }
+  if (!reserveHeld())
+    return false;
   if (framing_.state() == RequestFraming::State::Body) {
     setDeadline(server_.settings().bodyTimeout, ChannelCounters::kBodyTimeout);
     if (framing_.expectContinue()) {
@@ -227,20 +227,23 @@ bool ServerConnection::headAccepted() {
   return true;
 }
 
-bool ServerConnection::reserveChunked() {
-  if (framing_.contentLength())
-    return true; // reserved whole with the head
+// The listener's budget follows the body bytes held, as they arrive.
+bool ServerConnection::reserveHeld() {
   uint64_t held = framing_.bodyBytes();
   if (held <= reserved_)
     return true;
-  if (!server_.reserveBody(held - reserved_)) {
-    listener_.counters().add(ChannelCounters::kBusyBodies);
-    refuse(503, R"({"error":"Node busy: too many request bytes in flight; retry in a moment"})",
-           "request bytes in flight at mesh.channel.max_inflight_body_bytes");
+  if (!listener_.reserveBody(held - reserved_)) {
+    refuseBusy();
     return false;
   }
   reserved_ = held;
   return true;
+}
+
+void ServerConnection::refuseBusy() {
+  listener_.counters().add(ChannelCounters::kBusyBodies);
+  refuse(503, R"({"error":"Node busy: too many request bytes in flight; retry in a moment"})",
+         "request bytes in flight at mesh.channel.max_inflight_body_bytes");
 }
 
 void ServerConnection::dispatch() {
@@ -344,7 +347,7 @@ void ServerConnection::answer(std::string bytes, bool closeAfter) {
   writeOut();
 }
 
-void ServerConnection::stream(std::string bytes, bool last) {
+void ServerConnection::stream(std::string bytes, bool last, bool cut) {
   streamBacklog_.fetch_sub(bytes.size(), std::memory_order_relaxed);
   if (phase_ == Phase::Closed) {
     releaseRequest(); // the host has begun its answer: it no longer reads the request
@@ -355,33 +358,44 @@ void ServerConnection::stream(std::string bytes, bool last) {
     closeAfter_ = !keepAlive_ || server_.stopping();
     setPhase(Phase::Writing);
     after_ = After::Stream;
+    streaming_ = true;
     outOff_ = 0;
     out_.clear();
   }
   bool idle = outOff_ == out_.size();
-  if (idle) {
-    out_.clear();
+  if (idle) { // taken as it is: a large part is not copied
+    out_ = std::move(bytes);
     outOff_ = 0;
+  } else {
+    out_.append(bytes);
   }
-  out_.append(bytes);
-  if (last)
+  if (last) {
     after_ = After::Response;
-  // A streamed answer may be quiet for long; each write has its own deadline.
-  setDeadline(server_.settings().writeTimeout, ChannelCounters::kWriteTimeout);
-  if (idle)
+    closeAfter_ = closeAfter_ || cut; // incomplete: the close tells the client
+  }
+  // The write deadline runs from when unsent bytes began to wait and restarts only when the
+  // client takes some (writeOut): more bytes from the host (keep-alives) do not extend it.
+  if (idle && (!out_.empty() || last)) {
+    setDeadline(server_.settings().writeTimeout, ChannelCounters::kWriteTimeout);
     writeOut();
+  }
 }
 
 void ServerConnection::writeOut() {
+  bool moved = false;
   while (outOff_ < out_.size()) {
     size_t wrote = 0;
     TlsStep step = tls_->writeStep(out_.data() + outOff_, out_.size() - outOff_, wrote);
     if (step == TlsStep::Done) {
       outOff_ += wrote;
+      moved = moved || wrote > 0;
       continue;
     }
-    if (step == TlsStep::WantRead || step == TlsStep::WantWrite)
+    if (step == TlsStep::WantRead || step == TlsStep::WantWrite) {
+      if (moved && streaming_) // progress: a streamed answer's deadline counts from here
+        setDeadline(server_.settings().writeTimeout, ChannelCounters::kWriteTimeout);
       return wait(step, &ServerConnection::writeOut);
+    }
     return close();
   }
   afterWrite();
@@ -394,6 +408,7 @@ void ServerConnection::afterWrite() {
   }
   out_.clear();
   outOff_ = 0;
+  streaming_ = false;
   if (out_.capacity() > kKeepBuffer)
     std::string().swap(out_);
   if (after_ == After::Continue) {
@@ -437,7 +452,7 @@ void ServerConnection::linger() {
 
 void ServerConnection::releaseRequest() {
   if (reserved_) {
-    server_.releaseBody(reserved_);
+    listener_.releaseBody(reserved_);
     reserved_ = 0;
   }
   body_.clear();
@@ -454,7 +469,8 @@ void ServerConnection::close() {
   if (phase_ == Phase::Closed)
     return;
   // While dispatched the host may still read the request (abi.h): its body, reservation and
-  // strings stay until the answer comes (the reply slot holds this object) or it is destroyed.
+  // strings stay until the answer begins or comes (the reply slot holds this object, and posts
+  // a stream's head even to a closed connection) or it is destroyed.
   bool hostHasRequest = phase_ == Phase::Dispatched;
   setPhase(Phase::Closed);
   gone_ = true;

@@ -33,8 +33,9 @@ public:
   void close();
   // The host's answer, as complete response bytes (ReplySlot formats them).
   void answer(std::string bytes, bool closeAfter);
-  // Streamed answers: bytes to send as they come; `last` ends the answer.
-  void stream(std::string bytes, bool last);
+  // Streamed answers: bytes to send as they come; `last` ends the answer. `cut`: the transport
+  // refused a part of it (ReplySlot's backlog limit): it ends by closing the connection.
+  void stream(std::string bytes, bool last, bool cut = false);
 
   // On the loop's thread: true (and the answer kept for readMore() to write once process()
   // has returned) when the host answers during dispatch, so an inline answer costs no post.
@@ -63,7 +64,8 @@ private:
   void feedBytes(const char* data, size_t size);
   size_t process(const char* data, size_t size);
   bool headAccepted();
-  bool reserveChunked();
+  bool reserveHeld();
+  void refuseBusy();
   void dispatch();
   void refuse(int status, const char* body, const char* reason);
   void writeOut();
@@ -98,9 +100,10 @@ private:
   bool closeAfter_ = false;
   bool lingerAfter_ = false; // a refusal: the client may still be sending
   bool keepAlive_ = true;
+  bool streaming_ = false; // writing a streamed answer
   bool handshaking_ = true;
   bool busyCounted_ = false;
-  uint64_t reserved_ = 0; // body bytes of the node-wide budget this request holds
+  uint64_t reserved_ = 0; // body bytes of the listener's budget this request holds
   rivet_inbound_request request_{};
   std::vector<rivet_header> headers_; // request_'s header fields (views into the parser)
   BodyBuffer body_;

@@ -17,6 +17,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <arpa/inet.h>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <mutex>
@@ -443,8 +444,20 @@ struct Seen {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// What /flood and /stall saw of the transport's answers to their host.
+struct StreamReport {
+  std::atomic<bool> done{false};
+  std::atomic<bool> refused{false};    // a chunk returned non-zero
+  std::atomic<size_t> accepted{0};     // payload bytes of the chunks that returned 0
+  std::atomic<int> keepAlives{0};      // /stall: keep-alive chunks that returned 0
+  std::atomic<int64_t> refusedAtMs{0}; // /stall: when a chunk first returned non-zero
+};
+
 // Answers /fields with header fields of its own (some the transport must drop), /stream as
 // Server-Sent Events, /late 300 ms later from its own thread, everything else at once.
+// /flood streams 1 MiB chunks of 'Z' until one is refused (at most 64); /stall streams 4 MiB,
+// then a keep-alive every 100 ms until one is refused (at most 10 s).
+
 class RecordingHost : public StubHostServices {
 public:
   explicit RecordingHost(std::string nodeInfo) : nodeInfo_(std::move(nodeInfo)) {}
@@ -490,6 +503,36 @@ public:
         }
         r.end(r.ctx);
       });
+    } else if (s.path == "/flood" || s.path == "/stall") {
+      StreamReport* out = s.path == "/flood" ? &flood : &stall;
+      spawn([r, out, stalling = s.path == "/stall"] {
+        const std::string mib(1024 * 1024, 'Z');
+        auto started = Clock::now();
+        int gone = r.begin(r.ctx, 200, nullptr, 0);
+        for (int i = 0; i < (stalling ? 4 : 64) && !gone; ++i)
+          if (!(gone = r.chunk(r.ctx, {mib.data(), mib.size()})))
+            out->accepted += mib.size();
+        static const char keepAlive[] = ": keep-alive\n\n";
+        while (stalling && !gone && Clock::now() - started < 10s) {
+          std::this_thread::sleep_for(100ms);
+          if (!(gone = r.chunk(r.ctx, {keepAlive, sizeof keepAlive - 1})))
+            ++out->keepAlives;
+        }
+        out->refusedAtMs = std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
+        out->refused = gone != 0;
+        r.end(r.ctx);
+        out->done = true;
+      });
+    } else if (s.path == "/hold") { // begins 300 ms later, ends once let go (at most 5 s)
+      spawn([r, this] {
+        std::this_thread::sleep_for(300ms);
+        static const char part[] = "{\"waiting\":true}";
+        if (!r.begin(r.ctx, 200, nullptr, 0))
+          r.chunk(r.ctx, {part, sizeof part - 1});
+        for (auto until = Clock::now() + 5s; !letGo && Clock::now() < until;)
+          std::this_thread::sleep_for(10ms);
+        r.end(r.ctx);
+      });
     } else if (s.path == "/late") {
       spawn([r] {
         std::this_thread::sleep_for(300ms);
@@ -501,6 +544,9 @@ public:
       r.respond(r.ctx, 200, nullptr, 0, {ok, sizeof ok - 1});
     }
   }
+
+  StreamReport flood, stall;
+  std::atomic<bool> letGo{false}; // /hold ends its answers
 
   Seen last() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -770,4 +816,121 @@ TEST_F(A2aTransport, ItsOwnCertificateFromAnotherCaLeavesClientCertificatesToThe
   TestTlsClient channel(client("node-b")); // the agent channel still presents the node's
   ASSERT_TRUE(channel.connect(port_) && channel.get("/api/mesh/ping", r)) << channel.error();
   EXPECT_EQ(channel.serverFingerprint(), certificateFingerprint(files_.certPath));
+}
+
+// A head-only flood on the A2A listener holds no body budget, and bytes really held there take
+// only the A2A listener's own budget: bodies on the agent channel are served all the while.
+TEST_F(A2aTransport, BodiesHeldOnTheA2aListenerNeverStarveTheAgentChannel) {
+  start(true, R"({"io_threads":1,"max_inflight_body_bytes":10485760})");
+  auto served = [&](int port, const std::string& stem, size_t size) {
+    TestTlsClient c(client(stem));
+    HttpResponse r;
+    if (!c.connect(port) || !c.request("POST", "/ok", std::string(size, 'b'), r))
+      return -1;
+    return r.status;
+  };
+  std::vector<std::unique_ptr<TestTlsClient>> heads; // 3 x the budget announced, no byte sent
+  for (int i = 0; i < 3; ++i) {
+    heads.push_back(std::make_unique<TestTlsClient>(client("")));
+    ASSERT_TRUE(heads.back()->connect(a2aPort_)) << heads.back()->error();
+    ASSERT_TRUE(heads.back()->sendRaw(kPostLine + "Content-Length: " + std::to_string(kBodyLimit) +
+                                      "\r\n\r\n"));
+  }
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(served(a2aPort_, "", 100000), 200) << "heads alone took the A2A listener's budget";
+  EXPECT_EQ(served(port_, "node-b", 100000), 200) << "heads alone took the agent channel's budget";
+  EXPECT_FALSE(heads.front()->waitForClose(100ms)) << "a head within the body limit was refused";
+
+  // All of the A2A budget but 16 bytes really held by one body.
+  heads.clear();
+  TestTlsClient holder(client(""));
+  ASSERT_TRUE(holder.connect(a2aPort_)) << holder.error();
+  const std::string big(kBodyLimit, 'h');
+  ASSERT_TRUE(holder.sendRaw(kPostLine + "Content-Length: " + std::to_string(kBodyLimit) +
+                             "\r\n\r\n" + big.substr(0, kBodyLimit - 16)));
+  std::this_thread::sleep_for(500ms);
+  TestTlsClient refused(client(""));
+  HttpResponse r;
+  auto started = Clock::now();
+  ASSERT_TRUE(refused.connect(a2aPort_) && refused.request("POST", "/ok", "0123456789abcdefgh", r))
+      << refused.error();
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(r.header("retry-after"), "1");
+  EXPECT_LT(Clock::now() - started, 1s) << "the refusal was not at once";
+  EXPECT_EQ(at(metrics(), "a2a_refused", "max_inflight_body_bytes"), 1);
+  EXPECT_EQ(served(port_, "node-b", 1000000), 200) << "the A2A listener's bytes starved the mesh";
+  EXPECT_EQ(at(metrics(), "refused", "max_inflight_body_bytes"), 0);
+  ASSERT_TRUE(holder.sendRaw(big.substr(kBodyLimit - 16)));
+  HttpResponse done;
+  ASSERT_TRUE(holder.readResponse(done)) << holder.error();
+  EXPECT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(served(a2aPort_, "", 1000000), 200) << "the A2A budget did not come back";
+}
+
+// A client that never reads: at most the backlog limit (8 MiB) is queued for it; the chunk that
+// would pass it returns non-zero and is never sent, and the answer ends without its last chunk.
+TEST_F(A2aTransport, AChunkPastTheStreamBacklogIsRefusedAndNotQueued) {
+  TlsClientOptions o = client("");
+  o.receiveBufferBytes = 1024;
+  TestTlsClient c(o);
+  ASSERT_TRUE(c.connect(a2aPort_)) << c.error();
+  ASSERT_TRUE(c.sendRaw("POST /flood HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"));
+  for (auto until = Clock::now() + 10s; !host_->flood.done && Clock::now() < until;)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(host_->flood.done) << "the host is still writing";
+  EXPECT_TRUE(host_->flood.refused) << "64 MiB queued for a client that never reads";
+  const size_t accepted = host_->flood.accepted;
+  EXPECT_GE(accepted, 1u << 20); // beyond the 8 MiB queued: what the kernel's buffers took
+  std::string raw = c.readUntilClose(20s); // now it reads: what was queued, then the close
+  EXPECT_EQ(raw.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << raw.substr(0, 200);
+  EXPECT_EQ(count(raw, "Z"), accepted) << "the refused chunk was sent after all";
+  EXPECT_NE(raw.substr(raw.size() - 5), "0\r\n\r\n") << "a cut answer ended as if complete";
+}
+
+// A stream whose client stopped reading is closed at the write deadline, counted from when its
+// bytes began to wait, however often the host writes a keep-alive meanwhile.
+TEST_F(A2aTransport, AStreamThatIsNotReadIsClosedAtTheWriteDeadlineDespiteKeepAlives) {
+  start(true, R"({"io_threads":1,"write_timeout_ms":1000})");
+  TlsClientOptions o = client("");
+  o.receiveBufferBytes = 1024;
+  TestTlsClient c(o);
+  ASSERT_TRUE(c.connect(a2aPort_)) << c.error();
+  ASSERT_TRUE(c.sendRaw("POST /stall HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"));
+  for (auto until = Clock::now() + 15s; !host_->stall.done && Clock::now() < until;)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(host_->stall.done);
+  EXPECT_EQ(host_->stall.accepted, 4u << 20);
+  EXPECT_TRUE(host_->stall.refused)
+      << host_->stall.keepAlives << " keep-alives kept a stalled stream open for 10 s";
+  EXPECT_GE(host_->stall.keepAlives, 5) << "the host was not writing keep-alives meanwhile";
+  EXPECT_GE(host_->stall.refusedAtMs, 900);
+  EXPECT_LE(host_->stall.refusedAtMs, 3000);
+  EXPECT_EQ(at(metrics(), "a2a_timeouts", "write"), 1);
+}
+
+// The request (its body and budget share) is let go when the host begins its answer, even when
+// the client left before: a long wait answered by begin holds no body bytes.
+TEST_F(A2aTransport, ABegunAnswerHoldsNoRequestBodyEvenWhenItsClientHasGone) {
+  start(true, R"({"io_threads":1,"max_inflight_body_bytes":10485760})");
+  const std::string five(5 * 1024 * 1024, 'f');
+  {
+    TestTlsClient leaves(client(""));
+    ASSERT_TRUE(leaves.connect(a2aPort_)) << leaves.error();
+    ASSERT_TRUE(leaves.sendRaw("POST /hold HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                               std::to_string(five.size()) + "\r\n\r\n" + five));
+    std::this_thread::sleep_for(100ms); // read and dispatched; it leaves before the answer begins
+  }
+  TestTlsClient stays(client(""));
+  ASSERT_TRUE(stays.connect(a2aPort_)) << stays.error();
+  ASSERT_TRUE(stays.sendRaw("POST /hold HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                            std::to_string(five.size()) + "\r\n\r\n" + five));
+  std::string begun;
+  ASSERT_TRUE(stays.readUntil("waiting", begun)) << stays.error();
+  TestTlsClient next(client(""));
+  HttpResponse r;
+  ASSERT_TRUE(next.connect(a2aPort_) &&
+              next.request("POST", "/ok", std::string(9 * 1024 * 1024, 'n'), r))
+      << next.error();
+  EXPECT_EQ(r.status, 200) << "two begun answers still hold their bodies: " << r.body;
+  host_->letGo = true;
 }

@@ -135,14 +135,16 @@ TEST(ChannelAdmission, ConnectionsPastMaxConnectionsAreClosedAtOnceUntilSomeClos
 TEST(ChannelAdmission, BodyThatDoesNotFitTheInflightBudgetGets503AtOnceUntilTheBudgetIsBack) {
   ChannelTestNode n("    max_inflight_body_bytes: 10485760\n");
   ASSERT_TRUE(n.started()) << n.output();
-  // One body of the whole budget, announced by its head and held by trickling it.
+  // One body of the whole budget, all of it held but its last 16 bytes (heads alone hold
+  // nothing: the budget counts the bytes that arrived).
   std::string big = R"({"fromAgent":"grok","message":"big"})";
   big.resize(kBodyLimit, ' ');
   TestTlsClient holder(n.client());
   ASSERT_TRUE(holder.connect(n.port())) << holder.error();
   ASSERT_TRUE(holder.sendRaw("POST /api/message HTTP/1.1\r\nHost: node-a.mesh\r\nContent-Length: " +
-                             std::to_string(kBodyLimit) + "\r\n\r\n" + big.substr(0, 64)));
-  std::this_thread::sleep_for(300ms);
+                             std::to_string(kBodyLimit) + "\r\n\r\n" +
+                             big.substr(0, kBodyLimit - 16)));
+  std::this_thread::sleep_for(500ms);
 
   const std::string small = R"({"fromAgent":"grok","message":"small"})";
   const std::map<std::string, std::map<std::string, std::string>> framings = {
@@ -170,7 +172,7 @@ TEST(ChannelAdmission, BodyThatDoesNotFitTheInflightBudgetGets503AtOnceUntilTheB
   }
   EXPECT_EQ(n.pingFrom("127.0.0.1"), 200) << "a GET was refused while the budget was spent";
 
-  ASSERT_TRUE(holder.sendRaw(big.substr(64))) << holder.error();
+  ASSERT_TRUE(holder.sendRaw(big.substr(kBodyLimit - 16))) << holder.error();
   HttpResponse done;
   ASSERT_TRUE(holder.readResponse(done)) << holder.error();
   EXPECT_EQ(done.status, 200) << done.body;
