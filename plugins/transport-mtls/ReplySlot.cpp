@@ -17,7 +17,7 @@ namespace rivet::mtls {
 namespace {
 
 // Streamed bytes posted and not yet written: a chunk() that would pass it is refused (non-zero,
-// as for a gone client) and not queued.
+// as for a gone client) and not queued, unless nothing was waiting (one large part is taken).
 constexpr size_t kStreamBacklogLimit = 8 * 1024 * 1024;
 
 bool isTokenChar(unsigned char c) {
@@ -76,9 +76,10 @@ struct Slot {
 
   // Posts bytes to the connection's loop; `last` gives up this slot's reference there. False
   // when the client has gone, or when a part of a streamed answer would take the bytes queued
-  // past kStreamBacklogLimit: then it is not queued, so a reader that stalls never costs more
-  // than the limit. The head of a stream (`begin`) is posted even to a gone client: the
-  // connection lets go of the request there (the host reads it no more once the answer begins).
+  // past kStreamBacklogLimit while others wait: then it is not queued, so a reader that stalls
+  // never costs more than the limit (or one part larger than it). The head of a stream (`begin`) is
+  // posted even to a gone client: the connection lets go of the request there (the host reads it no
+  // more once the answer begins).
   bool post(std::string bytes, bool last, bool whole, bool head = false) {
     ServerConnection& c = *conn;
     bool gone = c.gone();
@@ -86,8 +87,10 @@ struct Slot {
       return false;
     if (!whole) {
       auto& backlog = c.streamBacklog();
-      size_t queued = backlog.fetch_add(bytes.size(), std::memory_order_relaxed) + bytes.size();
-      if (!last && !head && queued > kStreamBacklogLimit) {
+      const size_t before = backlog.fetch_add(bytes.size(), std::memory_order_relaxed);
+      // A part taken while nothing waits is taken whole, however large (a long answer's one
+      // JSON document): a stalled reader still holds at most the limit or that one part.
+      if (!last && !head && before > 0 && before + bytes.size() > kStreamBacklogLimit) {
         backlog.fetch_sub(bytes.size(), std::memory_order_relaxed);
         cut = true;
         return false;

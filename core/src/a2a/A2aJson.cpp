@@ -39,13 +39,27 @@ std::string isoTime(int64_t ms) {
   return out;
 }
 
-TaskExtras extrasOf(const tasks::TaskRecord& task) {
-  TaskExtras out;
+std::string contextOf(const tasks::TaskRecord& task) {
+  // The A2A service writes requestJson as {"a2a":{"contextId":"...",...: read that string
+  // alone, not the whole (up to 10 MiB) request.
+  const std::string_view r = task.requestJson;
+  if (r.size() <= kRequestPrefix.size() || r.substr(0, kRequestPrefix.size()) != kRequestPrefix ||
+      r[kRequestPrefix.size()] != '"')
+    return "";
+  size_t end = kRequestPrefix.size() + 1;
+  while (end < r.size() && r[end] != '"')
+    end += r[end] == '\\' ? 2 : 1;
+  if (end >= r.size())
+    return "";
+  auto id = sdk::json::tryParse(r.substr(kRequestPrefix.size(), end + 1 - kRequestPrefix.size()));
+  return id && id->isString() ? id->asString() : "";
+}
+
+std::string messageOf(const tasks::TaskRecord& task) {
   auto doc = sdk::json::tryParse(task.requestJson);
   const sdk::json::Value* a2a = doc && doc->isObject() ? doc->find("a2a") : nullptr;
   if (!a2a || !a2a->isObject())
-    return out;
-  out.contextId = a2a->getString("contextId").value_or("");
+    return "";
   if (const sdk::json::Value* m = a2a->find("message"); m && m->isObject()) {
     std::vector<std::pair<std::string, sdk::json::Value>> members = m->members();
     sdk::json::Value part = sdk::json::Value::object();
@@ -55,9 +69,9 @@ TaskExtras extrasOf(const tasks::TaskRecord& task) {
     members.emplace_back("parts", std::move(parts)); // the text as the agent got it
     sdk::json::Value message;
     message.setMembers(std::move(members));
-    out.messageJson = message.dump();
+    return message.dump();
   }
-  return out;
+  return "";
 }
 
 std::string resultText(std::string_view resultJson) {
@@ -66,9 +80,10 @@ std::string resultText(std::string_view resultJson) {
 }
 
 std::string taskJson(const tasks::TaskRecord& t, int64_t historyLength, bool artifacts) {
-  TaskExtras x = extrasOf(t);
-  const std::string contextId = x.contextId.empty() ? t.id : x.contextId;
-  const std::string text = resultText(t.resultJson);
+  const std::string context = contextOf(t);
+  const std::string contextId = context.empty() ? t.id : context;
+  const bool answered = !t.resultJson.empty() && (t.state != "completed" || artifacts);
+  const std::string text = answered ? resultText(t.resultJson) : ""; // read only when shown
   std::string out = "{\"id\":";
   appendJsonString(out, t.id);
   field(out, "contextId", contextId);
@@ -81,8 +96,9 @@ std::string taskJson(const tasks::TaskRecord& t, int64_t historyLength, bool art
   if (t.state == "completed" && artifacts)
     out += ",\"artifacts\":[{\"artifactId\":\"answer\",\"name\":\"answer\",\"parts\":[{\"text\":" +
            util::jsonString(text) + "}]}]";
-  if (historyLength != 0 && !x.messageJson.empty())
-    out += ",\"history\":[" + x.messageJson + "]";
+  if (historyLength != 0)
+    if (std::string message = messageOf(t); !message.empty())
+      out += ",\"history\":[" + message + "]";
   out += ",\"metadata\":{\"rivet\":{\"agent\":";
   appendJsonString(out, t.agent);
   field(out, "node", t.node);

@@ -33,13 +33,14 @@ std::string taskState(std::string_view state);
 // ISO 8601 UTC with milliseconds, as A2A writes timestamps.
 std::string isoTime(int64_t epochMs);
 
-// What an A2A task keeps besides the task layer's record, in its requestJson under "a2a": its
-// context and the user's message as received (re-serialized).
-struct TaskExtras {
-  std::string contextId;   // "" when the task came from elsewhere (the task API)
-  std::string messageJson; // the user's message, its text as one part; "" likewise
-};
-TaskExtras extrasOf(const tasks::TaskRecord& task);
+// What an A2A task keeps besides the task layer's record, in its requestJson, which begins with
+// kRequestPrefix: {"a2a":{"contextId":"...","message":{...}},"toAgent":...,"message":"<text>"}.
+constexpr std::string_view kRequestPrefix = "{\"a2a\":{\"contextId\":";
+// The task's A2A context, read from the start of requestJson only; "" for a task that came
+// from elsewhere (the task API).
+std::string contextOf(const tasks::TaskRecord& task);
+// The user's message, its text as one part (the whole requestJson is read); "" likewise.
+std::string messageOf(const tasks::TaskRecord& task);
 
 // The Task object: id, contextId, status (a failure's text as the agent's message), the
 // answer as the artifact "answer" once completed, and the user's message as history unless

@@ -318,10 +318,10 @@ void A2aService::send(const Call& c, bool streaming) {
                                   "AGENT_NOT_FOUND"));
   const std::string contextId =
       p->contextId.empty() ? util::randomHex128("an A2A context id") : p->contextId;
-  std::string body = "{\"toAgent\":" + util::jsonString(c.agent) +
-                     ",\"message\":" + util::jsonString(p->text) +
-                     ",\"a2a\":{\"contextId\":" + util::jsonString(contextId) +
-                     ",\"message\":" + p->messageJson + "}}";
+  std::string body = std::string(kRequestPrefix) + util::jsonString(contextId) +
+                     ",\"message\":" + p->messageJson +
+                     "},\"toAgent\":" + util::jsonString(c.agent) +
+                     ",\"message\":" + util::jsonString(p->text) + "}";
   channel::MessageRequest m;
   m.toAgent = c.agent;
   m.message = m.task = p->text;
@@ -358,13 +358,13 @@ void A2aService::send(const Call& c, bool streaming) {
 }
 
 void A2aService::stream(const Call& c, const tasks::TaskRecord& task, int64_t historyLength) {
-  TaskExtras x = extrasOf(task);
+  const std::string context = contextOf(task);
   auto answer = [&service = service_, id = task.id, caller = c.client.caller] {
     auto t = service.find(id, caller);
     return t ? resultText(t->resultJson) : std::string();
   };
   auto events = std::make_shared<EventAdapter>(c.reply->beginEvents(), c.rpc.idJson, task.id,
-                                               x.contextId.empty() ? task.id : x.contextId, answer);
+                                               context.empty() ? task.id : context, answer);
   if (!events->first(taskJson(task, historyLength)) ||
       !service_.attach(task.id, c.client.caller, 0, events))
     events->end();
