@@ -218,7 +218,8 @@ TEST_F(A2aServe, TheSdkClientReadsTheCardOfAMeshAgent) {
   ASSERT_TRUE(skills && skills->items().size() == 1);
   EXPECT_EQ(skills->items()[0].getString("id").value_or(""), "repeat");
   // an agent of another node has a card too; one nobody hosts has none
-  auto far = find(sdk("far", "card", "", {"", ""}), "CARD");
+  auto farLines = sdk("far", "card", "", {"", ""});
+  auto far = find(farLines, "CARD");
   ASSERT_TRUE(far);
   EXPECT_TRUE(contains(far->getString("description").value_or(""), "node-b"));
   EXPECT_EQ(rawGet("/a2a/nobody/.well-known/agent-card.json").status, 404);
@@ -273,7 +274,9 @@ TEST_F(A2aServe, CancelEndsALongTaskAndASecondCancelIsNotCancelable) {
   EXPECT_LT(Clock::now() - started, 15s);
   const json::Value* submitted = find(lines, "SUBMITTED");
   ASSERT_TRUE(submitted) << a_->output();
-  EXPECT_EQ(state(*submitted), "TASK_STATE_SUBMITTED");
+  EXPECT_TRUE(state(*submitted) == "TASK_STATE_SUBMITTED" ||
+              state(*submitted) == "TASK_STATE_WORKING")
+      << state(*submitted); // returned at once: it may have started already
   const json::Value* canceled = find(lines, "CANCELED");
   ASSERT_TRUE(canceled);
   EXPECT_EQ(state(*canceled), "TASK_STATE_CANCELED");
