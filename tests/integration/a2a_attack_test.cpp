@@ -9,9 +9,9 @@
 #include "MeshNode.hpp"
 
 #include "rivet/sdk/json.hpp"
+#include "util/Sha256.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 
 #include <sys/stat.h>
 
@@ -29,22 +29,10 @@ const std::string kAlice = "alice-5b1e0c9d8a7f6e5d4c3b2a1908f7e6d5"; // echo onl
 const std::string kOps = "ops-a1b2c3d4e5f60718293a4b5c6d7e8f90";     // every agent
 const std::string kBob = "bob-0f1e2d3c4b5a69788796a5b4c3d2e1f0";     // every agent
 
-std::string sha256Hex(const std::string& s) {
-  unsigned char h[32];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), h);
-  std::string out;
-  char buf[3];
-  for (unsigned char c : h) {
-    std::snprintf(buf, sizeof buf, "%02x", c);
-    out += buf;
-  }
-  return out;
-}
-
 std::string tokensFile(const TempDir& dir) {
   const std::string path = dir.file("a2a-tokens");
-  writeFile(path, "alice echo sha256:" + sha256Hex(kAlice) + "\nops * sha256:" + sha256Hex(kOps) +
-                      "\nbob * sha256:" + sha256Hex(kBob) + "\n");
+  writeFile(path, "alice echo sha256:" + util::sha256Hex(kAlice) + "\nops * sha256:" +
+                      util::sha256Hex(kOps) + "\nbob * sha256:" + util::sha256Hex(kBob) + "\n");
   ::chmod(path.c_str(), 0600);
   return path;
 }

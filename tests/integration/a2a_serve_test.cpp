@@ -5,9 +5,9 @@
 #include "MeshNode.hpp"
 
 #include "rivet/sdk/json.hpp"
+#include "util/Sha256.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 
 #include <sys/stat.h>
 
@@ -18,18 +18,6 @@ namespace json = sdk::json;
 
 const std::string kAliceToken = "alice-3f9d0c1e8b7a6d5c4b3a29180716f5e4";
 const std::string kOpsToken = "ops-0a1b2c3d4e5f60718293a4b5c6d7e8f9";
-
-std::string sha256Hex(const std::string& s) {
-  unsigned char h[32];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), h);
-  std::string out;
-  char buf[3];
-  for (unsigned char c : h) {
-    std::snprintf(buf, sizeof buf, "%02x", c);
-    out += buf;
-  }
-  return out;
-}
 
 struct Auth {
   std::string certStem; // a certificate of the suite's CA ("" none)
@@ -53,8 +41,8 @@ protected:
     a2aPort_ = freePort();
     metricsPort_ = freePort();
     tokens_ = storage_->file("a2a-tokens");
-    writeFile(tokens_, "# name agents hash\nalice echo,far sha256:" + sha256Hex(kAliceToken) +
-                           "\nops * sha256:" + sha256Hex(kOpsToken) + "\n");
+    writeFile(tokens_, "# name agents hash\nalice echo,far sha256:" + util::sha256Hex(kAliceToken) +
+                           "\nops * sha256:" + util::sha256Hex(kOpsToken) + "\n");
     ::chmod(tokens_.c_str(), 0600);
     const std::string front = pki_->file("ca/issued/a2a-front");
     const std::string a2a =
@@ -442,7 +430,7 @@ TEST_F(A2aServe, HostileJsonRpcGetsTheStandardErrors) {
 TEST_F(A2aServe, SighupReadsTheTokensFileAgainAndABrokenOneKeepsTheTokens) {
   const std::string late = "late-7e6d5c4b3a291807f6e5d4c3b2a19081";
   const std::string before = readFile(tokens_);
-  writeFile(tokens_, before + "late echo sha256:" + sha256Hex(late) + "\n");
+  writeFile(tokens_, before + "late echo sha256:" + util::sha256Hex(late) + "\n");
   ::kill(a_->process().pid(), SIGHUP);
   ASSERT_TRUE(a_->process().waitForOutput("A2A bearer tokens reloaded: 3 tokens", 5s))
       << a_->output();
@@ -514,7 +502,7 @@ protected:
 
 TEST_F(A2aServeAlone, AWritableTokensFileStopsTheStartAndSaysWhy) {
   const std::string tokens = dir_.file("tokens");
-  writeFile(tokens, "alice * sha256:" + sha256Hex("x") + "\n");
+  writeFile(tokens, "alice * sha256:" + util::sha256Hex("x") + "\n");
   ::chmod(tokens.c_str(), 0666);
   MeshNode node(pki_, dir_.path(), "node-a",
                 a2aYaml(freePort(), tokens) + "agents:\n  echo:\n    plugin: echo\n");
@@ -527,7 +515,7 @@ TEST_F(A2aServeAlone, AWritableTokensFileStopsTheStartAndSaysWhy) {
 TEST_F(A2aServeAlone, ABlockingSendIsAnsweredWhenTheNodeStops) {
   const std::string tokens = dir_.file("tokens");
   const std::string token = "stop-0123456789abcdef0123456789abcdef";
-  writeFile(tokens, "t * sha256:" + sha256Hex(token) + "\n");
+  writeFile(tokens, "t * sha256:" + util::sha256Hex(token) + "\n");
   ::chmod(tokens.c_str(), 0600);
   const int port = freePort();
   MeshNode node(pki_, dir_.path(), "node-a",

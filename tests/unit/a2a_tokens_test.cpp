@@ -2,11 +2,11 @@
 // numbers, hostile files (group-writable, FIFO, directory, too large, missing), constant lookups
 // by token, agent scopes, and a reload that keeps the old tokens when the new file is bad.
 #include "a2a/A2aTokens.hpp"
+#include "util/Sha256.hpp"
 
 #include "TestSupport.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 
 #include <sys/stat.h>
 
@@ -16,16 +16,8 @@ using rivet::test::writeFile;
 
 namespace {
 
-std::string hashOf(const std::string& token) {
-  unsigned char h[32];
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), h);
-  static const char* hex = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned char c : h) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
+std::string hashLine(const std::string& token) {
+  return "sha256:" + rivet::util::sha256Hex(token);
 }
 
 std::string errorOf(const std::string& text) {
@@ -47,8 +39,8 @@ std::string fileError(const std::string& path) {
 }
 
 TEST(A2aTokens, ReadsNamesScopesAndHashesSkippingCommentsAndBlankLines) {
-  auto t = parseTokens("# who agents hash\n\nalice echo,far " + hashOf("a") + "\r\n  ops  *\t" +
-                           hashOf("b") + "\n",
+  auto t = parseTokens("# who agents hash\n\nalice echo,far " + hashLine("a") + "\r\n  ops  *\t" +
+                           hashLine("b") + "\n",
                        "tokens");
   ASSERT_EQ(t.size(), 2u);
   EXPECT_EQ(t[0].name, "alice");
@@ -61,27 +53,29 @@ TEST(A2aTokens, ReadsNamesScopesAndHashesSkippingCommentsAndBlankLines) {
 TEST(A2aTokens, EachFaultNamesItsLine) {
   EXPECT_NE(errorOf("alice echo").find("tokens line 1: expected 3 fields, found 2"),
             std::string::npos);
-  EXPECT_NE(errorOf("\nal:ice * " + hashOf("a")).find("line 2: the name"), std::string::npos);
-  EXPECT_NE(errorOf("alice echo,,far " + hashOf("a")).find("is not `*` or a comma list"),
+  EXPECT_NE(errorOf("\nal:ice * " + hashLine("a")).find("line 2: the name"), std::string::npos);
+  EXPECT_NE(errorOf("alice echo,,far " + hashLine("a")).find("is not `*` or a comma list"),
             std::string::npos);
   EXPECT_NE(errorOf("alice * secret-token-in-clear").find("the token itself never goes"),
             std::string::npos);
-  std::string bad = hashOf("a");
+  std::string bad = hashLine("a");
   bad[10] = 'z';
   EXPECT_NE(errorOf("alice * " + bad).find("not a hex digit"), std::string::npos);
-  EXPECT_NE(errorOf("a * " + hashOf("x") + "\na * " + hashOf("y"))
+  EXPECT_NE(errorOf("a * " + hashLine("x") + "\na * " + hashLine("y"))
                 .find("line 2: the name a is "
                       "given twice"),
             std::string::npos);
-  EXPECT_NE(errorOf("a * " + hashOf("x") + "\nb * " + hashOf("x")).find("is the token of a too"),
+  EXPECT_NE(
+      errorOf("a * " + hashLine("x") + "\nb * " + hashLine("x")).find("is the token of a too"),
+      std::string::npos);
+  EXPECT_NE(errorOf(std::string(65, 'n') + " * " + hashLine("x")).find("1 to 64"),
             std::string::npos);
-  EXPECT_NE(errorOf(std::string(65, 'n') + " * " + hashOf("x")).find("1 to 64"), std::string::npos);
 }
 
 TEST(A2aTokens, ATableFindsATokenByItsHashOnly) {
   TempDir dir;
   const std::string path = dir.file("tokens");
-  writeFile(path, "alice echo " + hashOf("alice-token") + "\n");
+  writeFile(path, "alice echo " + hashLine("alice-token") + "\n");
   ::chmod(path.c_str(), 0600);
   TokenTable table(path);
   auto found = table.find("alice-token");
@@ -89,13 +83,13 @@ TEST(A2aTokens, ATableFindsATokenByItsHashOnly) {
   EXPECT_EQ(found->name, "alice");
   EXPECT_FALSE(table.find("alice-token "));
   EXPECT_FALSE(table.find(""));
-  EXPECT_FALSE(table.find(hashOf("alice-token"))); // the hash is not the token
+  EXPECT_FALSE(table.find(hashLine("alice-token"))); // the hash is not the token
 }
 
 TEST(A2aTokens, HostileFilesAreRefusedWithWhatToDo) {
   TempDir dir;
   const std::string path = dir.file("tokens");
-  writeFile(path, "alice * " + hashOf("a") + "\n");
+  writeFile(path, "alice * " + hashLine("a") + "\n");
   ::chmod(path.c_str(), 0620);
   EXPECT_NE(fileError(path).find("may be written by its group or by others (mode 620)"),
             std::string::npos)
@@ -117,7 +111,7 @@ TEST(A2aTokens, HostileFilesAreRefusedWithWhatToDo) {
 TEST(A2aTokens, AReloadThatFailsKeepsTheTokensInForce) {
   TempDir dir;
   const std::string path = dir.file("tokens");
-  writeFile(path, "alice * " + hashOf("a") + "\n");
+  writeFile(path, "alice * " + hashLine("a") + "\n");
   ::chmod(path.c_str(), 0600);
   TokenTable table(path);
   writeFile(path, "alice * broken\n");
@@ -125,7 +119,7 @@ TEST(A2aTokens, AReloadThatFailsKeepsTheTokensInForce) {
   EXPECT_FALSE(table.reload(error));
   EXPECT_NE(error.find("line 1"), std::string::npos);
   EXPECT_TRUE(table.find("a"));
-  writeFile(path, "bob * " + hashOf("b") + "\n");
+  writeFile(path, "bob * " + hashLine("b") + "\n");
   EXPECT_TRUE(table.reload(error));
   EXPECT_FALSE(table.find("a"));
   EXPECT_EQ(table.find("b")->name, "bob");

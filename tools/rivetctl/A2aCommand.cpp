@@ -4,8 +4,7 @@
 #include "a2a/A2aTokens.hpp"
 #include "util/RandomHex.hpp"
 #include "util/RegularFile.hpp"
-
-#include <openssl/sha.h>
+#include "util/Sha256.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -37,18 +36,6 @@ exit status: 0 token made, 1 FILE could not be written, 2 usage error
 int usage(const std::string& why) {
   std::cerr << "rivetctl a2a: " << why << "\n" << kUsage;
   return 2;
-}
-
-std::string sha256Hex(const std::string& s) {
-  unsigned char h[32];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), h);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : h) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
 }
 
 // Appends `line` to `path` after checking what the file would then hold; "" or what went wrong.
@@ -108,7 +95,7 @@ int a2aCommand(const std::vector<std::string>& args) {
   if (name.empty())
     return usage("NAME is required: who the token is for");
   const std::string token = util::randomHex128("an A2A token") + util::randomHex128("an A2A token");
-  const std::string line = name + " " + agents + " sha256:" + sha256Hex(token) + "\n";
+  const std::string line = name + " " + agents + " sha256:" + util::sha256Hex(token) + "\n";
   if (name.find_first_of(" \t\r\n#") != std::string::npos ||
       agents.find_first_of(" \t\r\n#") != std::string::npos)
     return usage("NAME and --agents take no spaces: NAME is letters, digits, '_', '.', '-', and "

@@ -8,18 +8,7 @@
 #include <ctime>
 
 namespace rivet::a2a {
-namespace {
-
 using util::appendJsonString;
-
-void field(std::string& out, const char* name, std::string_view value) {
-  out += ",\"";
-  out += name;
-  out += "\":";
-  appendJsonString(out, value);
-}
-
-} // namespace
 
 std::string taskState(std::string_view state) {
   std::string out = "TASK_STATE_";
@@ -86,12 +75,12 @@ std::string taskJson(const tasks::TaskRecord& t, int64_t historyLength, bool art
   const std::string text = answered ? resultText(t.resultJson) : ""; // read only when shown
   std::string out = "{\"id\":";
   appendJsonString(out, t.id);
-  field(out, "contextId", contextId);
+  util::appendJsonField(out, "contextId", contextId);
   out += ",\"status\":{\"state\":";
   appendJsonString(out, taskState(t.state));
   if (!t.resultJson.empty() && t.state != "completed")
     out += ",\"message\":" + agentMessageJson(t.id + "-status", t.id, contextId, text, "");
-  field(out, "timestamp", isoTime(t.updatedMs));
+  util::appendJsonField(out, "timestamp", isoTime(t.updatedMs));
   out += '}';
   if (t.state == "completed" && artifacts)
     out += ",\"artifacts\":[{\"artifactId\":\"answer\",\"name\":\"answer\",\"parts\":[{\"text\":" +
@@ -101,9 +90,9 @@ std::string taskJson(const tasks::TaskRecord& t, int64_t historyLength, bool art
       out += ",\"history\":[" + message + "]";
   out += ",\"metadata\":{\"rivet\":{\"agent\":";
   appendJsonString(out, t.agent);
-  field(out, "node", t.node);
+  util::appendJsonField(out, "node", t.node);
   if (!t.traceId.empty())
-    field(out, "traceId", t.traceId);
+    util::appendJsonField(out, "traceId", t.traceId);
   return out + "}}}";
 }
 
@@ -111,14 +100,14 @@ std::string statusUpdateJson(std::string_view taskId, std::string_view contextId
                              std::string_view state, std::string_view messageJson, int64_t atMs) {
   std::string out = "{\"statusUpdate\":{\"taskId\":";
   appendJsonString(out, taskId);
-  field(out, "contextId", contextId);
+  util::appendJsonField(out, "contextId", contextId);
   out += ",\"status\":{\"state\":";
   appendJsonString(out, taskState(state));
   if (!messageJson.empty()) {
     out += ",\"message\":";
     out += messageJson;
   }
-  field(out, "timestamp", isoTime(atMs));
+  util::appendJsonField(out, "timestamp", isoTime(atMs));
   return out + "}}}";
 }
 
@@ -126,7 +115,7 @@ std::string artifactUpdateJson(std::string_view taskId, std::string_view context
                                std::string_view answer) {
   std::string out = "{\"artifactUpdate\":{\"taskId\":";
   appendJsonString(out, taskId);
-  field(out, "contextId", contextId);
+  util::appendJsonField(out, "contextId", contextId);
   out += ",\"artifact\":{\"artifactId\":\"answer\",\"name\":\"answer\",\"parts\":[{\"text\":";
   appendJsonString(out, answer);
   return out + "}]},\"lastChunk\":true}}";
@@ -137,8 +126,8 @@ std::string agentMessageJson(std::string_view messageId, std::string_view taskId
                              std::string_view metadataJson) {
   std::string out = "{\"messageId\":";
   appendJsonString(out, messageId);
-  field(out, "contextId", contextId);
-  field(out, "taskId", taskId);
+  util::appendJsonField(out, "contextId", contextId);
+  util::appendJsonField(out, "taskId", taskId);
   out += ",\"role\":\"ROLE_AGENT\",\"parts\":[{\"text\":";
   appendJsonString(out, text);
   out += "}]";
@@ -162,7 +151,7 @@ std::string rpcError(std::string_view idJson, int code, std::string_view message
   std::string out = "{\"jsonrpc\":\"2.0\",\"id\":";
   out += idJson;
   out += ",\"error\":{\"code\":" + std::to_string(code);
-  field(out, "message", message);
+  util::appendJsonField(out, "message", message);
   out += ",\"data\":[{\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\",\"reason\":";
   appendJsonString(out, reason);
   return out + ",\"domain\":\"a2a-protocol.org\"}]}}";

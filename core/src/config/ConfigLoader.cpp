@@ -2,11 +2,11 @@
 // sections to their readers, check the cross-key rules, and hand back config plus warnings.
 #include "config/ConfigLoader.hpp"
 
+#include "config/A2aSection.hpp"
 #include "config/AgentsSection.hpp"
 #include "config/ConfigValidation.hpp"
 #include "config/FieldReader.hpp"
 #include "config/MeshSection.hpp"
-#include "config/A2aSection.hpp"
 #include "config/MetricsSection.hpp"
 #include "config/PolicySection.hpp"
 #include "config/TasksSection.hpp"
@@ -23,8 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"mesh",   "plugins", "agents", "tasks",
-                                           "metrics", "policy", "a2a",    "log"};
+const std::vector<std::string> kTopKeys = {"mesh",    "plugins", "agents", "tasks",
+                                           "metrics", "policy",  "a2a",    "log"};
 const std::vector<std::string> kPluginKeys = {"dir", "agents_dir"};
 const std::vector<std::string> kLogKeys = {"level", "format", "file", "task_text"};
 const std::vector<std::string> kLogLevels = {"trace", "debug",    "info", "warn",

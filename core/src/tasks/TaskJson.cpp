@@ -8,13 +8,6 @@ namespace {
 
 using util::appendJsonString;
 
-void field(std::string& out, const char* name, std::string_view value) {
-  out += ",\"";
-  out += name;
-  out += "\":";
-  appendJsonString(out, value);
-}
-
 void number(std::string& out, const char* name, int64_t value) {
   out += ",\"";
   out += name;
@@ -27,14 +20,14 @@ void number(std::string& out, const char* name, int64_t value) {
 std::string taskJson(const TaskRecord& t, const std::vector<std::string>* childFields) {
   std::string out = "{\"id\":";
   appendJsonString(out, t.id);
-  field(out, "state", t.state);
-  field(out, "agent", t.agent);
-  field(out, "node", t.node);
-  field(out, "caller", t.caller);
+  util::appendJsonField(out, "state", t.state);
+  util::appendJsonField(out, "agent", t.agent);
+  util::appendJsonField(out, "node", t.node);
+  util::appendJsonField(out, "caller", t.caller);
   if (!t.idempotencyKey.empty())
-    field(out, "idempotencyKey", t.idempotencyKey);
+    util::appendJsonField(out, "idempotencyKey", t.idempotencyKey);
   if (!t.traceId.empty())
-    field(out, "traceId", t.traceId);
+    util::appendJsonField(out, "traceId", t.traceId);
   out += ",\"cancelOnDisconnect\":";
   out += t.cancelOnDisconnect ? "true" : "false";
   number(out, "createdMs", t.createdMs);
@@ -42,15 +35,15 @@ std::string taskJson(const TaskRecord& t, const std::vector<std::string>* childF
   if (t.endedMs)
     number(out, "endedMs", t.endedMs);
   if (!t.canceledBy.empty())
-    field(out, "canceledBy", t.canceledBy);
+    util::appendJsonField(out, "canceledBy", t.canceledBy);
   out += ",\"result\":";
   out += t.resultJson.empty() ? "null" : t.resultJson;
   out += ",\"children\":[";
   for (size_t i = 0; i < t.children.size(); ++i) {
     out += i ? ",{\"node\":" : "{\"node\":";
     appendJsonString(out, t.children[i].node);
-    field(out, "taskId", t.children[i].taskId);
-    field(out, "agent", t.children[i].agent);
+    util::appendJsonField(out, "taskId", t.children[i].taskId);
+    util::appendJsonField(out, "agent", t.children[i].agent);
     if (childFields && i < childFields->size())
       out += (*childFields)[i];
     out += '}';
@@ -72,8 +65,8 @@ std::string resultJson(std::string_view status, std::string_view response, std::
                        int64_t durationMs) {
   std::string out = "{\"status\":";
   appendJsonString(out, status);
-  field(out, "response", response);
-  field(out, "agent", agent);
+  util::appendJsonField(out, "response", response);
+  util::appendJsonField(out, "agent", agent);
   number(out, "durationMs", durationMs);
   return out + "}";
 }
@@ -94,9 +87,9 @@ std::string progressJson(std::string_view kind, std::string_view text, std::stri
                          std::string_view node) {
   std::string out = "{\"kind\":";
   appendJsonString(out, kind);
-  field(out, "text", text);
-  field(out, "agent", agent);
-  field(out, "node", node);
+  util::appendJsonField(out, "text", text);
+  util::appendJsonField(out, "agent", agent);
+  util::appendJsonField(out, "node", node);
   return out + "}";
 }
 
@@ -105,12 +98,12 @@ std::string delegationJson(std::string_view phase, std::string_view node, std::s
                            std::string_view resultJson) {
   std::string out = "{\"phase\":";
   appendJsonString(out, phase);
-  field(out, "node", node);
-  field(out, "taskId", taskId);
-  field(out, "agent", agent);
-  field(out, "from", from);
+  util::appendJsonField(out, "node", node);
+  util::appendJsonField(out, "taskId", taskId);
+  util::appendJsonField(out, "agent", agent);
+  util::appendJsonField(out, "from", from);
   if (!state.empty()) {
-    field(out, "state", state);
+    util::appendJsonField(out, "state", state);
     out += ",\"result\":";
     out += resultJson.empty() ? "null" : resultJson;
   }
@@ -124,7 +117,7 @@ std::string taskJsonWithEvents(const TaskRecord& task, const std::vector<TaskEve
   for (size_t i = 0; i < events.size(); ++i) {
     out += i ? ",{\"id\":" : "{\"id\":";
     out += std::to_string(events[i].seq);
-    field(out, "type", events[i].type);
+    util::appendJsonField(out, "type", events[i].type);
     out += ",\"data\":";
     out += events[i].dataJson;
     number(out, "atMs", events[i].atMs);

@@ -39,4 +39,11 @@ std::string_view utf8Bytes(std::string_view s, size_t maxBytes) {
   return s.substr(0, cut);
 }
 
+void appendJsonField(std::string& out, std::string_view name, std::string_view value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  appendJsonString(out, value);
+}
+
 } // namespace rivet::util

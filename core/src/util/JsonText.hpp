@@ -10,6 +10,8 @@ namespace rivet::util {
 // JSON.stringify escapes it (so files we share with RivetOS read the same).
 void appendJsonString(std::string& out, std::string_view s);
 std::string jsonString(std::string_view s);
+// Appends `,"name":"value"` (a member after the first of an object written by hand).
+void appendJsonField(std::string& out, std::string_view name, std::string_view value);
 
 // The first `maxChars` UTF-8 characters of `s` (never cuts a character in half).
 std::string_view utf8Prefix(std::string_view s, size_t maxChars);
