@@ -25,6 +25,14 @@ namespace {
 
 namespace json = sdk::json;
 
+// Under a sanitizer the allocator is the sanitizer's (ASan keeps freed memory in its
+// quarantine, TSan its shadow): an RSS bound there measures it, so only the other checks run.
+#if defined(RIVET_ASAN) || defined(RIVET_TSAN)
+constexpr bool kRssMeasured = false;
+#else
+constexpr bool kRssMeasured = true;
+#endif
+
 const std::string kAlice = "alice-5b1e0c9d8a7f6e5d4c3b2a1908f7e6d5"; // echo only
 const std::string kOps = "ops-a1b2c3d4e5f60718293a4b5c6d7e8f90";     // every agent
 const std::string kBob = "bob-0f1e2d3c4b5a69788796a5b4c3d2e1f0";     // every agent
@@ -660,8 +668,10 @@ TEST(A2aAttackAlone, Finding_ListTasksOfLargeTasksIsBoundedInMemory) {
   const size_t peak = peakResidentBytes(n.pid());
   EXPECT_EQ(l.status, 200);
   EXPECT_LT(l.http.body.size(), 16u << 20) << "one ListTasks answer";
-  EXPECT_LT(peak, rss0 + (128u << 20)) << "ListTasks took the node from " << (rss0 >> 20)
-                                       << " MB to a peak of " << (peak >> 20) << " MB";
+  if (kRssMeasured) {
+    EXPECT_LT(peak, rss0 + (128u << 20)) << "ListTasks took the node from " << (rss0 >> 20)
+                                         << " MB to a peak of " << (peak >> 20) << " MB";
+  }
 }
 
 // Finding: ListTasks reads the caller's 1000 newest tasks of any agent and filters them by the
@@ -751,7 +761,9 @@ TEST_F(A2aAttack, TwoHundredStreamsThatLeaveAtOnceLeaveNothingBehind) {
   EXPECT_TRUE(eventually([&] { return fdsOf(pid()) <= fds0 + 5; }, 10s))
       << fdsOf(pid()) << " descriptors, " << fds0 << " before";
   EXPECT_LE(threadsOf(pid()), threads0 + 8);
-  EXPECT_LT(residentBytes(pid()), rss0 + 64 * 1024 * 1024);
+  if (kRssMeasured) {
+    EXPECT_LT(residentBytes(pid()), rss0 + 64 * 1024 * 1024);
+  }
   // the task runs on, for its owner
   EXPECT_EQ(taskStateOf(rpc(target(), "sleeper", "GetTask", idParams(task), kOpsT).v),
             "TASK_STATE_WORKING");
@@ -821,8 +833,10 @@ TEST_F(A2aAttack, Finding_StreamsThatNeverReadHoldBoundedMemory) {
   }
   std::this_thread::sleep_for(2s);
   const size_t rss = residentBytes(pid());
-  EXPECT_LT(rss, rss0 + (64u << 20)) << "40 streams that never read took the node from "
-                                     << (rss0 >> 20) << " MB to " << (rss >> 20) << " MB";
+  if (kRssMeasured) {
+    EXPECT_LT(rss, rss0 + (64u << 20)) << "40 streams that never read took the node from "
+                                       << (rss0 >> 20) << " MB to " << (rss >> 20) << " MB";
+  }
   stuck.clear();
   cancel("sleeper", task, kOpsT);
 }
@@ -840,7 +854,9 @@ TEST_F(A2aAttack, BlockingSendsWhoseClientsLeaveHoldNoDescriptors) {
   }
   EXPECT_TRUE(eventually([&] { return fdsOf(pid()) <= fds0 + 5; }, 10s))
       << fdsOf(pid()) << " descriptors, " << fds0 << " before";
-  EXPECT_LT(residentBytes(pid()), rss0 + 32 * 1024 * 1024);
+  if (kRssMeasured) {
+    EXPECT_LT(residentBytes(pid()), rss0 + 32 * 1024 * 1024);
+  }
   // a blocking send that stays is answered when the task ends (cancelled here)
   std::thread canceller([&] {
     std::this_thread::sleep_for(500ms);
