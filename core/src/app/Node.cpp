@@ -212,8 +212,14 @@ void Node::start() {
     } catch (const std::exception& e) {
       throw StartupError(e.what());
     }
-    transport_ = startRequired("transport-" + config_.mesh.transport, RIVET_KIND_TRANSPORT,
-                               "mesh.transport", "AgentChannel", channelSettingsJson(config_.mesh));
+    auto transport =
+        startRequired("transport-" + config_.mesh.transport, RIVET_KIND_TRANSPORT, "mesh.transport",
+                      "AgentChannel", channelSettingsJson(config_.mesh));
+    {
+      // The metrics listener (started above) reads the transport under this lock.
+      std::unique_lock<std::shared_mutex> lock(transportMutex_);
+      transport_ = std::move(transport);
+    }
     transportUp_ = true;
     if (config_.a2a.enabled && transport_->plugin().descriptor->abi_minor < 5)
       throw StartupError("a2a.enabled: the transport plugin " + transport_->plugin().name() +
