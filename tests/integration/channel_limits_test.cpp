@@ -19,6 +19,13 @@ constexpr size_t kMiB = 1024 * 1024;
 #define RIVET_TEST_RSS_PERCENT 100
 #endif
 constexpr size_t kRssLimit = kLimit * RIVET_TEST_RSS_PERCENT / 100;
+// TSan's shadow memory grows with every byte the program touches: a peak-RSS bound there
+// measures TSan, so only the status and the close are checked.
+#ifdef RIVET_TSAN
+constexpr bool kPeakMeasured = false;
+#else
+constexpr bool kPeakMeasured = true;
+#endif
 const char* kTooLarge = R"({"error":"Request body exceeds 10 MB limit"})";
 
 std::string postHead(const std::string& framing) {
@@ -76,7 +83,9 @@ TEST_F(ChannelLimits, ContentLengthOverLimitGets413BeforeTheBodyAndClosesTheConn
   EXPECT_EQ(r.header("content-type"), "application/json");
   EXPECT_EQ(r.header("connection"), "close");
   EXPECT_TRUE(client.waitForClose(std::chrono::seconds(2))) << "the connection stayed open";
-  EXPECT_LT(peakResidentBytes(pid), rssBefore + kRssLimit) << "peak RSS grew by 10 MiB or more";
+  if (kPeakMeasured) {
+    EXPECT_LT(peakResidentBytes(pid), rssBefore + kRssLimit) << "peak RSS grew by 10 MiB or more";
+  }
 }
 
 TEST_F(ChannelLimits, ClientWritingTheWholeOversizedBodyStillReads413) {
@@ -108,9 +117,11 @@ TEST_F(ChannelLimits, ChunkedBodyOverLimitGets413AndBuffersAtMostTheLimit) {
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.body, kTooLarge);
   EXPECT_TRUE(client.waitForClose(std::chrono::seconds(2))) << "the connection stayed open";
-  size_t peak = peakResidentBytes(pid);
-  EXPECT_LE(peak, rssBefore + kRssLimit + kMiB)
-      << "peak RSS grew by " << (peak - rssBefore) / kMiB << " MiB for a 10 MiB limit";
+  if (kPeakMeasured) {
+    size_t peak = peakResidentBytes(pid);
+    EXPECT_LE(peak, rssBefore + kRssLimit + kMiB)
+        << "peak RSS grew by " << (peak - rssBefore) / kMiB << " MiB for a 10 MiB limit";
+  }
 }
 
 TEST_F(ChannelLimits, BodyOfExactlyTheLimitIsAccepted) {
