@@ -56,20 +56,23 @@ void PeerPool::clear() {
 }
 
 std::unique_ptr<PeerPool::Connection> PeerPool::take(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = idle_.find(key);
-  if (it == idle_.end())
-    return nullptr;
-  auto& list = it->second;
-  while (!list.empty()) {
-    auto c = std::move(list.back());
-    list.pop_back();
+  // The checks (a poll() among them) run outside the lock: every worker forwarding to this
+  // peer takes and gives back through it, so it is held for the list operations alone.
+  for (;;) {
+    std::unique_ptr<Connection> c;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = idle_.find(key);
+      if (it == idle_.end() || it->second.empty())
+        return nullptr;
+      c = std::move(it->second.back());
+      it->second.pop_back();
+    }
     // A connection idle too long, or one the server closed meanwhile, is not reused.
     if (Clock::now() - c->idleSince < kMaxIdle && !c->tls->peerClosedOrBusy() &&
         !c->reader->hasBuffered())
       return c;
   }
-  return nullptr;
 }
 
 void PeerPool::giveBack(const std::string& key, std::unique_ptr<Connection> c) {

@@ -2,12 +2,13 @@
 // worker at once or is refused, so a busy node answers 503 instead of piling up work.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace rivet::delegation {
 
@@ -31,17 +32,25 @@ public:
   bool drain(std::chrono::milliseconds limit);
 
 private:
+  // One per thread. An idle worker waits on its own lock and condition variable: a task wakes
+  // exactly the worker it is handed to, the one idle the shortest time (its stack and caches
+  // are warm), and the woken worker needs no lock another thread may hold.
+  struct Worker {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::function<void()> task; // handed over, not taken yet
+    bool stop = false;          // the pool is stopping: end
+  };
   struct State {
     std::mutex mutex;
-    std::condition_variable ready;    // work handed over, or stopping
     std::condition_variable finished; // a task or a thread ended
-    std::deque<std::function<void()>> handoff;
+    std::vector<Worker*> idle;        // most recently idle last
     int threads = 0;
-    int idle = 0;
     int busy = 0;
+    std::atomic<int> queued{0};
     bool stopping = false;
   };
-  static void run(std::shared_ptr<State> state);
+  static void run(std::shared_ptr<State> state, std::function<void()> first);
 
   const int size_;
   std::shared_ptr<State> state_;
