@@ -47,6 +47,35 @@ TEST(WorkerPool, ReusesIdleWorkersForManyTasks) {
   EXPECT_EQ(ran, 100);
 }
 
+TEST(WorkerPool, DrainEndsIdleWorkersAtOnceAndRefusesNewWork) {
+  WorkerPool pool(4);
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(pool.trySubmit([&ran] { ++ran; }));
+  for (int i = 0; i < 200 && (ran < 4 || pool.busy() > 0); ++i)
+    std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(pool.busy(), 0); // every worker waits on its own lock now
+  auto before = std::chrono::steady_clock::now();
+  EXPECT_TRUE(pool.drain(2s)) << "an idle worker was not woken to end";
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
+  EXPECT_FALSE(pool.trySubmit([] {}));
+  EXPECT_EQ(pool.queued(), 0);
+}
+
+TEST(WorkerPool, ATaskHandedToAnIdleWorkerRunsEvenWhenDrainFollowsAtOnce) {
+  WorkerPool pool(1);
+  ASSERT_TRUE(pool.trySubmit([] {}));
+  for (int i = 0; i < 200 && pool.busy() > 0; ++i)
+    std::this_thread::sleep_for(5ms);
+  std::atomic<bool> ran{false};
+  ASSERT_TRUE(pool.trySubmit([&ran] {
+    std::this_thread::sleep_for(20ms);
+    ran = true;
+  }));
+  EXPECT_TRUE(pool.drain(2s));
+  EXPECT_TRUE(ran) << "drain ended a worker that had been handed a task";
+}
+
 TEST(CircuitBreaker, OpensAfterRepeatedFailuresAndHalfOpensAfterTheCoolDown) {
   CircuitBreaker breaker(3, 100ms);
   EXPECT_TRUE(breaker.allow("node-b"));
