@@ -1,6 +1,7 @@
 // Loops, listeners and shutdown of the channel server.
 #include "ChannelServer.hpp"
 
+#include "PeerExchange.hpp"
 #include "ServerConnection.hpp"
 
 #include <algorithm>
@@ -13,6 +14,8 @@ namespace rivet::mtls {
 namespace asio = boost::asio;
 
 namespace {
+
+thread_local IoLoop* tLoop = nullptr; // set on the I/O threads
 
 // Every connection is a file descriptor: the soft limit is raised to the hard one at start.
 // Each listener admits up to max_connections.
@@ -72,10 +75,18 @@ void ChannelServer::start() {
   for (auto& loop : loops_) {
     IoLoop* l = loop.get();
     l->thread = std::thread([l] {
+      tLoop = l;
       auto work = asio::make_work_guard(l->context);
       l->context.run();
     });
   }
+}
+
+IoLoop& ChannelServer::loopForPeers() {
+  for (auto& l : loops_)
+    if (l.get() == tLoop)
+      return *l;
+  return loop(peerTurn_.fetch_add(1, std::memory_order_relaxed));
 }
 
 void ChannelServer::connectionClosed(IoLoop& loop, Listener& listener,
@@ -98,13 +109,18 @@ void ChannelServer::stop(std::chrono::milliseconds grace) {
     for (auto& l : listeners_)
       l->close();
   });
-  auto onEachLoop = [this](bool all) {
+  auto closed = std::make_shared<std::atomic<size_t>>(0); // loops done with the last round
+  auto onEachLoop = [this, closed](bool all) {
     for (auto& loop : loops_) {
       IoLoop* l = loop.get();
-      asio::post(l->context, [l, all] {
+      asio::post(l->context, [l, all, closed] {
         auto copy = l->connections;
         for (auto& c : copy)
           all ? c->close() : c->closeIfIdle();
+        if (all && l->peers) // after the grace: what is still on its way to a peer ends now
+          l->peers->closeAll();
+        if (all)
+          closed->fetch_add(1);
       });
     }
   };
@@ -119,7 +135,8 @@ void ChannelServer::stop(std::chrono::milliseconds grace) {
                             " s for requests in progress to finish");
   waitUntil(grace, [this] { return busy_.load() <= 0; });
   onEachLoop(true);
-  waitUntil(std::chrono::seconds(5), [this] { return connections_.load() == 0; });
+  waitUntil(std::chrono::seconds(5),
+            [this, closed] { return connections_.load() == 0 && closed->load() == loops_.size(); });
   for (auto& loop : loops_) {
     loop->context.stop();
     if (loop->thread.joinable())

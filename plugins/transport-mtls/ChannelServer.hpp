@@ -31,6 +31,7 @@ namespace rivet::mtls {
 using LogFn = std::function<void(rivet_log_level, const std::string&, const char*)>;
 
 class ServerConnection;
+struct PeerLinks;
 
 // One I/O thread and the connections it serves. Its connection set is touched only on its own
 // thread (and after the thread ended).
@@ -38,7 +39,8 @@ struct IoLoop {
   boost::asio::io_context context{1};
   std::thread thread;
   std::unordered_set<std::shared_ptr<ServerConnection>> connections;
-  char scratch[64 * 1024]; // reads land here first; only leftovers are kept per connection
+  char scratch[64 * 1024];          // reads land here first; only leftovers are kept per connection
+  std::shared_ptr<PeerLinks> peers; // requests to peers from this loop (PeerExchange.hpp)
 };
 
 class ChannelServer {
@@ -66,6 +68,9 @@ public:
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
   // The I/O loops in turn (new connections are spread over them).
   IoLoop& loop(size_t turn) { return *loops_[turn % loops_.size()]; }
+  // Any thread, while started: the calling thread's loop when it is one of these (a request
+  // forwarded from a connection stays on its loop), else the next in turn.
+  IoLoop& loopForPeers();
   // The counters of both listeners as one JSON object (ABI 1.4 metrics()): the agent
   // channel's keys as before, the A2A listener's prefixed "a2a_". Any thread, until destruction.
   std::string metricsJson() const;
@@ -89,6 +94,7 @@ private:
   bool started_ = false;
   std::atomic<size_t> connections_{0}; // of both listeners
   std::atomic<int> busy_{0};
+  std::atomic<size_t> peerTurn_{0};
 };
 
 } // namespace rivet::mtls

@@ -4,6 +4,7 @@
 // Loaded by rivetd for `mesh.transport: mtls`; rivetctl loads it with {"serve": false}.
 #include "ChannelServer.hpp"
 #include "MaterialWatcher.hpp"
+#include "PeerExchange.hpp"
 #include "PeerPool.hpp"
 
 #include <rivet/sdk/plugin.hpp>
@@ -32,7 +33,8 @@ std::string versionOf(const sdk::Host& host) {
 class MtlsTransport : public sdk::Transport {
 public:
   explicit MtlsTransport(const sdk::Host& host)
-      : Transport(host), pool_(materials_, "rivet-mesh/" + versionOf(host)) {
+      : Transport(host), userAgent_("rivet-mesh/" + versionOf(host)),
+        pool_(materials_, userAgent_) {
     Poco::Net::initializeSSL();
     auto info = parseObject(host.nodeInfoJson(), "node info");
     auto config = parseObject(host.configJson(), "settings");
@@ -127,6 +129,11 @@ public:
     return pool_.request(request, response);
   }
 
+  // ABI 1.6: on the I/O loops, while they run (rivetctl, which serves nothing, has none).
+  bool requestAsync(const rivet_peer_request& request, PeerDone done) override {
+    return server_ && startPeerExchange(*server_, userAgent_, request, std::move(done));
+  }
+
   std::string metricsJson() const override {
     // server_ is set in start() before the host may call this, and lives until destroy.
     return server_ ? server_->metricsJson() : std::string();
@@ -178,6 +185,7 @@ private:
   std::optional<ListenerSpec> a2a_; // node_info "a2a": the second listener
   TlsPaths paths_;
   MaterialStore materials_;
+  std::string userAgent_;
   PeerPool pool_;
   std::mutex reloadMutex_;
   std::unique_ptr<ChannelServer> server_;

@@ -123,18 +123,49 @@ bool safeRequestLine(std::string_view method, std::string_view path) {
 
 } // namespace
 
-rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_response& resp) {
-  std::string host(view(req.host));
-  std::string name(view(req.verify_name));
-  if (name.empty())
-    name = host;
-  std::string where = host + ":" + std::to_string(req.port);
-  std::string key = where + "/" + name;
+std::string unsafeRequestText(const std::string& where) {
+  return "refused to send to " + where + ": the method or path has spaces or control characters";
+}
+
+PeerTarget peerTarget(const rivet_peer_request& req) {
+  PeerTarget t;
+  t.host = std::string(view(req.host));
+  t.name = std::string(view(req.verify_name));
+  if (t.name.empty())
+    t.name = t.host;
+  t.where = t.host + ":" + std::to_string(req.port);
+  t.key = t.where + "/" + t.name;
+  return t;
+}
+
+bool requestBytes(const rivet_peer_request& req, const PeerTarget& t, const std::string& userAgent,
+                  std::string& out) {
   if (!safeRequestLine(view(req.method), view(req.path)))
-    return fail(resp, RIVET_NET_NOT_DELIVERED,
-                "refused to send to " + where +
-                    ": the method or path has spaces or control "
-                    "characters");
+    return false;
+  std::string_view body = view(req.body);
+  out.clear();
+  out.reserve(256 + body.size());
+  out.append(view(req.method)).append(" ").append(view(req.path)).append(" HTTP/1.1\r\nHost: ");
+  out.append(t.name).append(":").append(std::to_string(req.port));
+  out.append("\r\nUser-Agent: ").append(userAgent).append("\r\nAccept: application/json\r\n");
+  appendExtraHeaders(out, req);
+  if (!body.empty() || view(req.method) == "POST")
+    out.append("Content-Type: application/json\r\nContent-Length: ")
+        .append(std::to_string(body.size()))
+        .append("\r\n");
+  out.append("Connection: keep-alive\r\n\r\n").append(body);
+  return true;
+}
+
+rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_response& resp) {
+  const PeerTarget t = peerTarget(req);
+  const std::string& host = t.host;
+  const std::string& name = t.name;
+  const std::string& where = t.where;
+  const std::string& key = t.key;
+  std::string out;
+  if (!requestBytes(req, t, userAgent_, out))
+    return fail(resp, RIVET_NET_NOT_DELIVERED, unsafeRequestText(where));
   Deadline deadline = Deadline::in(std::chrono::milliseconds(std::max<int64_t>(req.timeout_ms, 1)));
 
   auto conn = take(key);
@@ -169,18 +200,6 @@ rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_res
     conn->reader = std::make_unique<HttpReader>(*conn->tls);
   }
 
-  std::string out;
-  std::string_view body = view(req.body);
-  out.reserve(256 + body.size());
-  out.append(view(req.method)).append(" ").append(view(req.path)).append(" HTTP/1.1\r\nHost: ");
-  out.append(name).append(":").append(std::to_string(req.port));
-  out.append("\r\nUser-Agent: ").append(userAgent_).append("\r\nAccept: application/json\r\n");
-  appendExtraHeaders(out, req);
-  if (!body.empty() || view(req.method) == "POST")
-    out.append("Content-Type: application/json\r\nContent-Length: ")
-        .append(std::to_string(body.size()))
-        .append("\r\n");
-  out.append("Connection: keep-alive\r\n\r\n").append(body);
   if (conn->tls->writeAll(out.data(), out.size(), deadline) != IoStatus::Ok)
     return fail(resp, fresh ? RIVET_NET_NOT_DELIVERED : RIVET_NET_DELIVERED_FAILED,
                 "sending to " + where + " failed: " + conn->tls->error());

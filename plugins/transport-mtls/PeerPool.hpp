@@ -15,6 +15,19 @@
 
 namespace rivet::mtls {
 
+// Where a request goes: `key` names a pooled connection (address, port, expected name).
+struct PeerTarget {
+  std::string host, name, where, key; // name: verify_name, else host; where: "host:port"
+};
+PeerTarget peerTarget(const rivet_peer_request& request);
+// The request's bytes (head and body) into `out`; false when its method or path could end the
+// request line early (nothing is sent then: unsafeRequestText says why).
+bool requestBytes(const rivet_peer_request& request, const PeerTarget& target,
+                  const std::string& userAgent, std::string& out);
+std::string unsafeRequestText(const std::string& where);
+
+// The blocking client (request()), for callers on their own threads; PeerExchange is the one
+// on the I/O loops.
 class PeerPool {
 public:
   PeerPool(const MaterialStore& materials, std::string userAgent);

@@ -157,9 +157,9 @@ IoStatus TlsSocket::writeAll(const char* data, size_t n, const Deadline& d) {
   return IoStatus::Ok;
 }
 
-TlsStep TlsSocket::acceptStep() {
+TlsStep TlsSocket::handshakeStep(bool server) {
   ERR_clear_error();
-  int rc = SSL_accept(ssl_);
+  int rc = server ? SSL_accept(ssl_) : SSL_connect(ssl_);
   TlsStep step = rc == 1 ? TlsStep::Done : stepResult(rc, "handshake");
   if (step == TlsStep::Done)
     ERR_clear_error();

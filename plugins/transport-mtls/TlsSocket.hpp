@@ -38,7 +38,8 @@ public:
   IoStatus read(char* buf, size_t n, size_t& got, const Deadline& d);
   IoStatus writeAll(const char* data, size_t n, const Deadline& d);
   // Event-loop steps on a non-blocking socket: no waiting, the caller waits for the socket.
-  TlsStep acceptStep();
+  TlsStep acceptStep() { return handshakeStep(true); }
+  TlsStep connectStep() { return handshakeStep(false); }
   TlsStep readStep(char* buf, size_t n, size_t& got);
   TlsStep writeStep(const char* data, size_t n, size_t& wrote);
   // Frees the record buffers now (OpenSSL keeps the read buffer of an SSL_read that found
@@ -64,6 +65,7 @@ private:
   IoStatus wait(int sslResult, const Deadline& d, const char* what);
   void recordFailure(int sslError, const char* what);
   TlsStep stepResult(int sslResult, const char* what);
+  TlsStep handshakeStep(bool server);
 
   SSL* ssl_;
   int fd_;

@@ -907,7 +907,15 @@ TEST(A2aAttackAlone, Finding_WaitingBlockingSendsHoldNoRequestBodyBytes) {
   waiting.clear(); // the clients leave; their waiters stay
   std::this_thread::sleep_for(500ms);
   const std::string half(1000000, 'h');
-  Rpc other = rpc(n.target, "echo", "SendMessage", sendParams(half, uniqueId("other")), kBobT);
+  // Within 10 s, while the sleeper runs for 20: a slow machine (a sanitizer) may still be
+  // reading the three bodies after the pauses above, and bytes held for the task stay held.
+  Rpc other;
+  eventually(
+      [&] {
+        other = rpc(n.target, "echo", "SendMessage", sendParams(half, uniqueId("other")), kBobT);
+        return taskStateOf(other.v) == "TASK_STATE_COMPLETED";
+      },
+      10s);
   EXPECT_EQ(taskStateOf(other.v), "TASK_STATE_COMPLETED")
       << "another caller's 1 MB message while three blocking sends wait: " << other.status << " "
       << other.http.body.substr(0, 300);

@@ -25,7 +25,7 @@ std::string devConfig(const TempDir& dir, const std::string& extra = "") {
 TEST(Daemon, PrintsVersionAndHelp) {
   auto v = run({binPath("rivetd"), "--version"});
   EXPECT_EQ(v.exitCode, 0);
-  EXPECT_TRUE(contains(v.out, "rivetd 0.1.0 (plugin ABI 1.5)")) << v.out;
+  EXPECT_TRUE(contains(v.out, "rivetd 0.1.0 (plugin ABI 1.6)")) << v.out;
   auto h = run({binPath("rivetd"), "--help"});
   EXPECT_EQ(h.exitCode, 0);
   for (const char* opt : {"--config", "--check-config", "--daemon", "--pidfile", "--version"})

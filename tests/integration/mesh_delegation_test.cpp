@@ -65,7 +65,9 @@ protected:
         "  beta:\n    plugin: command\n"
         "    argv: ['/bin/sh', '-c', 'read x; echo \"beta:$x\"']\n"
         "  depth:\n    plugin: command\n"
-        "    argv: ['/bin/sh', '-c', 'echo \"depth=$RIVET_CHAIN_DEPTH\"']\n");
+        "    argv: ['/bin/sh', '-c', 'echo \"depth=$RIVET_CHAIN_DEPTH\"']\n"
+        "  slow:\n    plugin: command\n"
+        "    argv: ['/bin/sh', '-c', 'sleep 1.5; echo slept']\n");
     started_ = a_->start() && b_->start() && c_->start();
   }
   static void TearDownTestSuite() {
@@ -117,7 +119,7 @@ TEST_F(MeshDelegation, UnknownAgentIs404NamingEveryAgentYouCanDelegateTo) {
   HttpResponse r = postMessage(*pki_, *a_, messageBody("gamma"));
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.body, R"({"error":"Agent \"gamma\" not found locally or in the mesh. )"
-                    R"(Agents you can delegate to: alpha, beta, depth, echo"})");
+                    R"(Agents you can delegate to: alpha, beta, depth, echo, slow"})");
 }
 
 TEST_F(MeshDelegation, ChainDepthAtTheLimitRunsAndOnePastItIsRejectedNamingTheKey) {
@@ -137,6 +139,32 @@ TEST_F(MeshDelegation, ForwardingToTheHostingNodeKeepsTheDepth) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(field(r, "status"), "completed") << r.body;
   EXPECT_EQ(field(r, "response"), "depth=1");
+}
+
+// The entry node forwards on its transport's I/O loop (ABI 1.6): requests waiting for another
+// node's answer hold no thread of it, however many there are.
+TEST_F(MeshDelegation, ForwardsWaitingForAnotherNodeHoldNoThreadOfTheEntryNode) {
+  auto threads = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(
+             "/proc/" + std::to_string(a_->process().pid()) + "/task")) {
+      (void)e;
+      ++n;
+    }
+    return n;
+  };
+  const size_t before = threads();
+  std::vector<std::future<HttpResponse>> sent;
+  for (int i = 0; i < 16; ++i)
+    sent.push_back(std::async(std::launch::async,
+                              [] { return postMessage(*pki_, *a_, messageBody("slow")); }));
+  std::this_thread::sleep_for(800ms); // all sent, node-c's agent still sleeping
+  const size_t during = threads();
+  for (auto& f : sent) {
+    HttpResponse r = f.get();
+    EXPECT_EQ(field(r, "response"), "slept") << r.status << " " << r.body;
+  }
+  EXPECT_LE(during, before + 3) << "a thread per forwarded request on the entry node";
 }
 
 TEST_F(MeshDelegation, ForwardPastTheLimitIsRejectedBeforeItLeavesTheEntryNode) {

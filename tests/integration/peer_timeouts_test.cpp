@@ -1,6 +1,7 @@
 // A peer that accepts TCP and never finishes TLS costs the sender the connect timeout, not the
 // task's deadline: nothing was delivered, so the next node is tried within seconds.
 #include "MeshNode.hpp"
+#include "StallingListener.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,30 +15,6 @@ using namespace rivet::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Accepts connections and holds them open without a byte, until destroyed.
-class StallingListener {
-public:
-  StallingListener() : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        if (socket_.poll(Poco::Timespan(0, 50000), Poco::Net::Socket::SELECT_READ))
-          held_.push_back(socket_.acceptConnection());
-      }
-    });
-  }
-  ~StallingListener() {
-    stop_ = true;
-    thread_.join();
-  }
-  int port() const { return socket_.address().port(); }
-
-private:
-  Poco::Net::ServerSocket socket_;
-  std::vector<Poco::Net::StreamSocket> held_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 TEST(PeerTimeouts, PeerStallingInTheHandshakeIsSkippedWithinTheConnectTimeout) {
   TestPki pki;

@@ -62,7 +62,7 @@ TEST(PluginCheck, GoodPlainCPluginPrintsItsDeclarationAndOk) {
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "name:        c-upper\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "kind:        agent\n")) << r.out;
-  EXPECT_TRUE(contains(r.out, "abi:         1.5 ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "abi:         1.6 ")) << r.out;
   EXPECT_TRUE(contains(r.out, "version:     1.0.0\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "\nOK\n")) << r.out;
   EXPECT_EQ(r.err, "");

@@ -49,7 +49,7 @@ TEST(SdkInstall, GuideExampleBuildsOutOfTreeAndLoadsIntoInstalledRivetd) {
   auto check = run({prefix + "/bin/rivetctl", "plugin", "check", so});
   EXPECT_EQ(check.exitCode, 0) << check.err;
   EXPECT_TRUE(contains(check.out, "name:        hello")) << check.out;
-  EXPECT_TRUE(contains(check.out, "abi:         1.5")) << check.out;
+  EXPECT_TRUE(contains(check.out, "abi:         1.6")) << check.out;
 
   // The installed rivetd: plugins.dir left to its default (relative to the executable), the
   // new plugin in an agents folder of its own.

@@ -194,7 +194,7 @@ TEST(PluginLoader, PlainCPluginLoadsWithItsDeclaration) {
   EXPECT_EQ(p->path, fixturePath("c-upper.so"));
   EXPECT_EQ(p->name(), "c-upper");
   EXPECT_EQ(p->kind(), RIVET_KIND_AGENT);
-  EXPECT_EQ(p->abiVersion(), "1.5");
+  EXPECT_EQ(p->abiVersion(), "1.6");
   EXPECT_EQ(p->version(), "1.0.0");
   EXPECT_PRED2(contains, p->description(), "upper-cased");
 }

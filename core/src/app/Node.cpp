@@ -1,6 +1,8 @@
 // Node start-up and shutdown, and the host services offered to plugins.
 #include "app/Node.hpp"
 
+#include "delegation/RemoteCall.hpp"
+
 #include "app/ChannelReply.hpp"
 #include "app/PluginPlan.hpp"
 
@@ -124,6 +126,10 @@ Node::Node(config::Config config)
   dropped_ = std::make_unique<plugin::DroppedAgents>(config_.mesh.stateDir);
   engine_.setMetrics(&metrics_);
   engine_.setPolicy(&policy_);
+  engine_.setAsyncCaller(
+      [this](const rivet_peer_request& req, std::function<void(delegation::PeerAnswer)> done) {
+        return requestAsync(req, std::move(done));
+      });
 }
 
 Node::~Node() {
@@ -221,6 +227,7 @@ void Node::start() {
       transport_ = std::move(transport);
     }
     transportUp_ = true;
+    engine_.useAsyncCaller(transportForwardsOnLoop());
     if (config_.a2a.enabled && transport_->plugin().descriptor->abi_minor < 5)
       throw StartupError("a2a.enabled: the transport plugin " + transport_->plugin().name() +
                          " speaks ABI " + transport_->plugin().abiVersion() +
@@ -264,6 +271,7 @@ void Node::stop() {
       tasks_->closeStreams(); // an event stream would hold the transport's stop to its grace
     if (transport_) {         // first: no new requests; those in progress finish
       transportUp_ = false;
+      engine_.useAsyncCaller(false); // workers forward what still comes during the grace
       transport_->stop();
       logger->info("Agent channel stopped");
     }
@@ -314,6 +322,46 @@ rivet_net_result Node::request(const rivet_peer_request& request, rivet_peer_res
   }
   auto ops = static_cast<const rivet_transport_ops*>(transport_->plugin().ops());
   return ops->request(transport_->instance(), &request, &response);
+}
+
+bool Node::transportForwardsOnLoop() const {
+  auto ops = static_cast<const rivet_transport_ops*>(transport_->plugin().ops());
+  return ops->struct_size >= offsetof(rivet_transport_ops, request_async) + sizeof(void*) &&
+         ops->request_async;
+}
+
+namespace {
+
+// request_async's `done` (abi.h 1.6): the answer as the engine reads it.
+void answerArrived(void* ctx, rivet_net_result result, int status, rivet_str body,
+                   rivet_str error) {
+  std::unique_ptr<std::function<void(delegation::PeerAnswer)>> done(
+      static_cast<std::function<void(delegation::PeerAnswer)>*>(ctx));
+  delegation::PeerAnswer a;
+  a.net = result;
+  a.status = status;
+  a.body.assign(body.data ? body.data : "", body.len);
+  a.error.assign(error.data ? error.data : "", error.len);
+  (*done)(std::move(a));
+}
+
+} // namespace
+
+bool Node::requestAsync(const rivet_peer_request& request,
+                        std::function<void(delegation::PeerAnswer)> done) {
+  // transportUp_ first: stop() resets the transport under the lock, and an answer that arrives
+  // then (a request the transport ends as it goes) must not wait for that lock.
+  if (!transportUp_.load())
+    return false;
+  std::shared_lock<std::shared_mutex> lock(transportMutex_);
+  if (!transport_)
+    return false;
+  auto ops = static_cast<const rivet_transport_ops*>(transport_->plugin().ops());
+  auto ctx = std::make_unique<std::function<void(delegation::PeerAnswer)>>(std::move(done));
+  if (ops->request_async(transport_->instance(), &request, ctx.get(), &answerArrived) != RIVET_OK)
+    return false;
+  ctx.release(); // answerArrived owns it now
+  return true;
 }
 
 void Node::peersSeen(std::string_view peersJson) {
@@ -441,8 +489,8 @@ void Node::dispatchAsync(const rivet_inbound_request& request,
         [this, r](const rivet_async_responder& responder,
                   const std::shared_ptr<plugin::HostGate>& g) { tasks_->serve(r, responder, g); });
   try {
-    if (auto quick = channel_.answerInline(r))
-      return reply(*quick);
+    if (channel_.answerOnLoop(r, reply))
+      return;
   } catch (const std::exception& e) {
     log::get("AgentChannel")
         ->error("Agent channel request failed {} {}: {}", r.method, r.path, e.what());

@@ -63,6 +63,9 @@ public:
   rivet_net_result request(const rivet_peer_request& request,
                            rivet_peer_response& response) override;
   void peersSeen(std::string_view peersJson) override;
+  // The transport's request_async (abi.h 1.6); false when it did not take the request.
+  bool requestAsync(const rivet_peer_request& request,
+                    std::function<void(delegation::PeerAnswer)> done);
   void peerLost(std::string_view name) override;
   void dispatch(const rivet_inbound_request& request, rivet_responder& responder) override;
   void dispatchAsync(const rivet_inbound_request& request,
@@ -84,7 +87,8 @@ public:
                 std::string_view text) override;
 
 private:
-  friend class MetricsReport; // reads the parts below for the metrics listener
+  bool transportForwardsOnLoop() const; // its table has request_async
+  friend class MetricsReport;           // reads the parts below for the metrics listener
 
   enum class Phase { Starting, Serving, Stopping, Stopped };
 

@@ -103,67 +103,92 @@ ChannelResponse AgentChannel::agentList() const {
   return json(200, std::move(body));
 }
 
-std::optional<ChannelResponse> AgentChannel::answerInline(const ChannelRequest& r) const {
+bool AgentChannel::answerOnLoop(const ChannelRequest& r, const Reply& reply) const {
   // Bodies larger than this are parsed on a thread of their own: a 10 MB parse would stall
   // every connection of the I/O thread.
   constexpr size_t kInlineBody = 64 * 1024;
   if (r.method == "POST" && r.path == "/api/message") {
     if (r.body.size() > kInlineBody)
-      return std::nullopt;
-    auto parsed = parseMessageRequest(r.body);
-    if (parsed.request) {
+      return false;
+    try {
+      auto parsed = parseMessageRequest(r.body);
+      if (!parsed.request) {
+        reply(json(parsed.status, parsed.error));
+        return true;
+      }
       const std::string& to = parsed.request->toAgent;
       auto agent = to.empty() ? agents_.defaultAgent() : agents_.find(to);
-      if (!agent || !agent->isInline() || !engine_.neverWaits(agent->id()))
-        return std::nullopt;
-    }
-    try {
-      return message(r, std::move(parsed));
+      if (agent && agent->isInline() && engine_.neverWaits(agent->id())) {
+        reply(message(r, std::move(parsed)));
+        return true;
+      }
+      if (agent || to.empty() || !engine_.forwardsOnLoop())
+        return false; // an agent of this node that runs on a worker, or no agent at all
+      const MessageRequest& m = *parsed.request;
+      std::string from(util::utf8Prefix(m.fromAgent, 64));
+      logReceived(r.peerCn, from, m);
+      delegation::TaskRequest task = inboundTask(m, r, m.timeoutMs);
+      // (false only when the agent was added here meanwhile: a worker runs it, and logs the
+      // line above again)
+      return engine_.forwardInbound(
+          std::move(task), [this, reply, from = std::move(from), peerCn = std::string(r.peerCn)](
+                               delegation::Outcome out) { reply(answered(peerCn, from, out)); });
     } catch (const std::exception& e) {
       logger_->error("Agent channel request failed {} {} peer.cn={}: {}", r.method, r.path,
                      r.peerCn, e.what());
-      return json(500, R"({"error":"Internal error"})");
+      reply(json(500, R"({"error":"Internal error"})"));
+      return true;
     }
   }
   if (registry_ && r.path.substr(0, 9) == "/api/mesh" && r.path != "/api/mesh/ping")
-    return std::nullopt; // reads or writes mesh.json on the shared folder
-  return handle(r);
+    return false; // reads or writes mesh.json on the shared folder
+  reply(handle(r));
+  return true;
 }
 
 ChannelResponse AgentChannel::message(const ChannelRequest& r) const {
   return message(r, parseMessageRequest(r.body));
 }
 
-ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse parsed) const {
-  if (!parsed.request)
-    return json(parsed.status, parsed.error);
-  const MessageRequest& m = *parsed.request;
+void AgentChannel::logReceived(std::string_view peerCn, std::string_view from,
+                               const MessageRequest& m) const {
   std::string target = m.toAgent;
   if (target.empty())
     if (auto agent = agents_.defaultAgent())
       target = agent->id();
   // RivetOS's line, exactly: the trace id is on the lines the task logs from here on.
   // fromAgent is any string a sender likes: the log shows its first 64 bytes.
-  const std::string_view from = util::utf8Prefix(m.fromAgent, 64);
-  logger_->info("Received mesh delegation peer.cn={} from {} → {}: {}...", r.peerCn, from, target,
+  logger_->info("Received mesh delegation peer.cn={} from {} → {}: {}...", peerCn, from, target,
                 util::utf8Prefix(m.message, log::kTaskTextExcerptChars));
   if (log::taskTextLogged())
     logger_->debug("Task text from {} → {}: {}", from, target, m.message);
-  delegation::TaskRequest task = inboundTask(m, r, m.timeoutMs);
-  delegation::Outcome out = engine_.handleInbound(std::move(task));
+}
+
+ChannelResponse AgentChannel::answered(std::string_view peerCn, std::string_view from,
+                                       const delegation::Outcome& out) const {
   if (out.httpStatus != 0) {
     std::string body = "{\"error\":";
     appendJsonString(body, out.text);
     return {out.httpStatus, body + "}", out.retryAfterSeconds};
   }
   if (out.status != RIVET_TASK_COMPLETED && out.status != RIVET_TASK_REJECTED) {
-    logger_->error("Delegation from {} (peer.cn={}) failed: {}", from, r.peerCn,
+    logger_->error("Delegation from {} (peer.cn={}) failed: {}", from, peerCn,
                    log::excerpt(out.text));
     if (log::taskTextLogged())
       logger_->debug("Answer to {}: {}", from, out.text);
   }
   return json(200,
               messageReply(out.text, out.agent, out.durationMs, out.status, out.requestedAgent));
+}
+
+ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse parsed) const {
+  if (!parsed.request)
+    return json(parsed.status, parsed.error);
+  const MessageRequest& m = *parsed.request;
+  const std::string_view from = util::utf8Prefix(m.fromAgent, 64);
+  logReceived(r.peerCn, from, m);
+  delegation::TaskRequest task = inboundTask(m, r, m.timeoutMs);
+  return answered(r.peerCn, from, engine_.handleInbound(std::move(task)));
 }
 
 } // namespace rivet::channel

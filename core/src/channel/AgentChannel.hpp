@@ -61,11 +61,13 @@ public:
                delegation::DelegationEngine& engine);
 
   ChannelResponse handle(const ChannelRequest& request) const;
-  // The answer when it is quick and never blocks (ping, agent list, not found, a small task for
-  // an inline agent, refusals found by parsing): the transport's I/O thread may wait for it.
-  // Nothing when the request needs a thread of its own (other agents, forwarding, the
-  // registry's files).
-  std::optional<ChannelResponse> answerInline(const ChannelRequest& request) const;
+  using Reply = std::function<void(const ChannelResponse&)>;
+  // Serves `request` without a thread of its own, on the transport's I/O thread: true when
+  // `reply` has run or will run once. At once when the answer is quick and never blocks (ping,
+  // agent list, not found, a small task for an inline agent, refusals found by parsing); later,
+  // from a transport thread, for a task forwarded to another node (ABI 1.6). False when the
+  // request needs a thread (other agents, the registry's files, no asynchronous transport).
+  bool answerOnLoop(const ChannelRequest& request, const Reply& reply) const;
   // Serves /api/mesh and /api/mesh/join from `registry` (absent: those paths are 404).
   void setRegistry(RegistryEndpoints* registry) { registry_ = registry; }
 
@@ -73,6 +75,9 @@ private:
   ChannelResponse ping(const ChannelRequest& request) const;
   ChannelResponse message(const ChannelRequest& request) const;
   ChannelResponse message(const ChannelRequest& request, MessageParse parsed) const;
+  void logReceived(std::string_view peerCn, std::string_view from, const MessageRequest& m) const;
+  ChannelResponse answered(std::string_view peerCn, std::string_view from,
+                           const delegation::Outcome& out) const;
   ChannelResponse agentList() const;
 
   std::string nodeName_;

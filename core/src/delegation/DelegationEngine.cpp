@@ -49,14 +49,6 @@ struct DelegationEngine::Pending {
   plugin::TaskOutput output;
 };
 
-// A remote call on its own thread, so that the delegating task can stop waiting for it.
-struct DelegationEngine::RemoteAttempt {
-  std::mutex mutex;
-  std::condition_variable done;
-  bool finished = false;
-  RemoteResult result;
-};
-
 DelegationEngine::DelegationEngine(EngineSettings settings, const plugin::AgentSet& agents,
                                    MeshDirectory* directory, PeerCaller caller)
     : settings_(std::move(settings)), agents_(agents), directory_(directory),
@@ -203,24 +195,25 @@ std::string DelegationEngine::delegableAgents() const {
   return ids.empty() ? "(none reachable)" : joined({ids.begin(), ids.end()});
 }
 
-Outcome DelegationEngine::route(TaskRequest r, bool inbound) {
+// The checks every task passes, and where it runs: false, with `out` the outcome, when it is
+// decided already. `r` as it will run (admitted, its deadline within its parent's, toAgent set
+// for a remote agent).
+bool DelegationEngine::place(TaskRequest& r, bool inbound, Placement& to, Outcome& out) {
   const TaskRequest& request = r; // as it arrived, until the changes below
-  auto started = Clock::now();
-  std::shared_ptr<plugin::AgentInstance> local =
-      request.toAgent.empty() ? agents_.defaultAgent() : agents_.find(request.toAgent);
-  std::string target = local ? local->id() : request.toAgent;
-  Outcome out;
-  out.agent = target;
+  to.local = request.toAgent.empty() ? agents_.defaultAgent() : agents_.find(request.toAgent);
+  to.target = to.local ? to.local->id() : request.toAgent;
+  out.agent = to.target;
   auto refuse = [&](rivet_task_status status, std::string text) {
     out.status = status;
     out.text = std::move(text);
-    out.durationMs = msSince(started);
-    return out;
+    out.durationMs = msSince(to.started);
+    return false;
   };
-  if (!local && request.toAgent.empty()) {
+  const std::string& target = to.target;
+  if (!to.local && request.toAgent.empty()) {
     out.httpStatus = 503;
     out.text = "No agents available on this node";
-    return out;
+    return false;
   }
   if (request.chainDepth > settings_.maxChainDepth)
     return refuse(RIVET_TASK_REJECTED, depthRefusal(settings_.maxChainDepth, request.fromAgent,
@@ -228,13 +221,13 @@ Outcome DelegationEngine::route(TaskRequest r, bool inbound) {
   if (!r.admitted) {
     Outcome refused = admit(r, inbound);
     if (!r.admitted) {
-      refused.durationMs = msSince(started);
-      return refused;
+      out = std::move(refused);
+      out.durationMs = msSince(to.started);
+      return false;
     }
   }
   if (r.parent && r.traceId.empty())
     r.traceId = r.parent->traceId;
-  log::TaskScope scope(r.parent ? r.parent->taskId : "", r.traceId);
   if (r.parent) { // a delegation ends before the task that asked for it
     int64_t left = r.parent->remainingMs() - settings_.parentMarginMs;
     if (r.parent->cancelled())
@@ -248,58 +241,93 @@ Outcome DelegationEngine::route(TaskRequest r, bool inbound) {
                         " ms left");
     r.timeoutMs = std::min(r.timeoutMs, left);
   }
-  if (local) {
-    if (onPath(r.path, local->id() + "@" + settings_.nodeName))
+  if (to.local) {
+    if (onPath(r.path, to.local->id() + "@" + settings_.nodeName))
       return refuse(RIVET_TASK_REJECTED,
-                    cycleRefusal(r.path, local->id() + "@" + settings_.nodeName));
-    logger_->info("Delegating to {} locally", target);
+                    cycleRefusal(r.path, to.local->id() + "@" + settings_.nodeName));
+    return true;
+  }
+  std::vector<RemoteNode> nodes =
+      directory_ ? directory_->candidates(target) : std::vector<RemoteNode>{};
+  if (!nodes.empty()) {
+    std::vector<RemoteNode> open;
+    for (auto& n : nodes)
+      if (!onPath(r.path, target + "@" + n.name))
+        open.push_back(std::move(n));
+    if (open.empty()) // every node hosting it already has it on this task's path
+      return refuse(RIVET_TASK_REJECTED, cycleRefusal(r.path, target + "@" + nodes[0].name));
+    nodes = std::move(open);
+  }
+  if (nodes.empty()) {
+    std::vector<std::string> down =
+        directory_ ? directory_->unavailableHosts(target) : std::vector<std::string>{};
+    if (!down.empty()) {
+      out.httpStatus = 503;
+      out.text =
+          "Agent \"" + target + "\" is hosted only on nodes that are offline: " + joined(down);
+    } else {
+      out.httpStatus = 404;
+      out.text =
+          "Agent \"" + target +
+          "\" not found locally or in the mesh. Agents you can delegate to: " + delegableAgents();
+    }
+    if (!inbound) { // an agent asking gets a failed result, not an HTTP status
+      out.status = RIVET_TASK_FAILED;
+      out.httpStatus = 0;
+    }
+    out.durationMs = msSince(to.started);
+    return false;
+  }
+  // Forwarding a request to the node hosting its agent is not a delegation: the depth stays.
+  r.toAgent = target;
+  to.nodes = std::move(nodes);
+  return true;
+}
+
+Outcome DelegationEngine::placed(Outcome out, const Placement& to, bool inbound) const {
+  if (!to.local && inbound && out.policyRefused) // every host refused the caller: so does this node
+    out.httpStatus = 403;
+  if (out.requestedAgent.empty())
+    out.agent = to.target;
+  out.durationMs = msSince(to.started);
+  return out;
+}
+
+Outcome DelegationEngine::route(TaskRequest r, bool inbound) {
+  Placement to;
+  Outcome out;
+  if (!place(r, inbound, to, out))
+    return out;
+  log::TaskScope scope(r.parent ? r.parent->taskId : "", r.traceId);
+  if (to.local) {
+    logger_->info("Delegating to {} locally", to.target);
     auto ran = Clock::now();
-    out = runLocal(*local, r);
+    out = runLocal(*to.local, r);
     if (metrics_)
-      metrics_->taskEnded(local->id(), out.status, out.httpStatus == 503,
+      metrics_->taskEnded(to.local->id(), out.status, out.httpStatus == 503,
                           std::chrono::duration<double>(Clock::now() - ran).count());
   } else {
-    std::vector<RemoteNode> nodes =
-        directory_ ? directory_->candidates(target) : std::vector<RemoteNode>{};
-    if (!nodes.empty()) {
-      std::vector<RemoteNode> open;
-      for (auto& n : nodes)
-        if (!onPath(r.path, target + "@" + n.name))
-          open.push_back(std::move(n));
-      if (open.empty()) // every node hosting it already has it on this task's path
-        return refuse(RIVET_TASK_REJECTED, cycleRefusal(r.path, target + "@" + nodes[0].name));
-      nodes = std::move(open);
-    }
-    if (nodes.empty()) {
-      std::vector<std::string> down =
-          directory_ ? directory_->unavailableHosts(target) : std::vector<std::string>{};
-      if (!down.empty()) {
-        out.httpStatus = 503;
-        out.text =
-            "Agent \"" + target + "\" is hosted only on nodes that are offline: " + joined(down);
-      } else {
-        out.httpStatus = 404;
-        out.text =
-            "Agent \"" + target +
-            "\" not found locally or in the mesh. Agents you can delegate to: " + delegableAgents();
-      }
-      if (!inbound) { // an agent asking gets a failed result, not an HTTP status
-        out.status = RIVET_TASK_FAILED;
-        out.httpStatus = 0;
-      }
-      out.durationMs = msSince(started);
-      return out;
-    }
-    // Forwarding a request to the node hosting its agent is not a delegation: the depth stays.
-    r.toAgent = target;
-    out = runRemote(nodes, r);
-    if (inbound && out.policyRefused) // every host refused the caller: so does this node
-      out.httpStatus = 403;
+    out = runRemote(to.nodes, r);
   }
-  if (out.requestedAgent.empty())
-    out.agent = target;
-  out.durationMs = msSince(started);
-  return out;
+  return placed(std::move(out), to, inbound);
+}
+
+bool DelegationEngine::forwardInbound(TaskRequest r, std::function<void(Outcome)> done) {
+  if (!forwardsOnLoop() || r.parent || r.toAgent.empty() || agents_.find(r.toAgent))
+    return false; // a local agent, or a delegating task (its cancel needs a waiting thread)
+  Placement to;
+  Outcome out;
+  if (!place(r, true, to, out)) {
+    done(std::move(out));
+    return true;
+  }
+  log::TaskScope scope("", r.traceId);
+  std::vector<RemoteNode> nodes = std::move(to.nodes); // before `to` moves into the lambda
+  runRemoteAsync(std::move(nodes), std::move(r),
+                 [this, to = std::move(to), done = std::move(done)](Outcome o) {
+                   done(placed(std::move(o), to, true));
+                 });
+  return true;
 }
 
 std::shared_ptr<plugin::TaskContext>
@@ -408,19 +436,6 @@ Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const Tas
   return out;
 }
 
-void DelegationEngine::callRemoteFor(const RemoteNode& node, const TaskRequest& r,
-                                     RemoteAttempt& attempt) {
-  // The wait for the answer never outlasts the delegating task.
-  int64_t grace = settings_.remoteGraceMs;
-  if (r.parent)
-    grace = std::clamp<int64_t>(r.parent->remainingMs() - r.timeoutMs, 0, grace);
-  RemoteResult result = callNode(node, r, grace);
-  std::lock_guard<std::mutex> lock(attempt.mutex);
-  attempt.result = std::move(result);
-  attempt.finished = true;
-  attempt.done.notify_all();
-}
-
 RemoteResult DelegationEngine::callNode(const RemoteNode& node, const TaskRequest& r,
                                         int64_t graceMs) {
   // A task of ours goes to a node with the task API as a task there, so that its cancellation
@@ -438,17 +453,10 @@ RemoteResult DelegationEngine::callNode(const RemoteNode& node, const TaskReques
     return callRemote(caller_, node, address, r, graceMs);
   };
   RemoteResult result = once(node.host);
-  const std::string byName = node.name + ".mesh";
-  // A refusal by the node's policy or admission came from the node itself: no other address.
-  if (result.reachedAgent || !result.mayFailOver || node.host == byName || result.policyRefused ||
-      result.admissionRefused)
+  if (!tryByName(node, result))
     return result;
-  // RivetOS nodes write their HOSTNAME as host and are reached as <name>.mesh themselves.
-  logger_->info("{}; trying {}", result.text, byName);
-  RemoteResult second = once(byName);
-  if (!second.reachedAgent && second.mayFailOver)
-    second.text = result.text + "; " + second.text;
-  return second;
+  logger_->info("{}; trying {}.mesh", result.text, node.name);
+  return secondAddress(result, once(node.name + ".mesh"));
 }
 
 PeerAnswer DelegationEngine::askNode(const std::string& node, const std::string& agent,
@@ -468,110 +476,6 @@ PeerAnswer DelegationEngine::askNode(const std::string& node, const std::string&
   if (a.net == RIVET_NET_NOT_DELIVERED && it->host != node + ".mesh")
     a = exchange(caller_, *it, node + ".mesh", method, path, {}, timeoutMs, none);
   return a;
-}
-
-Outcome DelegationEngine::runRemote(const std::vector<RemoteNode>& nodes, const TaskRequest& r) {
-  Outcome out;
-  std::string lastReason = "no candidate was tried";
-  size_t policyRefusals = 0; // nodes that refused the caller by their policy
-  for (const auto& node : nodes) {
-    auto tried = Clock::now();
-    auto count = [&](metrics::DelegationResult result) {
-      if (metrics_)
-        metrics_->delegation(node.name, r.toAgent, result,
-                             std::chrono::duration<double>(Clock::now() - tried).count());
-    };
-    const std::string asker = policy::Caller{r.fromNode, r.fromAgent}.text();
-    const std::string askerKey = r.fromAgent + "@" + r.fromNode; // whole, as the roster's
-    if (refusedBefore(node.name, r.toAgent, askerKey, node.policyRevision)) {
-      lastReason = node.name + " skipped: it refused " + asker +
-                   " by its policy, and its policy has not changed since";
-      ++policyRefusals;
-      continue;
-    }
-    if (!breaker_.allow(node.name)) {
-      lastReason = node.name + " skipped: its circuit is open after repeated failures";
-      count(metrics::DelegationResult::CircuitOpen);
-      continue;
-    }
-    logger_->info("Delegating to {} remotely via {} ({}:{})", r.toAgent, node.name, node.host,
-                  node.port);
-    RemoteResult result;
-    if (!r.parent) {
-      result = callNode(node, r, settings_.remoteGraceMs);
-    } else { // on its own thread, so that a cancelled parent stops waiting at once
-      auto attempt = std::make_shared<RemoteAttempt>();
-      {
-        std::lock_guard<std::mutex> lock(pendingMutex_);
-        ++remoteInFlight_;
-      }
-      std::thread([this, attempt, node, r] {
-        {
-          log::TaskScope tags(r.parent->taskId, r.traceId);
-          callRemoteFor(node, r, *attempt);
-        }
-        OPENSSL_thread_stop(); // as WorkerPool::run: before the engine stops counting it
-        std::lock_guard<std::mutex> lock(pendingMutex_);
-        --remoteInFlight_;
-        remoteDone_.notify_all();
-      }).detach();
-      std::unique_lock<std::mutex> lock(attempt->mutex);
-      while (!attempt->finished && !r.parent->cancelled())
-        attempt->done.wait_for(lock, kWaitSlice);
-      if (!attempt->finished) {
-        count(metrics::DelegationResult::Abandoned);
-        out.status = RIVET_TASK_FAILED;
-        out.text = "Delegation to " + r.toAgent + " on " + node.name + " abandoned: the task of " +
-                   r.parent->agentId + " that asked for it was cancelled";
-        return out;
-      }
-      result = std::move(attempt->result);
-    }
-    if (result.reachedAgent || !result.mayFailOver)
-      count(metrics::delegationResultOf(result.status));
-    else
-      count(metrics::DelegationResult::NotDelivered);
-    if (result.reachedAgent) {
-      breaker_.recordSuccess(node.name);
-      out.status = result.status;
-      out.text = std::move(result.text);
-      if (!result.answeredBy.empty() && result.answeredBy != r.toAgent) {
-        logger_->warn("{} on {} answered instead of {}: that node runs its first agent whatever "
-                      "toAgent says (a RivetOS node)",
-                      result.answeredBy, node.name, r.toAgent);
-        out.requestedAgent = r.toAgent;
-        out.agent = result.answeredBy;
-      }
-      return out;
-    }
-    if (!result.mayFailOver) { // delivered: an LLM task is never sent twice
-      // The text may be the agent's answer: the breaker's line carries an excerpt only.
-      breaker_.recordFailure(node.name, log::excerpt(result.text));
-      out.status = result.status;
-      out.text = std::move(result.text);
-      return out;
-    }
-    if (result.policyRefused) {
-      rememberRefusal(node, r.toAgent, askerKey);
-      ++policyRefusals;
-    } else if (!result.admissionRefused) { // a full agent or a rate limit is no node failure
-      breaker_.recordFailure(node.name, result.text);
-    }
-    logger_->warn("{}; trying the next node", result.text);
-    lastReason = result.text;
-  }
-  if (policyRefusals == nodes.size()) {
-    out.status = RIVET_TASK_REJECTED;
-    out.policyRefused = true;
-    out.text = nodes.size() == 1 ? lastReason
-                                 : "Every node that hosts " + r.toAgent +
-                                       " refused the caller by its policy: " + lastReason;
-    return out;
-  }
-  out.status = RIVET_TASK_FAILED;
-  out.text =
-      "Remote delegation to " + r.toAgent + " failed on every node that hosts it: " + lastReason;
-  return out;
 }
 
 } // namespace rivet::delegation

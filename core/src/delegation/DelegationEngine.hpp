@@ -77,6 +77,9 @@ struct RemoteResult; // RemoteCall.hpp
 struct PeerAnswer;   // RemoteCall.hpp
 
 using PeerCaller = std::function<rivet_net_result(const rivet_peer_request&, rivet_peer_response&)>;
+// The transport's request_async (ABI 1.6): false when it did not take the request.
+using AsyncPeerCaller =
+    std::function<bool(const rivet_peer_request&, std::function<void(PeerAnswer)>)>;
 
 struct EngineSettings {
   std::string nodeName;
@@ -104,6 +107,15 @@ public:
   void setPolicy(policy::Gate* gate) { policy_ = gate; }
   // A task for `agent` may be answered on the transport's I/O thread: it never waits for a place.
   bool neverWaits(const std::string& agent) const { return !policy_ || !policy_->limits(agent); }
+  // An inbound task for an agent of other nodes, forwarded on the transport's loop (ABI 1.6)
+  // without a worker: `done` runs once with its outcome (at once when it is refused, else on a
+  // transport thread). False, and `done` never runs, when it needs handleInbound: the agent is
+  // local or there is no asynchronous transport.
+  bool forwardInbound(TaskRequest request, std::function<void(Outcome)> done);
+  // Set before the first task; used from `useAsyncCaller(true)` on (the transport has it).
+  void setAsyncCaller(AsyncPeerCaller caller) { asyncCaller_ = std::move(caller); }
+  void useAsyncCaller(bool on) { asyncOn_.store(on && asyncCaller_, std::memory_order_release); }
+  bool forwardsOnLoop() const { return asyncOn_.load(std::memory_order_acquire); }
   // A task an agent delegates through the host (depth already counts this hop).
   Outcome delegate(const TaskRequest& request);
 
@@ -141,9 +153,29 @@ public:
   static const char* statusName(rivet_task_status s);
 
 private:
+  // Where a task runs: a local agent, or the nodes that host its agent.
+  struct Placement {
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::shared_ptr<plugin::AgentInstance> local;
+    std::string target;
+    std::vector<RemoteNode> nodes;
+  };
+  bool place(TaskRequest& request, bool inbound, Placement& to, Outcome& out);
+  Outcome placed(Outcome out, const Placement& to, bool inbound) const;
   Outcome route(TaskRequest request, bool inbound);
   Outcome runLocal(const plugin::AgentInstance& agent, const TaskRequest& request);
+  // The nodes of a remote agent in turn (RemoteRound.cpp).
+  struct Round;
+  struct AsyncRound;
+  bool mayTry(const RemoteNode& node, const TaskRequest& r, Round& round);
+  bool settle(const RemoteNode& node, const TaskRequest& r, RemoteResult result, Round& round);
+  Outcome exhausted(const std::vector<RemoteNode>& nodes, const TaskRequest& r, Round& round);
+  void countAttempt(const RemoteNode& node, const TaskRequest& r, const Round& round,
+                    metrics::DelegationResult result);
   Outcome runRemote(const std::vector<RemoteNode>& nodes, const TaskRequest& request);
+  void runRemoteAsync(std::vector<RemoteNode> nodes, TaskRequest request,
+                      std::function<void(Outcome)> done);
+  void tryNext(std::shared_ptr<AsyncRound> round);
   // One remote call that stops waiting when the delegating task is cancelled.
   struct RemoteAttempt;
   void callRemoteFor(const RemoteNode& node, const TaskRequest& r, RemoteAttempt& attempt);
@@ -157,6 +189,8 @@ private:
   const plugin::AgentSet& agents_;
   MeshDirectory* directory_;
   PeerCaller caller_;
+  AsyncPeerCaller asyncCaller_; // empty: forwarding always takes a worker
+  std::atomic<bool> asyncOn_{false};
   WorkerPool workers_;
   CircuitBreaker breaker_;
   struct Pending;

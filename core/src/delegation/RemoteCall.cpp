@@ -33,10 +33,12 @@ rivet_task_status parseStatus(const std::string& s) {
 
 } // namespace
 
-PeerAnswer exchange(const PeerCaller& caller, const RemoteNode& node, const std::string& address,
-                    std::string_view method, std::string_view path, std::string_view body,
-                    int64_t timeoutMs, const TaskRequest& r) {
-  PeerAnswer a;
+namespace {
+
+// The request for `node` at `address`, as `send` sees it (its strings live during the call).
+void withRequest(const RemoteNode& node, const std::string& address, std::string_view method,
+                 std::string_view path, std::string_view body, int64_t timeoutMs,
+                 const TaskRequest& r, const std::function<void(const rivet_peer_request&)>& send) {
   const std::string verify = node.name + ".mesh";
   std::string traceparent;
   if (r.traceId.size() == 32) // a new span for this hop, sampled as the caller's was unknown
@@ -53,11 +55,69 @@ PeerAnswer exchange(const PeerCaller& caller, const RemoteNode& node, const std:
   req.timeout_ms = std::max<int64_t>(timeoutMs, 1);
   req.headers = traceparent.empty() ? nullptr : &header;
   req.header_count = traceparent.empty() ? 0 : 1;
-  rivet_peer_response resp{sizeof(rivet_peer_response), 0, stringWriter(a.body),
-                           stringWriter(a.error)};
-  a.net = caller(req, resp);
-  a.status = resp.status;
+  send(req);
+}
+
+RemoteResult resultOf(const PeerAnswer& a, const std::string& where, const std::string& address) {
+  RemoteResult out;
+  switch (a.net) {
+  case RIVET_NET_OK:
+    break;
+  case RIVET_NET_NOT_DELIVERED:
+    out.mayFailOver = true;
+    out.text = where + " (" + address + ") failed: " + a.error;
+    return out;
+  case RIVET_NET_TIMEOUT:
+    out.status = RIVET_TASK_TIMEOUT;
+    out.text = where + " timed out: " + a.error;
+    return out;
+  default:
+    out.text = where + " failed: " + a.error;
+    return out;
+  }
+  if (a.status == 503 || a.status == 429 || a.status == 403) { // refused before running
+    out.mayFailOver = true;
+    out.policyRefused = a.status == 403;
+    out.admissionRefused = a.status != 503;
+    out.text = where + (a.status == 403 ? " refused by its policy" : " failed") + ": HTTP " +
+               std::to_string(a.status) + " — " + bodyExcerpt(a.body);
+    return out;
+  }
+  if (a.status < 200 || a.status >= 300) {
+    out.text = where + " failed: HTTP " + std::to_string(a.status) + " — " + bodyExcerpt(a.body);
+    return out;
+  }
+  return answerFrom(a.body);
+}
+
+} // namespace
+
+PeerAnswer exchange(const PeerCaller& caller, const RemoteNode& node, const std::string& address,
+                    std::string_view method, std::string_view path, std::string_view body,
+                    int64_t timeoutMs, const TaskRequest& r) {
+  PeerAnswer a;
+  withRequest(node, address, method, path, body, timeoutMs, r, [&](const rivet_peer_request& req) {
+    rivet_peer_response resp{sizeof(rivet_peer_response), 0, stringWriter(a.body),
+                             stringWriter(a.error)};
+    a.net = caller(req, resp);
+    a.status = resp.status;
+  });
   return a;
+}
+
+void exchangeAsync(const AsyncPeerCaller& caller, const RemoteNode& node,
+                   const std::string& address, std::string_view method, std::string_view path,
+                   std::string_view body, int64_t timeoutMs, const TaskRequest& r,
+                   std::function<void(PeerAnswer)> done) {
+  bool taken = false;
+  withRequest(node, address, method, path, body, timeoutMs, r,
+              [&](const rivet_peer_request& req) { taken = caller(req, done); });
+  if (!taken) {
+    PeerAnswer a;
+    a.net = RIVET_NET_NOT_DELIVERED;
+    a.error = "the transport is stopping";
+    done(std::move(a));
+  }
 }
 
 std::string messageBody(const TaskRequest& r) {
@@ -117,38 +177,32 @@ RemoteResult answerFrom(std::string_view json) {
 
 RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node,
                         const std::string& address, const TaskRequest& r, int64_t graceMs) {
-  const std::string where = "Remote delegation to " + r.toAgent + " on " + node.name;
   PeerAnswer a = exchange(caller, node, address, "POST", "/api/message", messageBody(r),
                           r.timeoutMs + graceMs, r);
-  RemoteResult out;
-  switch (a.net) {
-  case RIVET_NET_OK:
-    break;
-  case RIVET_NET_NOT_DELIVERED:
-    out.mayFailOver = true;
-    out.text = where + " (" + address + ") failed: " + a.error;
-    return out;
-  case RIVET_NET_TIMEOUT:
-    out.status = RIVET_TASK_TIMEOUT;
-    out.text = where + " timed out: " + a.error;
-    return out;
-  default:
-    out.text = where + " failed: " + a.error;
-    return out;
-  }
-  if (a.status == 503 || a.status == 429 || a.status == 403) { // refused before running
-    out.mayFailOver = true;
-    out.policyRefused = a.status == 403;
-    out.admissionRefused = a.status != 503;
-    out.text = where + (a.status == 403 ? " refused by its policy" : " failed") + ": HTTP " +
-               std::to_string(a.status) + " — " + bodyExcerpt(a.body);
-    return out;
-  }
-  if (a.status < 200 || a.status >= 300) {
-    out.text = where + " failed: HTTP " + std::to_string(a.status) + " — " + bodyExcerpt(a.body);
-    return out;
-  }
-  return answerFrom(a.body);
+  return resultOf(a, "Remote delegation to " + r.toAgent + " on " + node.name, address);
+}
+
+void callRemoteAsync(const AsyncPeerCaller& caller, const RemoteNode& node,
+                     const std::string& address, const TaskRequest& r, int64_t graceMs,
+                     std::function<void(RemoteResult)> done) {
+  std::string where = "Remote delegation to " + r.toAgent + " on " + node.name;
+  exchangeAsync(caller, node, address, "POST", "/api/message", messageBody(r),
+                r.timeoutMs + graceMs, r,
+                [where = std::move(where), address, done = std::move(done)](PeerAnswer a) {
+                  done(resultOf(a, where, address));
+                });
+}
+
+bool tryByName(const RemoteNode& node, const RemoteResult& first) {
+  // A refusal by the node's policy or admission came from the node itself: no other address.
+  return !first.reachedAgent && first.mayFailOver && node.host != node.name + ".mesh" &&
+         !first.policyRefused && !first.admissionRefused;
+}
+
+RemoteResult secondAddress(const RemoteResult& first, RemoteResult second) {
+  if (!second.reachedAgent && second.mayFailOver)
+    second.text = first.text + "; " + second.text;
+  return second;
 }
 
 } // namespace rivet::delegation

@@ -33,6 +33,13 @@ PeerAnswer exchange(const PeerCaller& caller, const RemoteNode& node, const std:
                     std::string_view method, std::string_view path, std::string_view body,
                     int64_t timeoutMs, const TaskRequest& r);
 
+// exchange() on the transport's loop: `done` runs there later with the answer, or now, with
+// RIVET_NET_NOT_DELIVERED, when the transport did not take the request (it is stopping).
+void exchangeAsync(const AsyncPeerCaller& caller, const RemoteNode& node,
+                   const std::string& address, std::string_view method, std::string_view path,
+                   std::string_view body, int64_t timeoutMs, const TaskRequest& r,
+                   std::function<void(PeerAnswer)> done);
+
 // At most 500 bytes of a peer's answer body, for a result text or a log line.
 std::string bodyExcerpt(std::string_view body);
 
@@ -44,6 +51,18 @@ std::string messageBody(const TaskRequest& r);
 // valid for <node.name>.mesh either way.
 RemoteResult callRemote(const PeerCaller& caller, const RemoteNode& node,
                         const std::string& address, const TaskRequest& r, int64_t graceMs);
+
+// callRemote() on the transport's loop; `done` as exchangeAsync's.
+void callRemoteAsync(const AsyncPeerCaller& caller, const RemoteNode& node,
+                     const std::string& address, const TaskRequest& r, int64_t graceMs,
+                     std::function<void(RemoteResult)> done);
+
+// After a call to node.host: whether <name>.mesh is tried too (nothing was delivered and the
+// node itself did not refuse; RivetOS nodes write their HOSTNAME as host and are reached as
+// <name>.mesh).
+bool tryByName(const RemoteNode& node, const RemoteResult& first);
+// The second address's result, with the first one's reason when neither was reached.
+RemoteResult secondAddress(const RemoteResult& first, RemoteResult second);
 
 // The result object of a task answer ({"response","status","agent"}) as a RemoteResult that
 // reached the agent; text "[no response from remote agent]" when it has none.

@@ -20,6 +20,11 @@
  *        which the host reads only when struct_size includes it. An agent's describe() may add
  *        "description" (what the agent is for, at most 1000 bytes used), which the host shows in
  *        rosters, the delegate_task tool and A2A Agent Cards.
+ *   1.6  rivet_transport_ops gains request_async(): the same request to a peer without blocking
+ *        the caller; the transport calls `done` once, later, from one of its own threads. The
+ *        host forwards requests for agents of other nodes with it from the transport's I/O
+ *        thread, without a worker thread; it calls it only when the table's struct_size
+ *        includes it, and uses request() when it returns anything but RIVET_OK.
  *
  * COMPATIBILITY POLICY
  *   - A plugin exports exactly one symbol, `rivet_plugin_entry`, returning a static descriptor.
@@ -54,7 +59,7 @@ extern "C" {
 #endif
 
 #define RIVET_ABI_MAJOR 1
-#define RIVET_ABI_MINOR 5
+#define RIVET_ABI_MINOR 6
 #define RIVET_PLUGIN_MAGIC 0x52564D48u /* "RVMH" */
 #define RIVET_ENTRY_SYMBOL "rivet_plugin_entry"
 
@@ -323,6 +328,15 @@ typedef struct rivet_transport_ops {
    * from `start` returning until `destroy` (also while and after `stop` runs); it must not block
    * and must not call the host. NULL, or a table too short to hold it: no transport figures. */
   void (*metrics)(void* instance, rivet_writer* out);
+  /* ABI 1.6: request() without blocking. RIVET_OK: the transport copied the request and calls
+   * `done(ctx, ...)` exactly once, after request_async has returned, from one of its threads
+   * (`status`, `body`, `error` as in rivet_peer_response; the strings are valid during the
+   * call). `done` must not block: other connections wait while it runs; it may call
+   * request_async again. Anything else: the transport did not take it (stopping, or no event
+   * loop) and never calls `done`. NULL, or a table too short to hold it: request() only. */
+  int (*request_async)(void* instance, const rivet_peer_request* request, void* ctx,
+                       void (*done)(void* ctx, rivet_net_result result, int status, rivet_str body,
+                                    rivet_str error));
 } rivet_transport_ops;
 
 typedef struct rivet_discovery_ops {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -230,6 +231,14 @@ public:
   /// ABI 1.4: one JSON object of counters for the node's /metrics (docs/plugin-guide.md);
   /// empty: none. Called from any thread, also while and after stop() runs; must not block.
   virtual std::string metricsJson() const { return {}; }
+  /// ABI 1.6: the end of an asynchronous request: (result, HTTP status, body, error).
+  using PeerDone = std::function<void(rivet_net_result, int, std::string_view, std::string_view)>;
+  /// ABI 1.6: request() without blocking the caller. True: `done` is called once, later, from
+  /// a thread of the transport, and must not block. False (the default): not taken, `done` is
+  /// never called, and the host uses request().
+  virtual bool requestAsync(const rivet_peer_request& /*request*/, PeerDone /*done*/) {
+    return false;
+  }
 };
 
 namespace detail {
@@ -323,6 +332,21 @@ template <class T> struct Adapter {
       return RIVET_NET_NOT_DELIVERED;
     }
   }
+  static int requestAsync(void* instance, const rivet_peer_request* req, void* ctx,
+                          void (*done)(void*, rivet_net_result, int, rivet_str, rivet_str)) {
+    if (!req || !done)
+      return RIVET_ERROR;
+    try {
+      bool taken = static_cast<T*>(instance)->requestAsync(
+          *req, [ctx, done](rivet_net_result r, int status, std::string_view body,
+                            std::string_view error) {
+            done(ctx, r, status, {body.data(), body.size()}, {error.data(), error.size()});
+          });
+      return taken ? RIVET_OK : RIVET_ERROR;
+    } catch (...) {
+      return RIVET_ERROR;
+    }
+  }
   static void metrics(void* instance, rivet_writer* out) {
     try {
       std::string json = static_cast<const T*>(instance)->metricsJson();
@@ -369,7 +393,7 @@ template <class T> struct Adapter {
       return &table;
     } else {
       static const rivet_transport_ops table = {sizeof(rivet_transport_ops), &request, &reload,
-                                                &metrics};
+                                                &metrics, &requestAsync};
       return &table;
     }
   }

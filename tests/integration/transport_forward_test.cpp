@@ -1,0 +1,345 @@
+// The transport's request_async (ABI 1.6): requests to peers on its I/O loop, with the real
+// transport-mtls plugin loaded twice in this process (node-a sends, node-b answers through a host
+// of the test's own) and hostile peers of the test's own: one that never finishes TLS, one that
+// answers bytes that are no HTTP, one that answers too much.
+#include "MeshTestKit.hpp"
+#include "StallingListener.hpp"
+#include "StubHostServices.hpp"
+
+#include "plugin/PluginInstance.hpp"
+#include "plugin/PluginLoader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+using namespace rivet;
+using namespace rivet::test;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string view(rivet_str s) {
+  return std::string(s.data ? s.data : "", s.len);
+}
+
+std::string transportInfo(TestPki& pki, const std::string& node, int port) {
+  auto files = pki.issueNode(node);
+  return R"({"node_name":")" + node + R"(","listen_host":"127.0.0.1","port":)" +
+         std::to_string(port) + R"(,"version":"test","tls":{"ca_path":")" + pki.chainPath() +
+         R"(","cert_path":")" + files.certPath + R"(","key_path":")" + files.keyPath +
+         R"(","crl_path":""}})";
+}
+
+// node-b's host: /echo answers the body at once; /never keeps its answer until release().
+class PeerHost : public StubHostServices {
+public:
+  explicit PeerHost(std::string info) : info_(std::move(info)) {}
+  std::string nodeInfoJson() const override { return info_; }
+  void dispatchAsync(const rivet_inbound_request& request,
+                     const rivet_async_responder& responder) override {
+    if (view(request.path) == "/never") {
+      std::lock_guard<std::mutex> lock(mutex_);
+      held_.push_back(responder);
+      return;
+    }
+    std::string body = "echo:" + view(request.body);
+    responder.respond(responder.ctx, 200, nullptr, 0, {body.data(), body.size()});
+  }
+  void release() { // every answer is given before the transport goes (abi.h)
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& r : held_)
+      r.respond(r.ctx, 200, nullptr, 0, {"{}", 2});
+    held_.clear();
+  }
+
+private:
+  std::string info_;
+  std::mutex mutex_;
+  std::vector<rivet_async_responder> held_;
+};
+
+struct Answer {
+  rivet_net_result result = RIVET_NET_UNAVAILABLE;
+  int status = 0;
+  std::string body, error;
+  std::thread::id thread;
+};
+
+// One request_async call and its answer, with what the test can check about the call itself.
+class Pending {
+public:
+  static void done(void* ctx, rivet_net_result result, int status, rivet_str body,
+                   rivet_str error) {
+    auto* p = static_cast<Pending*>(ctx);
+    std::lock_guard<std::mutex> lock(p->mutex_);
+    p->calls_++;
+    p->answer_ = {result, status, view(body), view(error), std::this_thread::get_id()};
+    p->cv_.notify_all();
+  }
+  bool wait(std::chrono::milliseconds limit) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return cv_.wait_for(lock, limit, [this] { return calls_ > 0; });
+  }
+  Answer answer() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return answer_;
+  }
+  int calls() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return calls_;
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int calls_ = 0;
+  Answer answer_;
+};
+
+// A TLS peer with node-b's certificate that reads a request and writes `reply`, then closes.
+class RawTlsPeer {
+public:
+  RawTlsPeer(const ca::IssuedFiles& files, std::string reply)
+      : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)), reply_(std::move(reply)) {
+    ctx_ = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_use_certificate_chain_file(ctx_, files.certPath.c_str());
+    SSL_CTX_use_PrivateKey_file(ctx_, files.keyPath.c_str(), SSL_FILETYPE_PEM);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~RawTlsPeer() {
+    stop_ = true;
+    thread_.join();
+    SSL_CTX_free(ctx_);
+  }
+  int port() const { return socket_.address().port(); }
+
+private:
+  void serve() {
+    while (!stop_) {
+      if (!socket_.poll(Poco::Timespan(0, 50000), Poco::Net::Socket::SELECT_READ))
+        continue;
+      Poco::Net::StreamSocket s = socket_.acceptConnection();
+      s.setBlocking(true);
+      s.setReceiveTimeout(Poco::Timespan(5, 0));
+      SSL* ssl = SSL_new(ctx_);
+      SSL_set_fd(ssl, s.impl()->sockfd());
+      if (SSL_accept(ssl) == 1) {
+        char buf[4096];
+        std::string got;
+        while (got.find("\r\n\r\n") == std::string::npos) {
+          int n = SSL_read(ssl, buf, sizeof buf);
+          if (n <= 0)
+            break;
+          got.append(buf, static_cast<size_t>(n));
+        }
+        for (size_t off = 0; off < reply_.size();) {
+          int n = SSL_write(ssl, reply_.data() + off,
+                            static_cast<int>(std::min<size_t>(reply_.size() - off, 16384)));
+          if (n <= 0)
+            break;
+          off += static_cast<size_t>(n);
+        }
+        SSL_shutdown(ssl);
+      }
+      SSL_free(ssl);
+      ERR_clear_error();
+    }
+  }
+  Poco::Net::ServerSocket socket_;
+  std::string reply_;
+  SSL_CTX* ctx_ = nullptr;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// node-a's host: node info of the test's choice, nothing else.
+struct InfoHost : StubHostServices {
+  std::string info;
+  std::string nodeInfoJson() const override { return info; }
+};
+
+class TransportForward : public ::testing::Test {
+protected:
+  void SetUp() override {
+    portA_ = freePort();
+    portB_ = freePort();
+    hostA_ = std::make_unique<InfoHost>();
+    hostA_->info = transportInfo(pki_, "node-a", portA_);
+    hostB_ = std::make_unique<PeerHost>(transportInfo(pki_, "node-b", portB_));
+    a_ = start(*hostA_);
+    b_ = start(*hostB_);
+  }
+  void TearDown() override {
+    hostB_->release();
+    a_.reset();
+    b_.reset();
+  }
+  std::unique_ptr<plugin::PluginInstance> start(plugin::HostServices& host) {
+    auto plugin = plugin::loadPlugin(std::string(RIVET_PLUGIN_DIR) + "/transport-mtls.so");
+    auto t = std::make_unique<plugin::PluginInstance>(plugin, host, "transport-mtls",
+                                                      "AgentChannel", "{\"io_threads\":1}");
+    t->create();
+    t->start();
+    return t;
+  }
+  // request_async on node-a's transport; returns what request_async returned.
+  int send(Pending& p, int port, const std::string& path, const std::string& body = "",
+           int64_t timeoutMs = 5000, const std::string& name = "node-b.mesh") {
+    rivet_peer_request req{};
+    req.struct_size = sizeof req;
+    req.host = {"127.0.0.1", 9};
+    req.port = static_cast<uint32_t>(port);
+    req.verify_name = {name.data(), name.size()};
+    req.method = {"POST", 4};
+    req.path = {path.data(), path.size()};
+    req.body = {body.data(), body.size()};
+    req.timeout_ms = timeoutMs;
+    auto ops = static_cast<const rivet_transport_ops*>(a_->plugin().ops());
+    return ops->request_async(a_->instance(), &req, &p, &Pending::done);
+  }
+  size_t acceptedByB() {
+    auto ops = static_cast<const rivet_transport_ops*>(b_->plugin().ops());
+    std::string json;
+    rivet_writer w{&json, [](void* ctx, const char* d, size_t n) {
+                     static_cast<std::string*>(ctx)->append(d, n);
+                   }};
+    ops->metrics(b_->instance(), &w);
+    auto at = json.find("\"connections_accepted\":");
+    return at == std::string::npos ? 0 : std::stoul(json.substr(at + 23));
+  }
+
+  TestPki pki_;
+  int portA_ = 0, portB_ = 0;
+  std::unique_ptr<InfoHost> hostA_;
+  std::unique_ptr<PeerHost> hostB_;
+  std::unique_ptr<plugin::PluginInstance> a_, b_;
+};
+
+TEST_F(TransportForward, AnswersArriveOnTheLoopAfterTheCallAndTheConnectionIsKept) {
+  for (int i = 0; i < 3; ++i) {
+    Pending p;
+    ASSERT_EQ(send(p, portB_, "/echo", "n" + std::to_string(i)), RIVET_OK);
+    ASSERT_TRUE(p.wait(5s));
+    Answer a = p.answer();
+    EXPECT_EQ(a.result, RIVET_NET_OK) << a.error;
+    EXPECT_EQ(a.status, 200);
+    EXPECT_EQ(a.body, "echo:n" + std::to_string(i));
+    EXPECT_NE(a.thread, std::this_thread::get_id()) << "done ran inside request_async";
+    std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(p.calls(), 1);
+  }
+  EXPECT_EQ(acceptedByB(), 1u) << "the three requests did not share one kept-alive connection";
+}
+
+TEST_F(TransportForward, ManyAtOnceAreAllAnswered) {
+  std::vector<std::unique_ptr<Pending>> all;
+  for (int i = 0; i < 64; ++i) {
+    all.push_back(std::make_unique<Pending>());
+    ASSERT_EQ(send(*all.back(), portB_, "/echo", std::to_string(i)), RIVET_OK);
+  }
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_TRUE(all[i]->wait(10s)) << i;
+    EXPECT_EQ(all[i]->answer().body, "echo:" + std::to_string(i));
+  }
+}
+
+TEST_F(TransportForward, APeerThatNeverAnswersIsATimeoutOnceSent) {
+  Pending p;
+  auto before = Clock::now();
+  ASSERT_EQ(send(p, portB_, "/never", "", 300), RIVET_OK);
+  ASSERT_TRUE(p.wait(5s));
+  Answer a = p.answer();
+  EXPECT_EQ(a.result, RIVET_NET_TIMEOUT) << a.error;
+  EXPECT_PRED2(contains, a.error, "within 300 ms");
+  EXPECT_LT(Clock::now() - before, 3s);
+}
+
+TEST_F(TransportForward, RefusedStalledAndMisnamedPeersDeliveredNothing) {
+  Pending refused;
+  ASSERT_EQ(send(refused, freePort(), "/echo"), RIVET_OK);
+  ASSERT_TRUE(refused.wait(5s));
+  EXPECT_EQ(refused.answer().result, RIVET_NET_NOT_DELIVERED);
+  EXPECT_PRED2(contains, refused.answer().error, "cannot connect to 127.0.0.1:");
+
+  StallingListener stall;
+  Pending stalled;
+  auto before = Clock::now();
+  ASSERT_EQ(send(stalled, stall.port(), "/echo", "", 60000), RIVET_OK);
+  ASSERT_TRUE(stalled.wait(10s)) << "the connect timeout (5 s) did not end the handshake";
+  EXPECT_EQ(stalled.answer().result, RIVET_NET_NOT_DELIVERED);
+  EXPECT_PRED2(contains, stalled.answer().error, "handshake timed out");
+  EXPECT_LT(Clock::now() - before, 8s);
+
+  Pending misnamed;
+  ASSERT_EQ(send(misnamed, portB_, "/echo", "", 5000, "node-x.mesh"), RIVET_OK);
+  ASSERT_TRUE(misnamed.wait(5s));
+  EXPECT_EQ(misnamed.answer().result, RIVET_NET_NOT_DELIVERED);
+  EXPECT_PRED2(contains, misnamed.answer().error, "(expecting node-x.mesh) failed");
+}
+
+TEST_F(TransportForward, AnUnsafeRequestLineIsNeverSent) {
+  Pending p;
+  ASSERT_EQ(send(p, portB_, "/echo HTTP/1.1\r\nX: y"), RIVET_OK);
+  ASSERT_TRUE(p.wait(5s));
+  EXPECT_EQ(p.answer().result, RIVET_NET_NOT_DELIVERED);
+  EXPECT_PRED2(contains, p.answer().error, "control characters");
+  EXPECT_EQ(acceptedByB(), 0u);
+}
+
+TEST_F(TransportForward, HostileAnswersFailAsDeliveredAndAreNotReused) {
+  auto files = pki_.issueNode("node-b");
+  struct Case {
+    std::string reply, error;
+  } cases[] = {
+      {"HELLO\r\n\r\n", "malformed HTTP response"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n", "response too large"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "reading the answer from"},
+      {"HTTP/1.1 200 OK\r\nX: " + std::string(70000, 'x') + "\r\n\r\n", "response too large"},
+  };
+  for (const auto& c : cases) {
+    RawTlsPeer peer(files, c.reply);
+    Pending p;
+    ASSERT_EQ(send(p, peer.port(), "/echo"), RIVET_OK);
+    ASSERT_TRUE(p.wait(5s)) << c.error;
+    EXPECT_EQ(p.answer().result, RIVET_NET_DELIVERED_FAILED) << c.error;
+    EXPECT_PRED2(contains, p.answer().error, c.error);
+  }
+  // An answer that ends with the connection (no length) is whole.
+  RawTlsPeer closing(files, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it");
+  Pending p;
+  ASSERT_EQ(send(p, closing.port(), "/echo"), RIVET_OK);
+  ASSERT_TRUE(p.wait(5s));
+  EXPECT_EQ(p.answer().result, RIVET_NET_OK) << p.answer().error;
+  EXPECT_EQ(p.answer().body, "all of it");
+}
+
+TEST_F(TransportForward, StopEndsARequestUnderWayAndRefusesNewOnes) {
+  Pending p;
+  ASSERT_EQ(send(p, portB_, "/never", "", 60000), RIVET_OK);
+  std::this_thread::sleep_for(300ms); // sent, waiting for the answer
+  auto before = Clock::now();
+  a_->stop();
+  ASSERT_TRUE(p.wait(5s));
+  EXPECT_EQ(p.answer().result, RIVET_NET_DELIVERED_FAILED) << p.answer().error;
+  EXPECT_PRED2(contains, p.answer().error, "abandoned: the transport is stopping");
+  EXPECT_LT(Clock::now() - before, 4s);
+  Pending late;
+  EXPECT_NE(send(late, portB_, "/echo"), RIVET_OK);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(late.calls(), 0);
+}
+
+} // namespace
