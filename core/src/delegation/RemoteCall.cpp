@@ -5,7 +5,7 @@
 #include "util/JsonText.hpp"
 #include "util/RandomHex.hpp"
 
-#include <Poco/JSON/Parser.h>
+#include <rapidjson/document.h>
 
 #include <algorithm>
 
@@ -161,17 +161,23 @@ RemoteResult answerFrom(std::string_view json) {
   out.reachedAgent = true;
   out.status = RIVET_TASK_COMPLETED;
   out.text = "[no response from remote agent]";
-  try {
-    auto obj = Poco::JSON::Parser().parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
-    if (obj->has("response") && obj->get("response").isString())
-      out.text = obj->getValue<std::string>("response");
-    if (obj->has("status") && obj->get("status").isString())
-      out.status = parseStatus(obj->getValue<std::string>("status"));
-    if (obj->has("agent") && obj->get("agent").isString())
-      out.answeredBy = obj->getValue<std::string>("agent");
-  } catch (const std::exception&) {
-    // A 2xx whose body is not our JSON: completed without text, as RivetOS senders treat it.
-  }
+  // Iterative: a hostile answer nested a million deep must not overflow the stack. A 2xx whose
+  // body is not our JSON is completed without text, as RivetOS senders treat it.
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return out;
+  auto text = [&](const char* name, std::string& into) {
+    auto it = doc.FindMember(name);
+    if (it == doc.MemberEnd() || !it->value.IsString())
+      return false;
+    into.assign(it->value.GetString(), it->value.GetStringLength());
+    return true;
+  };
+  text("response", out.text);
+  if (std::string status; text("status", status))
+    out.status = parseStatus(status);
+  text("agent", out.answeredBy);
   return out;
 }
 
