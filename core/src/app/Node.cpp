@@ -337,12 +337,18 @@ void answerArrived(void* ctx, rivet_net_result result, int status, rivet_str bod
                    rivet_str error) {
   std::unique_ptr<std::function<void(delegation::PeerAnswer)>> done(
       static_cast<std::function<void(delegation::PeerAnswer)>*>(ctx));
-  delegation::PeerAnswer a;
-  a.net = result;
-  a.status = status;
-  a.body.assign(body.data ? body.data : "", body.len);
-  a.error.assign(error.data ? error.data : "", error.len);
-  (*done)(std::move(a));
+  try { // nothing may cross the plugin boundary (abi.h), nor end the transport's I/O thread
+    delegation::PeerAnswer a;
+    a.net = result;
+    a.status = status;
+    a.body.assign(body.data ? body.data : "", body.len);
+    a.error.assign(error.data ? error.data : "", error.len);
+    (*done)(std::move(a));
+  } catch (const std::exception& e) {
+    log::get("MeshDelegation")->error("Handling a peer's answer failed: {}", e.what());
+  } catch (...) {
+    log::get("MeshDelegation")->error("Handling a peer's answer failed");
+  }
 }
 
 } // namespace

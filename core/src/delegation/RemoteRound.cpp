@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include <thread>
+#include <utility>
 
 namespace rivet::delegation {
 namespace {
@@ -187,7 +188,10 @@ void DelegationEngine::runRemoteAsync(std::vector<RemoteNode> nodes, TaskRequest
   auto a = std::make_shared<AsyncRound>();
   a->nodes = std::move(nodes);
   a->request = std::move(r);
-  a->done = std::move(done);
+  a->done = [done = std::move(done), called = false](Outcome out) mutable {
+    if (!std::exchange(called, true))
+      done(std::move(out));
+  };
   tryNext(std::move(a));
 }
 
@@ -198,9 +202,16 @@ void DelegationEngine::tryNext(std::shared_ptr<AsyncRound> a) {
       continue;
     auto settled = [this, a, &node](RemoteResult result) {
       log::TaskScope tags("", a->request.traceId);
-      if (settle(node, a->request, std::move(result), a->round))
-        return a->done(std::move(a->round.out));
-      tryNext(a);
+      try {
+        if (settle(node, a->request, std::move(result), a->round))
+          return a->done(std::move(a->round.out));
+        tryNext(a);
+      } catch (const std::exception& e) { // the caller is answered whatever happens here
+        logger_->error("Remote delegation to {} failed: {}", a->request.toAgent, e.what());
+        Outcome failed; // (a->done runs once: not again if it was the one that threw)
+        failed.text = "Remote delegation to " + a->request.toAgent + " failed: internal error";
+        a->done(std::move(failed));
+      }
     };
     const int64_t grace = settings_.remoteGraceMs;
     callRemoteAsync(asyncCaller_, node, node.host, a->request, grace,
