@@ -50,7 +50,9 @@ void replaceInFile(const std::string& path, const std::string& from, const std::
 
 HttpResponse post(TestPki& pki, const std::string& cert, int port, const std::string& body,
                   const std::string& expectName) {
-  TestTlsClient c(clientOptions(pki, cert, expectName));
+  TlsClientOptions o = clientOptions(pki, cert, expectName);
+  o.timeout = std::chrono::seconds(15); // the held task of the failover test runs 8 s
+  TestTlsClient c(o);
   HttpResponse r;
   EXPECT_TRUE(c.connect(port)) << c.error();
   EXPECT_TRUE(c.request("POST", "/api/message", body, r)) << c.error();
@@ -253,7 +255,7 @@ protected:
     b_ = std::make_unique<MeshNode>(
         *pki_, storage_->path(), "node-b",
         "agents:\n" + commandAgent("slow", "sleep 1; echo slow done") +
-            commandAgent("busy", "sleep 3; echo busy on b") +
+            commandAgent("busy", "sleep 8; echo busy on b") +
             "  quick: {plugin: echo}\n"
             "metrics: {enabled: true, port: " +
             std::to_string(metricsPort_) +
@@ -350,7 +352,8 @@ TEST_F(PolicyAdmission, ACallerPastItsRateGets429WithRetryAfterAndOthersGoOn) {
 }
 
 TEST_F(PolicyAdmission, ASenderFailsOverWhenOneNodeAnswers429AndTheTaskRunsOnce) {
-  // node-b's busy is held by a long task; node-c hosts an echo of the same id.
+  // node-b's busy is held by a long task (8 s: ten rivetctl sends take 3 s under ASan);
+  // node-c hosts an echo of the same id.
   pki_->issueNode("holder");
   auto held = std::async(std::launch::async, [] {
     return post(*pki_, "holder", b_->port(), message("busy"), "node-b.mesh");
