@@ -11,16 +11,6 @@ namespace rivet::mtls {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
-namespace {
-
-constexpr auto kMaxIdle = std::chrono::seconds(4); // below the servers' keep-alive timeouts
-constexpr size_t kMaxIdlePerPeer = 64;
-constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;
-constexpr size_t kMaxResponseHead = 64 * 1024;
-constexpr auto kConnectTimeout = std::chrono::milliseconds(5000);
-
-} // namespace
-
 void PeerLinks::closeAll() {
   idle.clear();
   auto copy = running;

@@ -22,11 +22,6 @@ struct PeerPool::Connection {
 
 namespace {
 
-constexpr auto kMaxIdle = std::chrono::seconds(4); // below the servers' keep-alive timeouts
-constexpr size_t kMaxIdlePerPeer = 64;
-constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;
-constexpr auto kConnectTimeout = std::chrono::milliseconds(5000);
-
 std::string_view view(rivet_str s) {
   return {s.data ? s.data : "", s.len};
 }
@@ -206,7 +201,7 @@ rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_res
 
   MessageHead head;
   std::string responseBody;
-  ReadResult r = conn->reader->readHead(false, 64 * 1024, deadline,
+  ReadResult r = conn->reader->readHead(false, kMaxResponseHead, deadline,
                                         std::chrono::milliseconds(deadline.remainingMs()), head);
   if (r == ReadResult::Ok)
     r = conn->reader->readBody(head, kMaxResponseBytes, deadline, responseBody);

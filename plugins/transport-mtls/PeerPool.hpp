@@ -7,6 +7,7 @@
 
 #include "rivet/sdk/abi.h"
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,13 @@
 #include <vector>
 
 namespace rivet::mtls {
+
+// The rules both clients keep (the blocking PeerPool and the loops' PeerExchange).
+constexpr auto kMaxIdle = std::chrono::seconds(4); // below the servers' keep-alive timeouts
+constexpr size_t kMaxIdlePerPeer = 64;
+constexpr size_t kMaxResponseHead = 64 * 1024;
+constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;
+constexpr auto kConnectTimeout = std::chrono::milliseconds(5000);
 
 // Where a request goes: `key` names a pooled connection (address, port, expected name).
 struct PeerTarget {

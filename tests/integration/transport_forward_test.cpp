@@ -109,11 +109,12 @@ private:
   Answer answer_;
 };
 
-// A TLS peer with node-b's certificate that reads a request and writes `reply`, then closes.
+// A TLS peer with node-b's certificate that reads a request and writes `reply` in TLS records
+// of `piece` bytes (1: a byte at a time), then closes.
 class RawTlsPeer {
 public:
-  RawTlsPeer(const ca::IssuedFiles& files, std::string reply)
-      : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)), reply_(std::move(reply)) {
+  RawTlsPeer(const ca::IssuedFiles& files, std::string reply, size_t piece = 16384)
+      : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)), reply_(std::move(reply)), piece_(piece) {
     ctx_ = SSL_CTX_new(TLS_server_method());
     SSL_CTX_use_certificate_chain_file(ctx_, files.certPath.c_str());
     SSL_CTX_use_PrivateKey_file(ctx_, files.keyPath.c_str(), SSL_FILETYPE_PEM);
@@ -147,7 +148,7 @@ private:
         }
         for (size_t off = 0; off < reply_.size();) {
           int n = SSL_write(ssl, reply_.data() + off,
-                            static_cast<int>(std::min<size_t>(reply_.size() - off, 16384)));
+                            static_cast<int>(std::min<size_t>(reply_.size() - off, piece_)));
           if (n <= 0)
             break;
           off += static_cast<size_t>(n);
@@ -160,6 +161,7 @@ private:
   }
   Poco::Net::ServerSocket socket_;
   std::string reply_;
+  size_t piece_;
   SSL_CTX* ctx_ = nullptr;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -324,6 +326,38 @@ TEST_F(TransportForward, HostileAnswersFailAsDeliveredAndAreNotReused) {
   ASSERT_TRUE(p.wait(5s));
   EXPECT_EQ(p.answer().result, RIVET_NET_OK) << p.answer().error;
   EXPECT_EQ(p.answer().body, "all of it");
+}
+
+TEST_F(TransportForward, AnswersInPiecesAndChunkedAnswersAreWhole) {
+  auto files = pki_.issueNode("node-b");
+  const std::string text(3000, 't');
+  struct Case {
+    std::string reply;
+    size_t piece;
+  } cases[] = {
+      {"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n" + text, 1},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n" + text.substr(0, 2000) +
+           "\r\n3E8;x=y\r\n" + text.substr(2000) + "\r\n0\r\n\r\n",
+       1},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nbb8\r\n" + text + "\r\n0\r\n\r\n", 7},
+  };
+  for (const auto& c : cases) {
+    RawTlsPeer peer(files, c.reply, c.piece);
+    Pending p;
+    ASSERT_EQ(send(p, peer.port(), "/echo"), RIVET_OK);
+    ASSERT_TRUE(p.wait(10s)) << c.reply.substr(0, 60);
+    EXPECT_EQ(p.answer().result, RIVET_NET_OK) << p.answer().error;
+    EXPECT_EQ(p.answer().status, 200);
+    EXPECT_EQ(p.answer().body, text) << c.reply.substr(0, 60);
+  }
+  // A bad chunk size a byte at a time is refused as the whole one is.
+  RawTlsPeer bad(files, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nx\r\n0\r\n\r\n",
+                 1);
+  Pending p;
+  ASSERT_EQ(send(p, bad.port(), "/echo"), RIVET_OK);
+  ASSERT_TRUE(p.wait(10s));
+  EXPECT_EQ(p.answer().result, RIVET_NET_DELIVERED_FAILED);
+  EXPECT_PRED2(contains, p.answer().error, "malformed HTTP response");
 }
 
 TEST_F(TransportForward, StopEndsARequestUnderWayAndRefusesNewOnes) {
