@@ -47,9 +47,14 @@ PeerExchange::PeerExchange(IoLoop& loop, const MaterialStore& materials, PeerTar
       out_(std::move(bytes)), timeoutMs_(timeoutMs),
       deadline_(Clock::now() + std::chrono::milliseconds(timeoutMs)), done_(std::move(done)),
       resolver_(loop.context), timer_(loop.context) {
-  parser_.header_limit(kMaxResponseHead);
-  parser_.body_limit(kMaxResponseBytes);
-  parser_.eager(true);
+  newParser();
+}
+
+void PeerExchange::newParser() {
+  parser_.emplace();
+  parser_->header_limit(kMaxResponseHead);
+  parser_->body_limit(kMaxResponseBytes);
+  parser_->eager(true);
 }
 
 PeerExchange::~PeerExchange() {
@@ -174,7 +179,8 @@ void PeerExchange::read() {
 }
 
 // Beast's parser takes a head only whole: the bytes it leaves are kept and offered again with
-// the next read (at most the head limit and one read's worth).
+// the next read (at most the head limit and one read's worth). Interim (1xx) answers are
+// skipped: a new parser takes the bytes after each.
 bool PeerExchange::feed(const char* data, size_t n) {
   std::string_view in(data, n);
   if (!pending_.empty()) {
@@ -182,23 +188,34 @@ bool PeerExchange::feed(const char* data, size_t n) {
     in = pending_;
   }
   size_t used = 0;
-  while (used < in.size() && !parser_.is_done()) {
-    boost::system::error_code ec;
-    used += parser_.put(asio::buffer(in.data() + used, in.size() - used), ec);
-    if (ec == http::error::need_more)
+  for (;;) {
+    while (used < in.size() && !parser_->is_done()) {
+      boost::system::error_code ec;
+      used += parser_->put(asio::buffer(in.data() + used, in.size() - used), ec);
+      if (ec == http::error::need_more)
+        break;
+      if (ec) {
+        finish(RIVET_NET_DELIVERED_FAILED,
+               "reading the answer from " + target_.where + " failed: " +
+                   (ec == http::error::body_limit || ec == http::error::header_limit
+                        ? std::string("response too large")
+                        : std::string("malformed HTTP response")));
+        return true;
+      }
+    }
+    if (!parser_->is_done() || parser_->get().result_int() >= 200)
       break;
-    if (ec) {
+    std::string refused = interimRefusal(parser_->get().result_int(), ++interim_);
+    if (!refused.empty()) {
       finish(RIVET_NET_DELIVERED_FAILED,
-             "reading the answer from " + target_.where + " failed: " +
-                 (ec == http::error::body_limit || ec == http::error::header_limit
-                      ? std::string("response too large")
-                      : std::string("malformed HTTP response")));
+             "reading the answer from " + target_.where + " failed: " + refused);
       return true;
     }
+    newParser();
   }
-  if (parser_.is_done()) {
+  if (parser_->is_done()) {
     if (used < in.size()) // bytes after the answer: the connection is not reused
-      parser_.get().keep_alive(false);
+      parser_->get().keep_alive(false);
     pending_.clear();
     answered();
     return true;
@@ -209,7 +226,7 @@ bool PeerExchange::feed(const char* data, size_t n) {
 }
 
 void PeerExchange::answered() {
-  auto& res = parser_.get();
+  auto& res = parser_->get();
   const int status = res.result_int();
   std::string body = std::move(res.body());
   if (res.keep_alive() && !SSL_has_pending(link_->tls->ssl())) {
@@ -228,11 +245,11 @@ void PeerExchange::answered() {
 }
 
 void PeerExchange::readFailed(TlsStep step) {
-  if (step == TlsStep::Closed && parser_.is_header_done() && !parser_.is_done()) {
+  if (step == TlsStep::Closed && parser_->is_header_done() && !parser_->is_done()) {
     boost::system::error_code ec;
-    parser_.put_eof(ec); // an answer delimited by the end of the connection
-    if (!ec && parser_.is_done()) {
-      parser_.get().keep_alive(false);
+    parser_->put_eof(ec); // an answer delimited by the end of the connection
+    if (!ec && parser_->is_done()) {
+      parser_->get().keep_alive(false);
       return answered();
     }
   }

@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -76,6 +77,7 @@ private:
   void read();
   // Feeds what was read to the parser; true when the answer is complete (or failed).
   bool feed(const char* data, size_t n);
+  void newParser();
   void answered();
   void readFailed(TlsStep step);
   void wait(TlsStep step, Step next);
@@ -96,7 +98,9 @@ private:
   std::unique_ptr<PeerLink> link_;
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::steady_timer timer_;
-  boost::beast::http::response_parser<boost::beast::http::string_body> parser_;
+  // One per answer: an interim (1xx) answer is followed by a new one.
+  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  int interim_ = 0;
   Phase phase_ = Phase::Connect;
   bool fresh_ = false; // a new connection: a failed write delivered nothing
 };

@@ -152,6 +152,14 @@ bool requestBytes(const rivet_peer_request& req, const PeerTarget& t, const std:
   return true;
 }
 
+std::string interimRefusal(int status, int count) {
+  if (status == 101)
+    return "an unrequested 101 Switching Protocols";
+  if (count > kMaxInterimAnswers)
+    return "more than " + std::to_string(kMaxInterimAnswers) + " interim (1xx) answers";
+  return {};
+}
+
 rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_response& resp) {
   const PeerTarget t = peerTarget(req);
   const std::string& host = t.host;
@@ -201,8 +209,17 @@ rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_res
 
   MessageHead head;
   std::string responseBody;
-  ReadResult r = conn->reader->readHead(false, kMaxResponseHead, deadline,
-                                        std::chrono::milliseconds(deadline.remainingMs()), head);
+  ReadResult r = ReadResult::Ok;
+  for (int interim = 1;; ++interim) {
+    r = conn->reader->readHead(false, kMaxResponseHead, deadline,
+                               std::chrono::milliseconds(deadline.remainingMs()), head);
+    if (r != ReadResult::Ok || head.status >= 200)
+      break;
+    std::string refused = interimRefusal(head.status, interim);
+    if (!refused.empty())
+      return fail(resp, RIVET_NET_DELIVERED_FAILED,
+                  "reading the answer from " + where + " failed: " + refused);
+  }
   if (r == ReadResult::Ok)
     r = conn->reader->readBody(head, kMaxResponseBytes, deadline, responseBody);
   if (r == ReadResult::Timeout)

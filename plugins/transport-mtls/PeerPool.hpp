@@ -22,6 +22,11 @@ constexpr size_t kMaxIdlePerPeer = 64;
 constexpr size_t kMaxResponseHead = 64 * 1024;
 constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;
 constexpr auto kConnectTimeout = std::chrono::milliseconds(5000);
+// Interim (1xx) answers come before the final one (RFC 9110 §15.2): skipped, this many at most.
+constexpr int kMaxInterimAnswers = 8;
+// Why the `count`th interim answer, with `status`, ends the exchange; empty: skip it. A 101
+// (Switching Protocols) was never asked for.
+std::string interimRefusal(int status, int count);
 
 // Where a request goes: `key` names a pooled connection (address, port, expected name).
 struct PeerTarget {

@@ -212,6 +212,26 @@ protected:
     auto ops = static_cast<const rivet_transport_ops*>(a_->plugin().ops());
     return ops->request_async(a_->instance(), &req, &p, &Pending::done);
   }
+  // The same request through the blocking client (request), answered on this thread.
+  Answer sendBlocking(int port, const std::string& path) {
+    rivet_peer_request req{};
+    req.struct_size = sizeof req;
+    req.host = {"127.0.0.1", 9};
+    req.port = static_cast<uint32_t>(port);
+    req.verify_name = {"node-b.mesh", 11};
+    req.method = {"POST", 4};
+    req.path = {path.data(), path.size()};
+    req.timeout_ms = 5000;
+    Answer a;
+    auto append = [](void* ctx, const char* d, size_t n) {
+      static_cast<std::string*>(ctx)->append(d, n);
+    };
+    rivet_peer_response resp{sizeof resp, 0, {&a.body, append}, {&a.error, append}};
+    auto ops = static_cast<const rivet_transport_ops*>(a_->plugin().ops());
+    a.result = ops->request(a_->instance(), &req, &resp);
+    a.status = resp.status;
+    return a;
+  }
   size_t acceptedByB() {
     auto ops = static_cast<const rivet_transport_ops*>(b_->plugin().ops());
     std::string json;
@@ -358,6 +378,66 @@ TEST_F(TransportForward, AnswersInPiecesAndChunkedAnswersAreWhole) {
   ASSERT_TRUE(p.wait(10s));
   EXPECT_EQ(p.answer().result, RIVET_NET_DELIVERED_FAILED);
   EXPECT_PRED2(contains, p.answer().error, "malformed HTTP response");
+}
+
+// RFC 9110 §15.2: a client parses any 1xx answers before the final one. Both clients skip them
+// (a few at most) and never take one for the answer: the final answer left behind would be the
+// next request's on a kept connection.
+TEST_F(TransportForward, InterimAnswersAreSkippedByBothClients) {
+  auto files = pki_.issueNode("node-b");
+  const std::string final = "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok";
+  struct Case {
+    std::string reply;
+    size_t piece;
+  } skipped[] = {
+      {"HTTP/1.1 100 Continue\r\n\r\n" + final, 16384},
+      {"HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n" +
+           final,
+       1},
+  };
+  for (const auto& c : skipped) {
+    for (bool blocking : {false, true}) {
+      RawTlsPeer peer(files, c.reply, c.piece);
+      Answer a;
+      if (blocking) {
+        a = sendBlocking(peer.port(), "/echo");
+      } else {
+        Pending p;
+        ASSERT_EQ(send(p, peer.port(), "/echo"), RIVET_OK);
+        ASSERT_TRUE(p.wait(10s));
+        a = p.answer();
+      }
+      EXPECT_EQ(a.result, RIVET_NET_OK) << a.error << (blocking ? " blocking" : " async");
+      EXPECT_EQ(a.status, 201) << (blocking ? "blocking" : "async");
+      EXPECT_EQ(a.body, "ok") << (blocking ? "blocking" : "async");
+    }
+  }
+  std::string many;
+  for (int i = 0; i < 9; ++i)
+    many += "HTTP/1.1 100 Continue\r\n\r\n";
+  struct Refused {
+    std::string reply, error;
+  } refused[] = {
+      {many + final, "more than 8 interim (1xx) answers"},
+      {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n" + final,
+       "an unrequested 101 Switching Protocols"},
+  };
+  for (const auto& c : refused) {
+    for (bool blocking : {false, true}) {
+      RawTlsPeer peer(files, c.reply);
+      Answer a;
+      if (blocking) {
+        a = sendBlocking(peer.port(), "/echo");
+      } else {
+        Pending p;
+        ASSERT_EQ(send(p, peer.port(), "/echo"), RIVET_OK);
+        ASSERT_TRUE(p.wait(10s));
+        a = p.answer();
+      }
+      EXPECT_EQ(a.result, RIVET_NET_DELIVERED_FAILED) << (blocking ? "blocking" : "async");
+      EXPECT_PRED2(contains, a.error, c.error) << (blocking ? "blocking" : "async");
+    }
+  }
 }
 
 TEST_F(TransportForward, StopEndsARequestUnderWayAndRefusesNewOnes) {
