@@ -230,7 +230,8 @@ ReadResult HttpReader::readLine(size_t max, const Deadline& d, std::string& line
   }
 }
 
-ReadResult HttpReader::readChunked(size_t maxBody, const Deadline& d, std::string& body) {
+ReadResult HttpReader::readChunked(size_t maxBody, const Deadline& d, std::string& body,
+                                   BudgetShare* share) {
   std::string line;
   for (;;) {
     ReadResult r = readLine(1024, d, line);
@@ -245,6 +246,8 @@ ReadResult HttpReader::readChunked(size_t maxBody, const Deadline& d, std::strin
       break;
     if (body.size() + size > maxBody)
       return ReadResult::TooLarge;
+    if (share && !share->growTo(body.size() + size))
+      return ReadResult::OverBudget;
     // Past 64 KiB, reserve the limit once: untouched pages cost no memory, and no reallocation
     // ever holds two copies of a large body.
     if (body.size() + size > 64 * 1024 && body.capacity() < maxBody)
@@ -264,13 +267,15 @@ ReadResult HttpReader::readChunked(size_t maxBody, const Deadline& d, std::strin
 }
 
 ReadResult HttpReader::readBody(const MessageHead& head, size_t maxBody, const Deadline& d,
-                                std::string& body) {
+                                std::string& body, BudgetShare* share) {
   body.clear();
   if (head.chunked)
-    return readChunked(maxBody, d, body);
+    return readChunked(maxBody, d, body, share);
   if (head.hasLength) {
     if (head.contentLength > maxBody)
       return ReadResult::TooLarge;
+    if (share && !share->growTo(head.contentLength))
+      return ReadResult::OverBudget;
     body.reserve(head.contentLength);
     return readExact(head.contentLength, d, body);
   }
@@ -281,6 +286,8 @@ ReadResult HttpReader::readBody(const MessageHead& head, size_t maxBody, const D
       begin_ = end_ = 0;
       if (body.size() > maxBody)
         return ReadResult::TooLarge;
+      if (share && !share->growTo(body.size()))
+        return ReadResult::OverBudget;
       ReadResult r = fill(d);
       if (r == ReadResult::Closed)
         return ReadResult::Ok;

@@ -2,6 +2,7 @@
 // bodies (Content-Length or chunked, with hard size limits) and the response/request writers.
 #pragma once
 
+#include "ByteBudget.hpp"
 #include "TlsSocket.hpp"
 
 #include <cstddef>
@@ -23,7 +24,8 @@ struct MessageHead {
   bool expectContinue = false;
 };
 
-enum class ReadResult { Ok, Timeout, Closed, Error, TooLarge, Malformed };
+// OverBudget: the body does not fit the share's budget (readBody with a share).
+enum class ReadResult { Ok, Timeout, Closed, Error, TooLarge, Malformed, OverBudget };
 
 class HttpReader {
 public:
@@ -34,9 +36,9 @@ public:
   ReadResult readHead(bool request, size_t maxHead, const Deadline& firstByte,
                       std::chrono::milliseconds headTimeout, MessageHead& head);
   // Reads the body the head announced into `body` (replaced). Bodies over `maxBody` are not
-  // read: TooLarge.
-  ReadResult readBody(const MessageHead& head, size_t maxBody, const Deadline& d,
-                      std::string& body);
+  // read: TooLarge. With a `share`, it grows before the body does (by Content-Length at once).
+  ReadResult readBody(const MessageHead& head, size_t maxBody, const Deadline& d, std::string& body,
+                      BudgetShare* share = nullptr);
   // True when bytes of a next message are already buffered.
   bool hasBuffered() const { return end_ > begin_; }
 
@@ -44,7 +46,7 @@ private:
   ReadResult fill(const Deadline& d);
   ReadResult readExact(size_t n, const Deadline& d, std::string& out);
   ReadResult readLine(size_t max, const Deadline& d, std::string& line);
-  ReadResult readChunked(size_t maxBody, const Deadline& d, std::string& body);
+  ReadResult readChunked(size_t maxBody, const Deadline& d, std::string& body, BudgetShare* share);
   static bool parseHead(bool request, std::string_view text, MessageHead& head);
 
   TlsSocket& socket_;

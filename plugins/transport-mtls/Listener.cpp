@@ -45,7 +45,7 @@ tcp::endpoint listenEndpoint(const ListenerSpec& s, const char* prefix) {
 } // namespace
 
 Listener::Listener(ChannelServer& server, ListenerSpec spec)
-    : server_(server), spec_(std::move(spec)) {}
+    : server_(server), spec_(std::move(spec)), bodies_(server.settings().maxInflightBodyBytes) {}
 
 Listener::~Listener() {
   release();
@@ -187,22 +187,6 @@ void Listener::summarize() {
                               " s: connections " + text);
     summarize();
   });
-}
-
-bool Listener::bodyFits(uint64_t bytes) const {
-  uint64_t held = bodyBytes_.load(std::memory_order_relaxed);
-  return bytes <= server_.settings().maxInflightBodyBytes &&
-         held <= server_.settings().maxInflightBodyBytes - bytes;
-}
-
-bool Listener::reserveBody(uint64_t bytes) {
-  const uint64_t max = server_.settings().maxInflightBodyBytes;
-  uint64_t held = bodyBytes_.load(std::memory_order_relaxed);
-  do {
-    if (bytes > max || held > max - bytes)
-      return false;
-  } while (!bodyBytes_.compare_exchange_weak(held, held + bytes, std::memory_order_relaxed));
-  return true;
 }
 
 std::string Listener::metricsFields() const {

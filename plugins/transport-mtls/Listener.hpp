@@ -4,6 +4,7 @@
 // the server's I/O loops, limits and deadlines.
 #pragma once
 
+#include "ByteBudget.hpp"
 #include "ChannelCounters.hpp"
 #include "TlsMaterial.hpp"
 
@@ -67,9 +68,9 @@ public:
   // Its budget of request body bytes held (mesh.channel.max_inflight_body_bytes, each listener
   // its own: A2A clients cannot starve the agent channel). Bytes are reserved as they arrive.
   // fits(): `bytes` more would fit now; reserve(): false when they do not (nothing taken).
-  bool bodyFits(uint64_t bytes) const;
-  bool reserveBody(uint64_t bytes);
-  void releaseBody(uint64_t bytes) { bodyBytes_.fetch_sub(bytes, std::memory_order_relaxed); }
+  bool bodyFits(uint64_t bytes) const { return bodies_.fits(bytes); }
+  bool reserveBody(uint64_t bytes) { return bodies_.take(bytes); }
+  void releaseBody(uint64_t bytes) { bodies_.give(bytes); }
   // Its counters as JSON members, each key prefixed (metrics(): "" or "a2a_"); no braces.
   std::string metricsFields() const;
 
@@ -91,7 +92,7 @@ private:
   ChannelCounters counters_;
   std::atomic<size_t> connections_{0};
   std::atomic<int> busy_{0};
-  std::atomic<uint64_t> bodyBytes_{0};
+  ByteBudget bodies_;
   std::mutex handshakeMutex_;
   size_t handshakes_ = 0;
   std::unordered_map<std::string, size_t> handshakesFrom_;

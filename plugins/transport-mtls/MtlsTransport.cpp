@@ -34,7 +34,7 @@ class MtlsTransport : public sdk::Transport {
 public:
   explicit MtlsTransport(const sdk::Host& host)
       : Transport(host), userAgent_("rivet-mesh/" + versionOf(host)),
-        pool_(materials_, userAgent_) {
+        pool_(materials_, userAgent_, answers_) {
     Poco::Net::initializeSSL();
     auto info = parseObject(host.nodeInfoJson(), "node info");
     auto config = parseObject(host.configJson(), "settings");
@@ -47,6 +47,7 @@ public:
     } catch (const std::exception& e) {
       throw sdk::PluginError(std::string("transport-mtls: ") + e.what());
     }
+    answers_.setCap(settings_.maxInflightAnswerBytes);
     auto tls = info->getObject("tls");
     if (!tls)
       throw sdk::PluginError("transport-mtls: node info has no tls section");
@@ -131,7 +132,7 @@ public:
 
   // ABI 1.6: on the I/O loops, while they run (rivetctl, which serves nothing, has none).
   bool requestAsync(const rivet_peer_request& request, PeerDone done) override {
-    return server_ && startPeerExchange(*server_, userAgent_, request, std::move(done));
+    return server_ && startPeerExchange(*server_, userAgent_, answers_, request, std::move(done));
   }
 
   std::string metricsJson() const override {
@@ -186,6 +187,9 @@ private:
   TlsPaths paths_;
   MaterialStore materials_;
   std::string userAgent_;
+  // Answer bytes both clients hold (mesh.channel.max_inflight_answer_bytes); before the clients
+  // and the server, whose exchanges give theirs back as they go.
+  ByteBudget answers_{ServerSettings().maxInflightAnswerBytes};
   PeerPool pool_;
   std::mutex reloadMutex_;
   std::unique_ptr<ChannelServer> server_;

@@ -18,7 +18,7 @@ void PeerLinks::closeAll() {
     e->abandon("the transport is stopping");
 }
 
-bool startPeerExchange(ChannelServer& server, const std::string& userAgent,
+bool startPeerExchange(ChannelServer& server, const std::string& userAgent, ByteBudget& answers,
                        const rivet_peer_request& request, PeerDone done) {
   if (server.stopping())
     return false;
@@ -27,7 +27,7 @@ bool startPeerExchange(ChannelServer& server, const std::string& userAgent,
   const bool safe = requestBytes(request, target, userAgent, bytes);
   IoLoop& loop = server.loopForPeers();
   auto exchange = std::make_shared<PeerExchange>(
-      loop, server.materials(), std::move(target), static_cast<uint16_t>(request.port),
+      loop, server.materials(), answers, std::move(target), static_cast<uint16_t>(request.port),
       std::move(bytes), std::max<int64_t>(request.timeout_ms, 1), std::move(done));
   asio::post(loop.context, [exchange, safe, &loop] {
     if (!loop.peers)
@@ -41,12 +41,13 @@ bool startPeerExchange(ChannelServer& server, const std::string& userAgent,
   return true;
 }
 
-PeerExchange::PeerExchange(IoLoop& loop, const MaterialStore& materials, PeerTarget target,
-                           uint16_t port, std::string bytes, int64_t timeoutMs, PeerDone done)
+PeerExchange::PeerExchange(IoLoop& loop, const MaterialStore& materials, ByteBudget& answers,
+                           PeerTarget target, uint16_t port, std::string bytes, int64_t timeoutMs,
+                           PeerDone done)
     : loop_(loop), materials_(materials), target_(std::move(target)), port_(port),
       out_(std::move(bytes)), timeoutMs_(timeoutMs),
       deadline_(Clock::now() + std::chrono::milliseconds(timeoutMs)), done_(std::move(done)),
-      resolver_(loop.context), timer_(loop.context) {
+      resolver_(loop.context), timer_(loop.context), share_(answers) {
   newParser();
 }
 
@@ -202,6 +203,8 @@ bool PeerExchange::feed(const char* data, size_t n) {
                         : std::string("malformed HTTP response")));
         return true;
       }
+      if (!withinBudget())
+        return true;
     }
     if (!parser_->is_done() || parser_->get().result_int() >= 200)
       break;
@@ -225,6 +228,19 @@ bool PeerExchange::feed(const char* data, size_t n) {
   return false;
 }
 
+bool PeerExchange::withinBudget() {
+  if (!parser_->is_header_done() || parser_->get().result_int() < 200)
+    return true; // an interim answer has no body
+  uint64_t bytes = parser_->get().body().size();
+  if (auto announced = parser_->content_length())
+    bytes = std::max<uint64_t>(bytes, *announced);
+  if (share_.growTo(bytes))
+    return true;
+  finish(RIVET_NET_DELIVERED_FAILED, "reading the answer from " + target_.where +
+                                         " failed: " + overBudgetText(share_.budget()));
+  return false;
+}
+
 void PeerExchange::answered() {
   auto& res = parser_->get();
   const int status = res.result_int();
@@ -242,6 +258,7 @@ void PeerExchange::answered() {
   PeerDone done = std::move(done_);
   done_ = nullptr;
   done(RIVET_NET_OK, status, body, {});
+  share_.release();
 }
 
 void PeerExchange::readFailed(TlsStep step) {
@@ -314,6 +331,7 @@ void PeerExchange::finish(rivet_net_result result, const std::string& error) {
   timer_.cancel();
   resolver_.cancel();
   link_.reset(); // closes the connection: a failed one is never reused
+  share_.release();
   links().running.erase(shared_from_this());
   PeerDone done = std::move(done_);
   done_ = nullptr;

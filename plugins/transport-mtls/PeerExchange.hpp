@@ -50,13 +50,14 @@ struct PeerLinks {
 // Starts `request` on an I/O loop of `server` (the calling thread's own, when it is one);
 // `done` runs there once, after this returns. False, and `done` never runs, when the server is
 // stopping.
-bool startPeerExchange(ChannelServer& server, const std::string& userAgent,
+// `answers`: the transport's budget of answer bytes (shared with PeerPool; it outlives `server`).
+bool startPeerExchange(ChannelServer& server, const std::string& userAgent, ByteBudget& answers,
                        const rivet_peer_request& request, PeerDone done);
 
 class PeerExchange : public std::enable_shared_from_this<PeerExchange> {
 public:
-  PeerExchange(IoLoop& loop, const MaterialStore& materials, PeerTarget target, uint16_t port,
-               std::string bytes, int64_t timeoutMs, PeerDone done);
+  PeerExchange(IoLoop& loop, const MaterialStore& materials, ByteBudget& answers, PeerTarget target,
+               uint16_t port, std::string bytes, int64_t timeoutMs, PeerDone done);
   ~PeerExchange();
 
   // On the loop's thread.
@@ -77,6 +78,8 @@ private:
   void read();
   // Feeds what was read to the parser; true when the answer is complete (or failed).
   bool feed(const char* data, size_t n);
+  // The answer's body bytes (announced or read) fit the budget; else the exchange has failed.
+  bool withinBudget();
   void newParser();
   void answered();
   void readFailed(TlsStep step);
@@ -101,6 +104,7 @@ private:
   // One per answer: an interim (1xx) answer is followed by a new one.
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
   int interim_ = 0;
+  BudgetShare share_; // of the answer budget: the body's bytes, until the answer is handed over
   Phase phase_ = Phase::Connect;
   bool fresh_ = false; // a new connection: a failed write delivered nothing
 };

@@ -38,8 +38,8 @@ rivet_net_result fail(rivet_peer_response& resp, rivet_net_result r, const std::
 
 } // namespace
 
-PeerPool::PeerPool(const MaterialStore& materials, std::string userAgent)
-    : materials_(materials), userAgent_(std::move(userAgent)) {}
+PeerPool::PeerPool(const MaterialStore& materials, std::string userAgent, ByteBudget& answers)
+    : materials_(materials), userAgent_(std::move(userAgent)), answers_(answers) {}
 
 PeerPool::~PeerPool() {
   clear();
@@ -160,6 +160,12 @@ std::string interimRefusal(int status, int count) {
   return {};
 }
 
+std::string overBudgetText(const ByteBudget& answers) {
+  return "answers from peers in flight at mesh.channel.max_inflight_answer_bytes (" +
+         std::to_string(answers.cap() / (1024 * 1024)) +
+         " MiB); retry in a moment, or raise it if this node forwards large answers";
+}
+
 rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_response& resp) {
   const PeerTarget t = peerTarget(req);
   const std::string& host = t.host;
@@ -209,6 +215,7 @@ rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_res
 
   MessageHead head;
   std::string responseBody;
+  BudgetShare share(answers_); // the body's bytes, until the answer is handed over
   ReadResult r = ReadResult::Ok;
   for (int interim = 1;; ++interim) {
     r = conn->reader->readHead(false, kMaxResponseHead, deadline,
@@ -221,7 +228,7 @@ rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_res
                   "reading the answer from " + where + " failed: " + refused);
   }
   if (r == ReadResult::Ok)
-    r = conn->reader->readBody(head, kMaxResponseBytes, deadline, responseBody);
+    r = conn->reader->readBody(head, kMaxResponseBytes, deadline, responseBody, &share);
   if (r == ReadResult::Timeout)
     return fail(resp, RIVET_NET_TIMEOUT,
                 "no answer from " + where + " within " + std::to_string(req.timeout_ms) + " ms");
@@ -234,9 +241,10 @@ rivet_net_result PeerPool::request(const rivet_peer_request& req, rivet_peer_res
                   "TLS handshake with " + where + " failed: " + conn->tls->error());
     return fail(resp, RIVET_NET_DELIVERED_FAILED,
                 "reading the answer from " + where + " failed: " +
-                    (r == ReadResult::TooLarge    ? std::string("response too large")
-                     : r == ReadResult::Malformed ? std::string("malformed HTTP response")
-                                                  : conn->tls->error()));
+                    (r == ReadResult::TooLarge     ? std::string("response too large")
+                     : r == ReadResult::Malformed  ? std::string("malformed HTTP response")
+                     : r == ReadResult::OverBudget ? overBudgetText(answers_)
+                                                   : conn->tls->error()));
   }
   resp.status = head.status;
   write(resp.body, responseBody);

@@ -3,6 +3,7 @@
 // whether a failed request may have been delivered.
 #pragma once
 
+#include "ByteBudget.hpp"
 #include "MaterialStore.hpp"
 
 #include "rivet/sdk/abi.h"
@@ -27,6 +28,8 @@ constexpr int kMaxInterimAnswers = 8;
 // Why the `count`th interim answer, with `status`, ends the exchange; empty: skip it. A 101
 // (Switching Protocols) was never asked for.
 std::string interimRefusal(int status, int count);
+// Why an answer that does not fit `answers` (mesh.channel.max_inflight_answer_bytes) failed.
+std::string overBudgetText(const ByteBudget& answers);
 
 // Where a request goes: `key` names a pooled connection (address, port, expected name).
 struct PeerTarget {
@@ -43,7 +46,8 @@ std::string unsafeRequestText(const std::string& where);
 // on the I/O loops.
 class PeerPool {
 public:
-  PeerPool(const MaterialStore& materials, std::string userAgent);
+  // `answers`: the transport's budget of answer bytes, shared with PeerExchange.
+  PeerPool(const MaterialStore& materials, std::string userAgent, ByteBudget& answers);
   ~PeerPool();
 
   rivet_net_result request(const rivet_peer_request& request, rivet_peer_response& response);
@@ -58,6 +62,7 @@ private:
 
   const MaterialStore& materials_;
   std::string userAgent_;
+  ByteBudget& answers_;
   std::mutex mutex_;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
 };

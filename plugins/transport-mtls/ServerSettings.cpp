@@ -56,6 +56,9 @@ void ServerSettings::readChannelKeys(const std::string& json) {
   maxInflightBodyBytes = static_cast<uint64_t>(keyOr(*o, "max_inflight_body_bytes",
                                                      static_cast<int64_t>(maxInflightBodyBytes),
                                                      10485760, 68719476736LL));
+  maxInflightAnswerBytes = static_cast<uint64_t>(keyOr(*o, "max_inflight_answer_bytes",
+                                                       static_cast<int64_t>(maxInflightAnswerBytes),
+                                                       67108864, 68719476736LL));
 }
 
 } // namespace rivet::mtls

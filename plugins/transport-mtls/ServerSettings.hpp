@@ -26,6 +26,8 @@ struct ServerSettings {
   size_t maxHandshakes = 1024;
   size_t maxHandshakesPerAddress = 128;
   uint64_t maxInflightBodyBytes = 256ull * 1024 * 1024;
+  // Answer bytes from peers both clients hold at once, node-wide; at least one whole answer.
+  uint64_t maxInflightAnswerBytes = 256ull * 1024 * 1024;
 
   // Reads the `mesh.channel` keys present in `json` (the plugin's settings object; absent keys
   // keep their defaults). Throws std::runtime_error naming the key when one is out of range.

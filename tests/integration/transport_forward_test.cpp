@@ -167,6 +167,70 @@ private:
   std::thread thread_;
 };
 
+// A TLS peer with node-b's certificate that answers every request with a head announcing
+// `length` body bytes and a few of them, then holds the connection until it goes.
+class HoldingPeer {
+public:
+  HoldingPeer(const ca::IssuedFiles& files, size_t length)
+      : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)),
+        head_("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n" +
+              std::string(100, 'b')) {
+    ctx_ = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_use_certificate_chain_file(ctx_, files.certPath.c_str());
+    SSL_CTX_use_PrivateKey_file(ctx_, files.keyPath.c_str(), SSL_FILETYPE_PEM);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~HoldingPeer() {
+    stop_ = true;
+    thread_.join();
+    for (auto& t : held_)
+      t.join();
+    SSL_CTX_free(ctx_);
+  }
+  int port() const { return socket_.address().port(); }
+  // Heads written so far.
+  int answered() const { return answered_; }
+
+private:
+  void serve() {
+    while (!stop_) {
+      if (!socket_.poll(Poco::Timespan(0, 50000), Poco::Net::Socket::SELECT_READ))
+        continue;
+      Poco::Net::StreamSocket s = socket_.acceptConnection();
+      held_.emplace_back([this, s]() mutable { hold(s); });
+    }
+  }
+  void hold(Poco::Net::StreamSocket s) {
+    s.setBlocking(true);
+    s.setReceiveTimeout(Poco::Timespan(5, 0));
+    SSL* ssl = SSL_new(ctx_);
+    SSL_set_fd(ssl, s.impl()->sockfd());
+    if (SSL_accept(ssl) == 1) {
+      char buf[4096];
+      std::string got;
+      while (got.find("\r\n\r\n") == std::string::npos) {
+        int n = SSL_read(ssl, buf, sizeof buf);
+        if (n <= 0)
+          break;
+        got.append(buf, static_cast<size_t>(n));
+      }
+      if (SSL_write(ssl, head_.data(), static_cast<int>(head_.size())) > 0)
+        ++answered_;
+      while (!stop_)
+        std::this_thread::sleep_for(20ms);
+    }
+    SSL_free(ssl);
+    ERR_clear_error();
+  }
+  Poco::Net::ServerSocket socket_;
+  std::string head_;
+  SSL_CTX* ctx_ = nullptr;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> answered_{0};
+  std::vector<std::thread> held_;
+  std::thread thread_;
+};
+
 // node-a's host: node info of the test's choice, nothing else.
 struct InfoHost : StubHostServices {
   std::string info;
@@ -189,10 +253,11 @@ protected:
     a_.reset();
     b_.reset();
   }
-  std::unique_ptr<plugin::PluginInstance> start(plugin::HostServices& host) {
+  std::unique_ptr<plugin::PluginInstance>
+  start(plugin::HostServices& host, const std::string& settings = R"({"io_threads":1})") {
     auto plugin = plugin::loadPlugin(std::string(RIVET_PLUGIN_DIR) + "/transport-mtls.so");
     auto t = std::make_unique<plugin::PluginInstance>(plugin, host, "transport-mtls",
-                                                      "AgentChannel", "{\"io_threads\":1}");
+                                                      "AgentChannel", settings);
     t->create();
     t->start();
     return t;
@@ -213,7 +278,7 @@ protected:
     return ops->request_async(a_->instance(), &req, &p, &Pending::done);
   }
   // The same request through the blocking client (request), answered on this thread.
-  Answer sendBlocking(int port, const std::string& path) {
+  Answer sendBlocking(int port, const std::string& path, int64_t timeoutMs = 5000) {
     rivet_peer_request req{};
     req.struct_size = sizeof req;
     req.host = {"127.0.0.1", 9};
@@ -221,7 +286,7 @@ protected:
     req.verify_name = {"node-b.mesh", 11};
     req.method = {"POST", 4};
     req.path = {path.data(), path.size()};
-    req.timeout_ms = 5000;
+    req.timeout_ms = timeoutMs;
     Answer a;
     auto append = [](void* ctx, const char* d, size_t n) {
       static_cast<std::string*>(ctx)->append(d, n);
@@ -438,6 +503,56 @@ TEST_F(TransportForward, InterimAnswersAreSkippedByBothClients) {
       EXPECT_PRED2(contains, a.error, c.error) << (blocking ? "blocking" : "async");
     }
   }
+}
+
+// mesh.channel.max_inflight_answer_bytes: the answers both clients hold, node-wide, counted
+// when a head announces them. Past it an answer fails as delivered, naming the setting, and the
+// bytes come back when the answers end.
+TEST_F(TransportForward, AnswersInFlightStayWithinTheNodesBudget) {
+  a_.reset(); // node-a again, with the smallest budget
+  a_ = start(*hostA_, R"({"io_threads":1,"max_inflight_answer_bytes":67108864})");
+  auto files = pki_.issueNode("node-b");
+  HoldingPeer peer(files, 30000000); // two fit in 64 MiB, a third does not
+  const std::string over = "answers from peers in flight at mesh.channel.max_inflight_answer_bytes";
+  auto heldBy = [&](int n) {
+    for (int i = 0; i < 250 && peer.answered() < n; ++i)
+      std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(100ms); // read and counted by node-a
+    return peer.answered() >= n;
+  };
+  {
+    Pending first, second, third;
+    ASSERT_EQ(send(first, peer.port(), "/a", "", 2000), RIVET_OK);
+    ASSERT_EQ(send(second, peer.port(), "/b", "", 2000), RIVET_OK);
+    ASSERT_TRUE(heldBy(2));
+    ASSERT_EQ(send(third, peer.port(), "/c", "", 2000), RIVET_OK);
+    ASSERT_TRUE(third.wait(1500ms)); // at once, not at its deadline
+    EXPECT_EQ(third.answer().result, RIVET_NET_DELIVERED_FAILED);
+    EXPECT_PRED2(contains, third.answer().error, over);
+    EXPECT_PRED2(contains, third.answer().error, "(64 MiB)");
+    Answer blocking = sendBlocking(peer.port(), "/d", 1500);
+    EXPECT_EQ(blocking.result, RIVET_NET_DELIVERED_FAILED);
+    EXPECT_PRED2(contains, blocking.error, over);
+    ASSERT_TRUE(first.wait(5s));
+    ASSERT_TRUE(second.wait(5s));
+    EXPECT_EQ(first.answer().result, RIVET_NET_TIMEOUT) << first.answer().error;
+    EXPECT_EQ(second.answer().result, RIVET_NET_TIMEOUT) << second.answer().error;
+  }
+  // Given back: the blocking client's answer and one on the loop fit again, and together they
+  // leave no room for a third.
+  const int before = peer.answered();
+  Answer held;
+  std::thread blocking([&] { held = sendBlocking(peer.port(), "/e", 2000); });
+  Pending onLoop, third;
+  ASSERT_EQ(send(onLoop, peer.port(), "/f", "", 2000), RIVET_OK);
+  ASSERT_TRUE(heldBy(before + 2));
+  ASSERT_EQ(send(third, peer.port(), "/g", "", 2000), RIVET_OK);
+  ASSERT_TRUE(third.wait(1500ms));
+  EXPECT_PRED2(contains, third.answer().error, over);
+  blocking.join();
+  ASSERT_TRUE(onLoop.wait(5s));
+  EXPECT_EQ(held.result, RIVET_NET_TIMEOUT) << held.error;
+  EXPECT_EQ(onLoop.answer().result, RIVET_NET_TIMEOUT) << onLoop.answer().error;
 }
 
 TEST_F(TransportForward, StopEndsARequestUnderWayAndRefusesNewOnes) {

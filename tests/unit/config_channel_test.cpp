@@ -37,6 +37,7 @@ const std::vector<ChannelKey> kKeys = {
     {"max_header_bytes", 32768, 1024, 1048576},
     {"max_headers", 100, 1, 10000},
     {"max_inflight_body_bytes", 268435456, 10485760, 68719476736},
+    {"max_inflight_answer_bytes", 268435456, 67108864, 68719476736},
 };
 
 EnvLookup noEnv() {
@@ -94,6 +95,8 @@ int64_t fieldOf(const Channel& c, const std::string& key) {
     return c.maxHeaders;
   if (key == "max_inflight_body_bytes")
     return c.maxInflightBodyBytes;
+  if (key == "max_inflight_answer_bytes")
+    return c.maxInflightAnswerBytes;
   ADD_FAILURE() << "no field for " << key;
   return -1;
 }

@@ -24,6 +24,7 @@ template <typename ChannelT, typename Fn> void forEachChannelKey(ChannelT& c, Fn
   fn("max_header_bytes", 1024, 1048576, c.maxHeaderBytes);
   fn("max_headers", 1, 10000, c.maxHeaders);
   fn("max_inflight_body_bytes", 10485760, int64_t{68719476736}, c.maxInflightBodyBytes);
+  fn("max_inflight_answer_bytes", 67108864, int64_t{68719476736}, c.maxInflightAnswerBytes);
 }
 
 // A null node means no channel section: every default. max_handshakes_per_address above
