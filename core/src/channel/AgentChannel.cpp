@@ -152,6 +152,8 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r) const {
 
 void AgentChannel::logReceived(std::string_view peerCn, std::string_view from,
                                const MessageRequest& m) const {
+  if (!logger_->should_log(spdlog::level::info))
+    return; // (the debug line below is below info too)
   std::string target = m.toAgent;
   if (target.empty())
     if (auto agent = agents_.defaultAgent())
