@@ -4,18 +4,23 @@
 # Process start-up is slow on some machines (~15 ms a fork here), so the helpers that run during
 # the measurement use bash builtins only and return their answer in REPLY.
 
-# A loopback TCP port nothing listens on (random in 20000-49999), or failure.
+# A loopback TCP port no socket uses, below the ephemeral range (10000 up to it), or failure.
 free_port() {
-  local p
+  # Below the kernel's ephemeral range: after the new-connection cells, tens of thousands of the
+  # load generator's closed connections hold ports of that range in TIME_WAIT, and a listener
+  # cannot bind one of those (EADDRINUSE, SO_REUSEADDR or not). Any socket on the port counts.
+  local p low high
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+  high=$((low > 20000 ? low - 1 : 49999))
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 30000))
-    if ! ss -Htln "sport = :$p" | grep -q . && [[ " ${PORTS_TAKEN:-} " != *" $p "* ]]; then
+    p=$((high > 20000 ? 10000 + RANDOM % (high - 10000) : 20000 + RANDOM % 30000))
+    if ! ss -Htan "sport = :$p" | grep -q . && [[ " ${PORTS_TAKEN:-} " != *" $p "* ]]; then
       PORTS_TAKEN="${PORTS_TAKEN:-} $p"
       echo "$p"
       return 0
     fi
   done
-  echo "run-bench: found no free loopback port in 20000-49999" >&2
+  echo "run-bench: found no free loopback port below $high" >&2
   return 1
 }
 
