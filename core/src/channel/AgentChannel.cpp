@@ -119,7 +119,7 @@ bool AgentChannel::answerOnLoop(const ChannelRequest& r, const Reply& reply) con
       const std::string& to = parsed.request->toAgent;
       auto agent = to.empty() ? agents_.defaultAgent() : agents_.find(to);
       if (agent && agent->isInline() && engine_.neverWaits(agent->id())) {
-        reply(message(r, std::move(parsed)));
+        reply(message(r, std::move(parsed), std::move(agent)));
         return true;
       }
       if (agent || to.empty() || !engine_.forwardsOnLoop())
@@ -183,13 +183,15 @@ ChannelResponse AgentChannel::answered(std::string_view peerCn, std::string_view
               messageReply(out.text, out.agent, out.durationMs, out.status, out.requestedAgent));
 }
 
-ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse parsed) const {
+ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse parsed,
+                                      std::shared_ptr<plugin::AgentInstance> agent) const {
   if (!parsed.request)
     return json(parsed.status, parsed.error);
   const MessageRequest& m = *parsed.request;
   const std::string_view from = util::utf8Prefix(m.fromAgent, 64);
   logReceived(r.peerCn, from, m);
   delegation::TaskRequest task = inboundTask(m, r, m.timeoutMs);
+  task.local = std::move(agent);
   return answered(r.peerCn, from, engine_.handleInbound(std::move(task)));
 }
 

@@ -74,7 +74,9 @@ public:
 private:
   ChannelResponse ping(const ChannelRequest& request) const;
   ChannelResponse message(const ChannelRequest& request) const;
-  ChannelResponse message(const ChannelRequest& request, MessageParse parsed) const;
+  // `agent`: this node's agent the request names, when the caller found it already.
+  ChannelResponse message(const ChannelRequest& request, MessageParse parsed,
+                          std::shared_ptr<plugin::AgentInstance> agent = nullptr) const;
   void logReceived(std::string_view peerCn, std::string_view from, const MessageRequest& m) const;
   ChannelResponse answered(std::string_view peerCn, std::string_view from,
                            const delegation::Outcome& out) const;

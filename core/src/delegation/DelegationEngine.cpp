@@ -161,7 +161,9 @@ Outcome DelegationEngine::admit(TaskRequest& r, bool inbound) {
     r.admitted = true;
     return out;
   }
-  auto local = r.toAgent.empty() ? agents_.defaultAgent() : agents_.find(r.toAgent);
+  auto local = r.local             ? r.local
+               : r.toAgent.empty() ? agents_.defaultAgent()
+                                   : agents_.find(r.toAgent);
   policy::Arrival arrival{local ? local->id() : "", r.peerCn, r.fromNode, r.callerClaim,
                           r.fromAgent};
   policy::Admission a = policy_->admit(arrival);
@@ -200,7 +202,9 @@ std::string DelegationEngine::delegableAgents() const {
 // for a remote agent).
 bool DelegationEngine::place(TaskRequest& r, bool inbound, Placement& to, Outcome& out) {
   const TaskRequest& request = r; // as it arrived, until the changes below
-  to.local = request.toAgent.empty() ? agents_.defaultAgent() : agents_.find(request.toAgent);
+  if (!r.local)
+    r.local = request.toAgent.empty() ? agents_.defaultAgent() : agents_.find(request.toAgent);
+  to.local = r.local;
   to.target = to.local ? to.local->id() : request.toAgent;
   out.agent = to.target;
   auto refuse = [&](rivet_task_status status, std::string text) {

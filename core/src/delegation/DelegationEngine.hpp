@@ -55,6 +55,9 @@ struct TaskRequest {
   std::string callerField;
   bool admitted = false;
   std::shared_ptr<policy::Slot> slot;
+  // This node's agent for toAgent (the default one when it is empty), when the caller looked it
+  // up already: the engine does not look again.
+  std::shared_ptr<plugin::AgentInstance> local;
 };
 
 struct Outcome {

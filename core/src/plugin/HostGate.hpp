@@ -3,39 +3,45 @@
 // for the calls in progress and refuses the rest.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 
 namespace rivet::plugin {
 
 class HostGate {
 public:
-  // True (and the call counted) while the gate is open; pair it with leave().
+  // True (and the call counted) while the gate is open; pair it with leave(). One atomic step
+  // in and one out, no lock: every request passes the gate several times, from every I/O
+  // thread at once.
   bool enter() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (closed_)
+    if (state_.fetch_add(kCall) & kClosed) {
+      leave();
       return false;
-    ++active_;
+    }
     return true;
   }
   void leave() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (--active_ == 0)
+    if (state_.fetch_sub(kCall) - kCall == kClosed) { // the last call in progress at close()
+      std::lock_guard<std::mutex> lock(mutex_);
       idle_.notify_all();
+    }
   }
   // From now on enter() fails; returns once no call is in progress. Calls may nest (a host call
   // that runs an inline agent which calls the host again): they are counted, not locked.
   void close() {
+    state_.fetch_or(kClosed);
     std::unique_lock<std::mutex> lock(mutex_);
-    closed_ = true;
-    idle_.wait(lock, [this] { return active_ == 0; });
+    idle_.wait(lock, [this] { return state_.load() == kClosed; });
   }
 
 private:
-  std::mutex mutex_;
+  static constexpr int64_t kClosed = 1;
+  static constexpr int64_t kCall = 2;
+  std::atomic<int64_t> state_{0}; // kCall for each call in progress, plus kClosed once closed
+  std::mutex mutex_;              // what close() waits on
   std::condition_variable idle_;
-  int active_ = 0;
-  bool closed_ = false;
 };
 
 } // namespace rivet::plugin

@@ -50,6 +50,9 @@ void Gate::update(const config::PolicyConfig& c) {
     next->slots[e.agent] = keep ? keep : std::make_shared<AgentSlots>(e.maxConcurrent, e.queue);
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  anySlots_.store(!next->slots.empty(), std::memory_order_release);
+  nothingApplies_.store(!next->rates && next->slots.empty() && next->rules->agents.empty(),
+                        std::memory_order_release);
   state_ = std::move(next);
 }
 
@@ -97,13 +100,13 @@ Caller Gate::callerOf(const Arrival& a) const {
 }
 
 Admission Gate::admit(const Arrival& a) {
-  auto s = state();
   Admission out;
-  if (a.claimed.empty() && !s->rates && s->slots.empty() && s->rules->agents.empty() &&
-      !a.agent.empty()) { // no policy to apply (the common case): no work on the request path
+  if (a.claimed.empty() && !a.agent.empty() &&
+      nothingApplies_.load(std::memory_order_acquire)) { // the common case: no work, no lock
     out.caller = Caller{a.peerNode, a.fromAgent};
     return out;
   }
+  auto s = state();
   out.caller = callerOf(a);
   // Only a task forwarded on names its caller; a local agent's own delegations are new tasks.
   if (a.agent.empty() && !a.peerCn.empty() && out.caller.node != nodeName_)

@@ -54,7 +54,9 @@ public:
 
   std::shared_ptr<const RuleSet> rules() const;
   // The agent has places (max_concurrent): a task for it may wait, so never on an I/O thread.
-  bool limits(const std::string& agent) const { return state()->slots.count(agent) > 0; }
+  bool limits(const std::string& agent) const {
+    return anySlots_.load(std::memory_order_acquire) && state()->slots.count(agent) > 0;
+  }
   uint64_t refusals(Refusal r) const { return refusals_[static_cast<size_t>(r)].load(); }
 
 private:
@@ -71,6 +73,10 @@ private:
   const std::string nodeName_;
   mutable std::mutex mutex_;
   std::shared_ptr<const State> state_;
+  // Read on every request without the lock: no agent has places; no policy applies at all
+  // (no rate limit, places or rules). Set with state_ by update().
+  std::atomic<bool> anySlots_{false};
+  std::atomic<bool> nothingApplies_{false};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(Refusal::Count)> refusals_{};
   std::shared_ptr<spdlog::logger> logger_;
 };
