@@ -109,15 +109,44 @@ private:
   Answer answer_;
 };
 
+// node-b's server context for the raw peers below.
+SSL_CTX* rawPeerContext(const ca::IssuedFiles& files) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  SSL_CTX_use_certificate_chain_file(ctx, files.certPath.c_str());
+  SSL_CTX_use_PrivateKey_file(ctx, files.keyPath.c_str(), SSL_FILETYPE_PEM);
+  return ctx;
+}
+
+// TLS on an accepted socket (blocking, reads of at most 5 s), then a request head read; the
+// connection, or null when the handshake failed.
+SSL* acceptRequest(SSL_CTX* ctx, Poco::Net::StreamSocket& s) {
+  s.setBlocking(true);
+  s.setReceiveTimeout(Poco::Timespan(5, 0));
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, s.impl()->sockfd());
+  if (SSL_accept(ssl) != 1) {
+    SSL_free(ssl);
+    ERR_clear_error();
+    return nullptr;
+  }
+  char buf[4096];
+  std::string got;
+  while (got.find("\r\n\r\n") == std::string::npos) {
+    int n = SSL_read(ssl, buf, sizeof buf);
+    if (n <= 0)
+      break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return ssl;
+}
+
 // A TLS peer with node-b's certificate that reads a request and writes `reply` in TLS records
 // of `piece` bytes (1: a byte at a time), then closes.
 class RawTlsPeer {
 public:
   RawTlsPeer(const ca::IssuedFiles& files, std::string reply, size_t piece = 16384)
-      : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)), reply_(std::move(reply)), piece_(piece) {
-    ctx_ = SSL_CTX_new(TLS_server_method());
-    SSL_CTX_use_certificate_chain_file(ctx_, files.certPath.c_str());
-    SSL_CTX_use_PrivateKey_file(ctx_, files.keyPath.c_str(), SSL_FILETYPE_PEM);
+      : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)), reply_(std::move(reply)), piece_(piece),
+        ctx_(rawPeerContext(files)) {
     thread_ = std::thread([this] { serve(); });
   }
   ~RawTlsPeer() {
@@ -133,28 +162,17 @@ private:
       if (!socket_.poll(Poco::Timespan(0, 50000), Poco::Net::Socket::SELECT_READ))
         continue;
       Poco::Net::StreamSocket s = socket_.acceptConnection();
-      s.setBlocking(true);
-      s.setReceiveTimeout(Poco::Timespan(5, 0));
-      SSL* ssl = SSL_new(ctx_);
-      SSL_set_fd(ssl, s.impl()->sockfd());
-      if (SSL_accept(ssl) == 1) {
-        char buf[4096];
-        std::string got;
-        while (got.find("\r\n\r\n") == std::string::npos) {
-          int n = SSL_read(ssl, buf, sizeof buf);
-          if (n <= 0)
-            break;
-          got.append(buf, static_cast<size_t>(n));
-        }
-        for (size_t off = 0; off < reply_.size();) {
-          int n = SSL_write(ssl, reply_.data() + off,
-                            static_cast<int>(std::min<size_t>(reply_.size() - off, piece_)));
-          if (n <= 0)
-            break;
-          off += static_cast<size_t>(n);
-        }
-        SSL_shutdown(ssl);
+      SSL* ssl = acceptRequest(ctx_, s);
+      if (!ssl)
+        continue;
+      for (size_t off = 0; off < reply_.size();) {
+        int n = SSL_write(ssl, reply_.data() + off,
+                          static_cast<int>(std::min<size_t>(reply_.size() - off, piece_)));
+        if (n <= 0)
+          break;
+        off += static_cast<size_t>(n);
       }
+      SSL_shutdown(ssl);
       SSL_free(ssl);
       ERR_clear_error();
     }
@@ -174,10 +192,8 @@ public:
   HoldingPeer(const ca::IssuedFiles& files, size_t length)
       : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)),
         head_("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n" +
-              std::string(100, 'b')) {
-    ctx_ = SSL_CTX_new(TLS_server_method());
-    SSL_CTX_use_certificate_chain_file(ctx_, files.certPath.c_str());
-    SSL_CTX_use_PrivateKey_file(ctx_, files.keyPath.c_str(), SSL_FILETYPE_PEM);
+              std::string(100, 'b')),
+        ctx_(rawPeerContext(files)) {
     thread_ = std::thread([this] { serve(); });
   }
   ~HoldingPeer() {
@@ -201,24 +217,13 @@ private:
     }
   }
   void hold(Poco::Net::StreamSocket s) {
-    s.setBlocking(true);
-    s.setReceiveTimeout(Poco::Timespan(5, 0));
-    SSL* ssl = SSL_new(ctx_);
-    SSL_set_fd(ssl, s.impl()->sockfd());
-    if (SSL_accept(ssl) == 1) {
-      char buf[4096];
-      std::string got;
-      while (got.find("\r\n\r\n") == std::string::npos) {
-        int n = SSL_read(ssl, buf, sizeof buf);
-        if (n <= 0)
-          break;
-        got.append(buf, static_cast<size_t>(n));
-      }
-      if (SSL_write(ssl, head_.data(), static_cast<int>(head_.size())) > 0)
-        ++answered_;
-      while (!stop_)
-        std::this_thread::sleep_for(20ms);
-    }
+    SSL* ssl = acceptRequest(ctx_, s);
+    if (!ssl)
+      return;
+    if (SSL_write(ssl, head_.data(), static_cast<int>(head_.size())) > 0)
+      ++answered_;
+    while (!stop_)
+      std::this_thread::sleep_for(20ms);
     SSL_free(ssl);
     ERR_clear_error();
   }

@@ -43,7 +43,7 @@ struct Channel {
   int maxHandshakesPerAddress = 128;  // TLS handshakes in progress from one IP address
   int maxHeaderBytes = 32768;         // a larger request head gets 431
   int maxHeaders = 100;               // more header fields get 431
-  int64_t maxInflightBodyBytes = 256LL * 1024 * 1024; // per listener; past it 503 + Retry-After
+  int64_t maxInflightBodyBytes = 256LL * 1024 * 1024;   // per listener; past it 503 + Retry-After
   int64_t maxInflightAnswerBytes = 256LL * 1024 * 1024; // answers from peers, node-wide
 };
 
