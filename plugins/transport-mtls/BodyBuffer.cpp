@@ -1,8 +1,6 @@
 // Heap or mapped storage of request bodies.
 #include "BodyBuffer.hpp"
 
-#include <boost/beast/http/error.hpp>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -30,14 +28,14 @@ BodyBuffer& BodyBuffer::operator=(BodyBuffer&& o) noexcept {
   return *this;
 }
 
-bool BodyBuffer::reserveMore(size_t extra) {
+bool BodyBuffer::reserveMore(size_t extra, bool exact) {
   size_t need = size_ + extra;
   if (need < size_ || (limit_ && need > limit_))
     return false;
   if (need <= capacity_)
     return true;
   if (need <= kHeapMax && !mapped_) {
-    size_t cap = std::min(kHeapMax, std::max({need, capacity_ * 2, size_t(4096)}));
+    size_t cap = exact ? need : std::min(kHeapMax, std::max({need, capacity_ * 2, size_t(4096)}));
     char* grown = static_cast<char*>(std::realloc(data_, cap));
     if (!grown)
       return false;
@@ -77,13 +75,6 @@ void BodyBuffer::clear() {
   data_ = nullptr;
   size_ = capacity_ = 0;
   mapped_ = false;
-}
-
-void BufferBody::reader::init(const boost::optional<std::uint64_t>& length,
-                              boost::system::error_code& ec) {
-  ec = {};
-  if (length && *length > 0 && !body_.reserveMore(static_cast<size_t>(*length)))
-    ec = boost::beast::http::error::buffer_overflow;
 }
 
 } // namespace rivet::mtls

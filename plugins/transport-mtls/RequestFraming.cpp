@@ -47,15 +47,17 @@ enum Scan { kText, kLineStart, kLineStartCr, kEnd };
 
 } // namespace
 
+// Room for the head and its fields an idle connection keeps (a usual head needs a few hundred
+// bytes; one of the limit's 32 KiB is given back).
+constexpr size_t kKeptHeadBytes = 1024;
+constexpr size_t kKeptFields = 32;
+
 RequestFraming::RequestFraming(const FramingLimits& limits) : limits_(limits) {
-  onChunkHeader_ = [this](std::uint64_t size, boost::beast::string_view,
-                          boost::system::error_code&) { chunkBytes_ += size; };
   reset();
 }
 
 void RequestFraming::reset() {
-  parser_.reset(); // its fields go back to the arena first; the arena stays for the next
-                   // request until the connection waits idle (releaseArena)
+  parser_.reset(); // head_ and fields_ keep their room for the next request
   state_ = State::Head;
   error_ = FramingError{};
   expectContinue_ = false;
@@ -118,19 +120,28 @@ bool RequestFraming::scanHead(const char* data, size_t size) {
   return true;
 }
 
+void RequestFraming::releaseHead() {
+  if (parser_)
+    return;
+  if (head_.capacity() > kKeptHeadBytes)
+    std::string().swap(head_);
+  if (fields_.capacity() > kKeptFields)
+    std::vector<RequestParser::HeadField>().swap(fields_);
+}
+
 bool RequestFraming::checkHead() {
-  const auto& req = parser_->get();
+  const RequestParser& req = *parser_;
   if (req.version() != 10 && req.version() != 11) {
     fail(505, kVersion, "HTTP version not 1.0 or 1.1");
     return false;
   }
-  if (static_cast<size_t>(std::distance(req.begin(), req.end())) > limits_.maxHeaders) {
+  if (req.fields().size() > limits_.maxHeaders) {
     fail(431, kHeadTooLarge, "too many header fields");
     return false;
   }
   size_t lengths = req.count(http::field::content_length);
   size_t codings = req.count(http::field::transfer_encoding);
-  if (lengths > 1 || (lengths == 1 && !allDigits(req[http::field::content_length]))) {
+  if (lengths > 1 || (lengths == 1 && !allDigits(req.value(http::field::content_length)))) {
     fail(400, kBadRequest, "duplicate or invalid Content-Length");
     return false;
   }
@@ -143,7 +154,8 @@ bool RequestFraming::checkHead() {
     return false;
   }
   if (codings == 1) {
-    http::opt_token_list list{req[http::field::transfer_encoding]};
+    const std::string_view coding = req.value(http::field::transfer_encoding);
+    http::opt_token_list list{boost::beast::string_view(coding.data(), coding.size())};
     if (!http::validate_list(list)) {
       fail(400, kBadRequest, "invalid Transfer-Encoding");
       return false;
@@ -167,23 +179,17 @@ bool RequestFraming::checkHead() {
       return false;
     }
   }
-  auto expect = req.find(http::field::expect);
-  expectContinue_ = expect != req.end() && boost::beast::iequals(expect->value(), "100-continue");
+  const std::string_view expect = req.value(http::field::expect);
+  expectContinue_ = req.count(http::field::expect) > 0 &&
+                    boost::beast::iequals(boost::beast::string_view(expect.data(), expect.size()),
+                                          "100-continue");
   return true;
 }
 
 void RequestFraming::startParser() {
-  if (arena_)
-    arena_->used = 0;
-  else
-    arena_ = std::make_unique<HeadArena>();
-  parser_.emplace(std::piecewise_construct, std::make_tuple(),
-                  std::make_tuple(ArenaAllocator<char>(arena_.get())));
+  parser_.emplace(head_, fields_, limits_.maxBodyBytes);
   parser_->header_limit(static_cast<std::uint32_t>(limits_.maxHeaderBytes));
   parser_->body_limit(limits_.maxBodyBytes);
-  parser_->get().body().setLimit(limits_.maxBodyBytes);
-  parser_->on_chunk_header(onChunkHeader_);
-  chunkBytes_ = 0;
 }
 
 size_t RequestFraming::feed(const char* data, size_t size) {
@@ -202,7 +208,9 @@ size_t RequestFraming::feed(const char* data, size_t size) {
     if (scanned_ > limits_.maxHeaderBytes) // Beast's limit leaves out the request line
       return fail(431, kHeadTooLarge, "request head too large");
     parser_->eager(false);
+    parser_->headBytes(data, size);
     used = parser_->put(boost::asio::const_buffer(data, size), ec);
+    head_.append(data, used); // the bytes the request line and fields are found in
     if (ec == http::error::need_more)
       return 0; // the head is not complete: offered again with more
     if (ec == http::error::bad_version && wellFormedVersion(data, size))
@@ -231,7 +239,7 @@ size_t RequestFraming::feed(const char* data, size_t size) {
     // a call that begins inside a chunk must not admit a next chunk past the limit.
     if (!contentLength())
       parser_->body_limit(limits_.maxBodyBytes -
-                          std::min<uint64_t>(limits_.maxBodyBytes, chunkBytes_));
+                          std::min<uint64_t>(limits_.maxBodyBytes, parser_->chunkBytes()));
     size_t n = parser_->put(boost::asio::const_buffer(data + used, slice), ec);
     used += n;
     if (ec == http::error::need_more) {
@@ -252,21 +260,19 @@ size_t RequestFraming::feed(const char* data, size_t size) {
 }
 
 std::string_view RequestFraming::method() const {
-  auto m = parser_->get().method_string();
-  return {m.data(), m.size()};
+  return parser_->method();
 }
 
 std::string_view RequestFraming::target() const {
-  auto t = parser_->get().target();
-  return {t.data(), t.size()};
+  return parser_->target();
 }
 
 bool RequestFraming::keepAlive() const {
-  return parser_->get().keep_alive();
+  return parser_->keep_alive();
 }
 
 bool RequestFraming::headRequest() const {
-  return parser_->get().method() == http::verb::head;
+  return parser_->verb() == http::verb::head;
 }
 
 std::optional<uint64_t> RequestFraming::contentLength() const {
@@ -277,11 +283,11 @@ std::optional<uint64_t> RequestFraming::contentLength() const {
 }
 
 size_t RequestFraming::bodyBytes() const {
-  return parser_->get().body().size();
+  return parser_->body().size();
 }
 
 BodyBuffer& RequestFraming::body() {
-  return parser_->get().body();
+  return parser_->body();
 }
 
 } // namespace rivet::mtls

@@ -6,17 +6,14 @@
 #pragma once
 
 #include "BodyBuffer.hpp"
-#include "HeadArena.hpp"
-
-#include <boost/beast/http/parser.hpp>
+#include "RequestParser.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rivet::mtls {
 
@@ -43,7 +40,7 @@ public:
   };
 
   explicit RequestFraming(const FramingLimits& limits);
-  RequestFraming(const RequestFraming&) = delete; // the parser points into arena_
+  RequestFraming(const RequestFraming&) = delete; // the parser points into head_ and fields_
   RequestFraming& operator=(const RequestFraming&) = delete;
 
   // Offers the bytes that arrived and are not consumed yet (the caller keeps them in one
@@ -66,23 +63,18 @@ public:
   size_t bodyBytes() const;
   // Calls fn(name, value) for each header field, in the order received (from State::Body on).
   template <class Fn> void forEachField(Fn&& fn) const {
-    for (const auto& f : parser_->get())
-      fn(std::string_view(f.name_string().data(), f.name_string().size()),
-         std::string_view(f.value().data(), f.value().size()));
+    for (const auto& f : fields_)
+      fn(parser_->text(f.nameText), parser_->text(f.value));
   }
   // State::Done: the body (move it out if kept).
   BodyBuffer& body();
 
   // Ready for the next request of the same connection.
   void reset();
-  // An idle connection gives its head arena back (2 KiB); a busy one reuses it.
-  void releaseArena() {
-    if (!parser_)
-      arena_.reset();
-  }
+  // An idle connection gives back the room of a large head; a busy one reuses it.
+  void releaseHead();
 
 private:
-  using Parser = boost::beast::http::request_parser<BufferBody, ArenaAllocator<char>>;
   void startParser();
   size_t fail(int status, const char* body, const char* reason);
   size_t failFrom(const boost::system::error_code& ec);
@@ -93,13 +85,11 @@ private:
   bool checkHead();
 
   FramingLimits limits_;
-  std::unique_ptr<HeadArena> arena_; // while a request is read or served
-  // The sizes of the chunks announced so far (whole chunk lines only): what the body will hold
-  // once the chunk in progress is complete, which the body limit is measured against.
-  uint64_t chunkBytes_ = 0;
-  std::function<void(std::uint64_t, boost::beast::string_view, boost::system::error_code&)>
-      onChunkHeader_; // declared before parser_, which holds a reference to it
-  std::optional<Parser> parser_;
+  // The head's bytes and fields, kept between requests (declared before parser_, which holds
+  // references to them).
+  std::string head_;
+  std::vector<RequestParser::HeadField> fields_;
+  std::optional<RequestParser> parser_;
   State state_ = State::Head;
   FramingError error_;
   bool expectContinue_ = false;

@@ -497,7 +497,7 @@ void ServerConnection::wait(TlsStep step, Step next) {
   if (phase_ == Phase::Idle && step == TlsStep::WantRead) {
     tls_->freeBuffers(); // an idle connection holds no record buffers (17 KiB each); a busy one
                          // keeps them (SSL_MODE_RELEASE_BUFFERS would free one per record)
-    framing_.releaseArena();
+    framing_.releaseHead();
   }
   auto what = step == TlsStep::WantWrite ? boost::asio::ip::tcp::socket::wait_write
                                          : boost::asio::ip::tcp::socket::wait_read;

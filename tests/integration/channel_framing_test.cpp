@@ -259,3 +259,28 @@ TEST(ChannelFramingLimits, HeaderByteAndFieldLimitsFollowMeshChannel) {
   EXPECT_EQ(r.body, kHeadTooLarge);
   EXPECT_EQ(r.header("connection"), "close");
 }
+
+TEST_F(ChannelFraming, TrailerFieldsOfAChunkedBodyNeverReachTheNodeAsHeaders) {
+  // The same traceparent as a trailer, then as a header: only the header's trace is taken.
+  const std::string trailerTrace = "7a1e0b1d6c0f4e2a9b3c5d7e9f1a2b3c";
+  const std::string headerTrace = "4b2d6f8a0c1e3a5b7d9f1b3d5f7a9c1e";
+  auto traceparent = [](const std::string& trace) {
+    return "traceparent: 00-" + trace + "-00f067aa0ba902b7-01\r\n";
+  };
+  const std::string body = messageFrom("trailing");
+  TestTlsClient client(meshClient());
+  ASSERT_TRUE(client.connect(node_->port())) << client.error();
+  ASSERT_TRUE(client.sendRaw(kPostLine + "Transfer-Encoding: chunked\r\n\r\n" + chunk(body) +
+                             "0\r\n" + traceparent(trailerTrace) + "X-Other: 1\r\n\r\n"));
+  HttpResponse r;
+  ASSERT_TRUE(client.readResponse(r)) << client.error();
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("connection"), "keep-alive");
+  // The connection goes on after the trailers: the next request, traced by a header.
+  ASSERT_TRUE(client.sendRaw(kPostLine + traceparent(headerTrace) +
+                             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  ASSERT_TRUE(client.readResponse(r)) << client.error();
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(node_->waitForOutput("trace=" + headerTrace)) << node_->output();
+  EXPECT_FALSE(contains(node_->output(), trailerTrace)) << node_->output();
+}
