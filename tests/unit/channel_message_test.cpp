@@ -262,3 +262,35 @@ TEST(ChannelMessageScalars, TruthyScalarIsMissingFieldsAndFalsyScalarIsInvalidJs
   for (const char* falsy : {"0", "\"\"", "false", "null", "", "{", "1 2"})
     EXPECT_EQ(parseMessageRequest(falsy).error, R"({"error":"Invalid JSON body"})") << falsy;
 }
+
+TEST(ChannelMessageParse, PathIsReadInOrderAndTheLastOneCounts) {
+  auto m = parsedOk(R"({"fromAgent":"a","message":"m","path":["x@n1"],"path":["y@n2","z@n3"]})");
+  EXPECT_EQ(m.path, (std::vector<std::string>{"y@n2", "z@n3"}));
+  EXPECT_TRUE(
+      parsedOk(R"({"fromAgent":"a","message":"m","path":["x@n1"],"path":null})").path.empty());
+  std::string hops = "[";
+  for (int i = 0; i < 64; ++i)
+    hops += std::string(i ? "," : "") + "\"a" + std::to_string(i) + "@n\"";
+  EXPECT_EQ(parsedOk(R"({"fromAgent":"a","message":"m","path":)" + hops + "]}").path.size(), 64u);
+  const std::string badPath =
+      R"({"error":"path must be an array of at most 64 \"agent@node\" strings"})";
+  EXPECT_EQ(parsedError(R"({"fromAgent":"a","message":"m","path":)" + hops + R"(,"b@n"]})").error,
+            badPath);
+  for (const char* path : {R"([["a@b"]])", R"(["a@b",{"c":"d@e"}])", R"(["a@b",null])"})
+    EXPECT_EQ(
+        parsedError(std::string(R"({"fromAgent":"a","message":"m","path":)") + path + "}").error,
+        badPath)
+        << path;
+}
+
+TEST(ChannelMessageParse, MembersOfNestedObjectsAreNotTheBodys) {
+  auto m = parsedOk(R"({"fromAgent":"a","message":"m","extra":{"toAgent":"evil","message":"no",)"
+                    R"("path":["x@y"],"list":[{"model":"m2"}]},"more":[["toAgent","b"]]})");
+  EXPECT_EQ(m.message, "m");
+  EXPECT_EQ(m.toAgent, "");
+  EXPECT_EQ(m.model, "");
+  EXPECT_TRUE(m.path.empty());
+  // Nested values of a kept member are its own: a refused type, not its members.
+  EXPECT_EQ(parsedError(R"({"fromAgent":"a","message":"m","toAgent":{"toAgent":"x"}})").error,
+            R"({"error":"toAgent must be a string: an agent id"})");
+}

@@ -124,10 +124,11 @@ bool AgentChannel::answerOnLoop(const ChannelRequest& r, const Reply& reply) con
       }
       if (agent || to.empty() || !engine_.forwardsOnLoop())
         return false; // an agent of this node that runs on a worker, or no agent at all
-      const MessageRequest& m = *parsed.request;
+      MessageRequest& m = *parsed.request;
       std::string from(util::utf8Prefix(m.fromAgent, 64));
       logReceived(r.peerCn, from, m);
-      delegation::TaskRequest task = inboundTask(m, r, m.timeoutMs);
+      const int64_t timeoutMs = m.timeoutMs;
+      delegation::TaskRequest task = inboundTask(std::move(m), r, timeoutMs);
       // (false only when the agent was added here meanwhile: a worker runs it, and logs the
       // line above again)
       return engine_.forwardInbound(
@@ -187,10 +188,11 @@ ChannelResponse AgentChannel::message(const ChannelRequest& r, MessageParse pars
                                       std::shared_ptr<plugin::AgentInstance> agent) const {
   if (!parsed.request)
     return json(parsed.status, parsed.error);
-  const MessageRequest& m = *parsed.request;
-  const std::string_view from = util::utf8Prefix(m.fromAgent, 64);
+  MessageRequest& m = *parsed.request;
+  const std::string_view from = util::utf8Prefix(m.fromAgent, 64); // (m keeps fromAgent)
   logReceived(r.peerCn, from, m);
-  delegation::TaskRequest task = inboundTask(m, r, m.timeoutMs);
+  const int64_t timeoutMs = m.timeoutMs;
+  delegation::TaskRequest task = inboundTask(std::move(m), r, timeoutMs);
   task.local = std::move(agent);
   return answered(r.peerCn, from, engine_.handleInbound(std::move(task)));
 }

@@ -33,8 +33,14 @@ std::string traceIdOf(std::string_view tp) {
 
 delegation::TaskRequest inboundTask(const MessageRequest& m, const ChannelRequest& r,
                                     int64_t timeoutMs) {
-  delegation::TaskRequest task{m.fromAgent, m.task, m.toAgent, m.model, m.chainDepth, timeoutMs};
-  task.path = m.path;
+  return inboundTask(MessageRequest(m), r, timeoutMs);
+}
+
+delegation::TaskRequest inboundTask(MessageRequest&& m, const ChannelRequest& r,
+                                    int64_t timeoutMs) {
+  delegation::TaskRequest task{m.fromAgent,        std::move(m.task), std::move(m.toAgent),
+                               std::move(m.model), m.chainDepth,      timeoutMs};
+  task.path = std::move(m.path);
   // The asker's node is the one whose certificate sent the request (CN without ".mesh").
   std::string_view cn = r.peerCn;
   if (cn.size() > 5 && std::equal(cn.end() - 5, cn.end(), ".mesh", [](char a, char b) {
@@ -49,7 +55,7 @@ delegation::TaskRequest inboundTask(const MessageRequest& m, const ChannelReques
   }
   task.fromNode = std::string(cn);
   task.peerCn = std::string(r.peerCn);
-  task.callerClaim = m.caller;
+  task.callerClaim = std::move(m.caller);
   task.traceId = traceIdOf(r.header("traceparent"));
   if (task.traceId.empty())
     task.traceId = util::randomHex128("a trace id");

@@ -17,5 +17,7 @@ std::string traceIdOf(std::string_view traceparent);
 // `timeoutMs` as the endpoint decided it (its default or the body's).
 delegation::TaskRequest inboundTask(const MessageRequest& m, const ChannelRequest& r,
                                     int64_t timeoutMs);
+// The same, taking m's task text, agent, model, path and caller (fromAgent stays in m).
+delegation::TaskRequest inboundTask(MessageRequest&& m, const ChannelRequest& r, int64_t timeoutMs);
 
 } // namespace rivet::channel

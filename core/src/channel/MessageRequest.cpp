@@ -112,13 +112,17 @@ std::string stripDelegationPrefix(std::string_view message) {
 MessageParse parseMessageRequest(std::string_view body, int64_t maxTimeoutMs) {
   // The document's values and the parser's stack start in buffers on this stack: a small body
   // costs no heap allocation (RapidJSON's default pool would allocate 64 KiB per parse).
+  // The stack buffer holds both the document's stack and the parser's (256 bytes to start):
+  // what they ask for first must fit in it beside the pool's header, or the pool takes a 64 KiB
+  // chunk from the heap on every parse.
   char valueBuffer[4096];
-  char stackBuffer[1024];
+  char stackBuffer[2048];
+  constexpr size_t kDocumentStack = 1024;
   rapidjson::MemoryPoolAllocator<> values(valueBuffer, sizeof valueBuffer);
   rapidjson::MemoryPoolAllocator<> stack(stackBuffer, sizeof stackBuffer);
   rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
                              rapidjson::MemoryPoolAllocator<>>
-      doc(&values, sizeof stackBuffer, &stack);
+      doc(&values, kDocumentStack, &stack);
   // Iterative: a hostile body nested a million deep must not overflow the stack. No
   // kParseFullPrecisionFlag: RapidJSON 1.1.0's full-precision path reads past a table on
   // crafted numbers.

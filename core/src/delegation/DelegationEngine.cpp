@@ -335,24 +335,24 @@ bool DelegationEngine::forwardInbound(TaskRequest r, std::function<void(Outcome)
 }
 
 std::shared_ptr<plugin::TaskContext>
-DelegationEngine::contextFor(const plugin::AgentInstance& agent, const TaskRequest& r) const {
+DelegationEngine::contextFor(const plugin::AgentInstance& agent, TaskRequest& r) const {
   auto task = std::make_shared<plugin::TaskContext>();
   task->agentId = agent.id();
   task->nodeName = settings_.nodeName;
-  task->fromAgent = r.fromAgent;
-  task->fromNode = r.fromNode;
-  task->path = r.path;
+  task->fromAgent = std::move(r.fromAgent);
+  task->fromNode = std::move(r.fromNode);
+  task->path = std::move(r.path);
   task->depth = r.chainDepth;
-  task->traceId = r.traceId;
+  task->traceId = std::move(r.traceId);
   task->startClock(r.timeoutMs);
   if (r.parent)
     r.parent->adopt(task);
   return task;
 }
 
-Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const TaskRequest& request) {
+Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, TaskRequest& request) {
   Outcome out;
-  const TaskRequest* use = &request;
+  TaskRequest* use = &request;
   TaskRequest waited;
   if (request.slot && !request.slot->running()) { // queued: its deadline counts while it waits
     auto from = Clock::now();
@@ -374,7 +374,7 @@ Outcome DelegationEngine::runLocal(const plugin::AgentInstance& agent, const Tas
     waited.timeoutMs = std::max<int64_t>(1, request.timeoutMs - msSince(from));
     use = &waited;
   }
-  const TaskRequest& r = *use;
+  TaskRequest& r = *use;
   auto task = contextFor(agent, r);
   if (agent.isInline()) { // quick and non-blocking: no thread hop
     plugin::LiveTasks::Scope live(*live_, task);

@@ -166,7 +166,8 @@ private:
   bool place(TaskRequest& request, bool inbound, Placement& to, Outcome& out);
   Outcome placed(Outcome out, const Placement& to, bool inbound) const;
   Outcome route(TaskRequest request, bool inbound);
-  Outcome runLocal(const plugin::AgentInstance& agent, const TaskRequest& request);
+  // Its ids and path move into the task's context (the caller does not read them after).
+  Outcome runLocal(const plugin::AgentInstance& agent, TaskRequest& request);
   // The nodes of a remote agent in turn (RemoteRound.cpp).
   struct Round;
   struct AsyncRound;
@@ -185,8 +186,9 @@ private:
   // One node: its registry host, then <name>.mesh while nothing was delivered.
   RemoteResult callNode(const RemoteNode& node, const TaskRequest& r, int64_t graceMs);
   std::string delegableAgents() const;
+  // Takes r's fromAgent, fromNode, path and traceId.
   std::shared_ptr<plugin::TaskContext> contextFor(const plugin::AgentInstance& agent,
-                                                  const TaskRequest& r) const;
+                                                  TaskRequest& r) const;
 
   EngineSettings settings_;
   const plugin::AgentSet& agents_;

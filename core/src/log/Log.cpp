@@ -133,13 +133,15 @@ thread_local std::string currentTask;
 thread_local std::string currentTrace;
 } // namespace
 
-TaskScope::TaskScope(std::string taskId, std::string traceId)
-    : previousTask_(std::exchange(currentTask, std::move(taskId))),
-      previousTrace_(std::exchange(currentTrace, std::move(traceId))) {}
+TaskScope::TaskScope(std::string_view taskId, std::string_view traceId)
+    : previousTask_(currentTask), previousTrace_(currentTrace) { // (empty outside any scope)
+  currentTask.assign(taskId);
+  currentTrace.assign(traceId);
+}
 
 TaskScope::~TaskScope() {
-  currentTask = std::move(previousTask_);
-  currentTrace = std::move(previousTrace_);
+  currentTask.assign(previousTask_);
+  currentTrace.assign(previousTrace_);
 }
 
 const std::string& TaskScope::taskId() {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <spdlog/logger.h>
 
@@ -40,7 +41,9 @@ void flush();
 // "traceId". Scopes nest; the inner one wins until it ends.
 class TaskScope {
 public:
-  TaskScope(std::string taskId, std::string traceId);
+  // The ids are copied into this thread's own strings, which keep their room between scopes:
+  // a task's scope allocates nothing.
+  TaskScope(std::string_view taskId, std::string_view traceId);
   ~TaskScope();
   TaskScope(const TaskScope&) = delete;
   TaskScope& operator=(const TaskScope&) = delete;
