@@ -41,6 +41,10 @@ struct IoLoop {
   std::unordered_set<std::shared_ptr<ServerConnection>> connections;
   char scratch[64 * 1024];          // reads land here first; only leftovers are kept per connection
   std::shared_ptr<PeerLinks> peers; // requests to peers from this loop (PeerExchange.hpp)
+  // Connections of this loop that keep their TLS record buffers while idle (at most
+  // kBufferHolders): a keep-alive client's next request then costs no 34 KiB of allocations.
+  size_t bufferHolders = 0;
+  static constexpr size_t kBufferHolders = 64;
 };
 
 class ChannelServer {

@@ -474,6 +474,10 @@ void ServerConnection::close() {
   bool hostHasRequest = phase_ == Phase::Dispatched;
   setPhase(Phase::Closed);
   gone_ = true;
+  if (holdsBuffers_) {
+    --loop_.bufferHolders;
+    holdsBuffers_ = false;
+  }
   endHandshake();
   if (!hostHasRequest)
     releaseRequest();
@@ -495,8 +499,15 @@ void ServerConnection::setPhase(Phase p) {
 
 void ServerConnection::wait(TlsStep step, Step next) {
   if (phase_ == Phase::Idle && step == TlsStep::WantRead) {
-    tls_->freeBuffers(); // an idle connection holds no record buffers (17 KiB each); a busy one
-                         // keeps them (SSL_MODE_RELEASE_BUFFERS would free one per record)
+    // An idle connection holds no record buffers (17 KiB each), but for the first
+    // kBufferHolders of its loop; a busy one keeps them (SSL_MODE_RELEASE_BUFFERS would free
+    // one per record).
+    if (!holdsBuffers_ && loop_.bufferHolders < IoLoop::kBufferHolders) {
+      holdsBuffers_ = true;
+      ++loop_.bufferHolders;
+    }
+    if (!holdsBuffers_)
+      tls_->freeBuffers();
     framing_.releaseHead();
   }
   auto what = step == TlsStep::WantWrite ? boost::asio::ip::tcp::socket::wait_write

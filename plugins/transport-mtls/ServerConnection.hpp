@@ -103,7 +103,8 @@ private:
   bool streaming_ = false; // writing a streamed answer
   bool handshaking_ = true;
   bool busyCounted_ = false;
-  uint64_t reserved_ = 0; // body bytes of the listener's budget this request holds
+  bool holdsBuffers_ = false; // one of its loop's bufferHolders
+  uint64_t reserved_ = 0;     // body bytes of the listener's budget this request holds
   rivet_inbound_request request_{};
   std::vector<rivet_header> headers_; // request_'s header fields (views into the parser)
   BodyBuffer body_;
