@@ -10,6 +10,7 @@
 #include "util/JsonText.hpp"
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 
 namespace rivet::channel {
@@ -29,8 +30,9 @@ std::string messageReply(const std::string& text, const std::string& agent, int6
   appendJsonString(body, text);
   body += ",\"agent\":";
   appendJsonString(body, agent);
+  char digits[24];
   body += ",\"durationMs\":";
-  body += std::to_string(ms);
+  body.append(digits, std::to_chars(digits, digits + sizeof digits, ms).ptr);
   body += ",\"status\":\"";
   body += delegation::DelegationEngine::statusName(status);
   body += '"';
@@ -38,7 +40,8 @@ std::string messageReply(const std::string& text, const std::string& agent, int6
     body += ",\"requestedAgent\":";
     appendJsonString(body, requestedAgent);
   }
-  return body + "}";
+  body += '}';
+  return body;
 }
 
 } // namespace
