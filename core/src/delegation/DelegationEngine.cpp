@@ -161,6 +161,11 @@ Outcome DelegationEngine::admit(TaskRequest& r, bool inbound) {
     r.admitted = true;
     return out;
   }
+  if (r.local && r.callerClaim.empty() && policy_->admitsUnclaimed()) {
+    r.admitted = true; // what admit() answers then, without building the arrival
+    r.callerField.clear();
+    return out;
+  }
   auto local = r.local             ? r.local
                : r.toAgent.empty() ? agents_.defaultAgent()
                                    : agents_.find(r.toAgent);

@@ -15,60 +15,68 @@ std::string randomToken() {
 } // namespace
 
 LiveTasks::Scope::Scope(LiveTasks& live, std::shared_ptr<TaskContext> task)
-    : live_(live), key_(task.get()) {
+    : live_(live), task_(std::move(task)) {
   std::lock_guard<std::mutex> lock(live_.mutex_);
-  live_.tasks_[key_] = Entry{std::move(task), {}};
+  next_ = live_.first_;
+  if (next_)
+    next_->prev_ = this;
+  live_.first_ = this;
+  ++live_.count_;
 }
 
 LiveTasks::Scope::~Scope() {
   std::lock_guard<std::mutex> lock(live_.mutex_);
-  auto it = live_.tasks_.find(key_);
-  if (it == live_.tasks_.end())
-    return;
-  if (!it->second.token.empty())
-    live_.tokens_.erase(it->second.token);
-  live_.tasks_.erase(it);
+  if (!token_.empty())
+    live_.tokens_.erase(token_);
+  (prev_ ? prev_->next_ : live_.first_) = next_;
+  if (next_)
+    next_->prev_ = prev_;
+  --live_.count_;
+}
+
+LiveTasks::Scope* LiveTasks::scopeOf(const void* task) const {
+  for (Scope* s = first_; s; s = s->next_)
+    if (s->task_.get() == task)
+      return s;
+  return nullptr;
 }
 
 std::shared_ptr<TaskContext> LiveTasks::find(const void* hostData) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = tasks_.find(static_cast<const TaskContext*>(hostData));
-  return it == tasks_.end() ? nullptr : it->second.task;
+  Scope* s = scopeOf(hostData);
+  return s ? s->task_ : nullptr;
 }
 
 std::string LiveTasks::issueToken(const TaskContext* task) {
   std::string token = randomToken();
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = tasks_.find(task);
-  if (it == tasks_.end())
+  Scope* s = scopeOf(task);
+  if (!s)
     return "";
-  if (!it->second.token.empty())
-    return it->second.token; // one credential per task
-  it->second.token = token;
-  tokens_[token] = task;
+  if (!s->token_.empty())
+    return s->token_; // one credential per task
+  s->token_ = token;
+  tokens_[token] = s;
   return token;
 }
 
 std::shared_ptr<TaskContext> LiveTasks::byToken(const std::string& token) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto t = tokens_.find(token);
-  if (t == tokens_.end())
-    return nullptr;
-  auto it = tasks_.find(t->second);
-  return it == tasks_.end() ? nullptr : it->second.task;
+  return t == tokens_.end() ? nullptr : t->second->task_;
 }
 
 size_t LiveTasks::size() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return tasks_.size();
+  return count_;
 }
 
 std::vector<std::shared_ptr<TaskContext>> LiveTasks::running() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<std::shared_ptr<TaskContext>> out;
-  out.reserve(tasks_.size());
-  for (const auto& [key, entry] : tasks_)
-    out.push_back(entry.task);
+  out.reserve(count_);
+  for (Scope* s = first_; s; s = s->next_)
+    out.push_back(s->task_);
   return out;
 }
 

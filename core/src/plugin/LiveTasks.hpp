@@ -16,7 +16,8 @@ namespace rivet::plugin {
 class LiveTasks {
 public:
   // While a Scope lives, `task` is found by find() and credentials may be issued for it; when
-  // it ends, they stop working.
+  // it ends, they stop working. A scope links itself into its LiveTasks: starting a task
+  // allocates nothing.
   class Scope {
   public:
     Scope(LiveTasks& live, std::shared_ptr<TaskContext> task);
@@ -25,8 +26,12 @@ public:
     Scope& operator=(const Scope&) = delete;
 
   private:
+    friend class LiveTasks;
     LiveTasks& live_;
-    const TaskContext* key_;
+    std::shared_ptr<TaskContext> task_;
+    std::string token_; // empty until a credential was asked for
+    Scope* prev_ = nullptr;
+    Scope* next_ = nullptr;
   };
 
   // The running task whose context is `hostData` (a rivet_task's host_data); null otherwise.
@@ -41,13 +46,13 @@ public:
   std::vector<std::shared_ptr<TaskContext>> running() const;
 
 private:
-  struct Entry {
-    std::shared_ptr<TaskContext> task;
-    std::string token; // empty until a credential was asked for
-  };
+  // The innermost scope of a task (the last one started); null when it is not running.
+  Scope* scopeOf(const void* task) const;
+
   mutable std::mutex mutex_;
-  std::map<const TaskContext*, Entry> tasks_;
-  std::map<std::string, const TaskContext*> tokens_;
+  Scope* first_ = nullptr; // the scopes, the newest first
+  size_t count_ = 0;
+  std::map<std::string, Scope*> tokens_;
 };
 
 } // namespace rivet::plugin

@@ -101,8 +101,7 @@ Caller Gate::callerOf(const Arrival& a) const {
 
 Admission Gate::admit(const Arrival& a) {
   Admission out;
-  if (a.claimed.empty() && !a.agent.empty() &&
-      nothingApplies_.load(std::memory_order_acquire)) { // the common case: no work, no lock
+  if (a.claimed.empty() && !a.agent.empty() && admitsUnclaimed()) { // no work, no lock
     out.caller = Caller{a.peerNode, a.fromAgent};
     return out;
   }

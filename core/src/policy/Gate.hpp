@@ -47,6 +47,10 @@ public:
   // Takes the new policy (checked by the configuration loader already).
   void update(const config::PolicyConfig& config);
   Admission admit(const Arrival& arrival);
+  // True when admit() would admit every task for a local agent that claims no caller, naming
+  // the sender's own node and holding no place: no rule, limit or rate applies (read without
+  // the lock; a reload racing it gives either version's answer).
+  bool admitsUnclaimed() const { return nothingApplies_.load(std::memory_order_acquire); }
   // What the rules say, without admission or logging (rosters, rivetctl policy check).
   Decision decide(const std::string& agent, const Caller& caller) const;
   // The believed caller: the peer's node, or a forwarded caller from a trusted forwarder.
