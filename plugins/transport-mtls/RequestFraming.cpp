@@ -61,6 +61,7 @@ void RequestFraming::reset() {
   state_ = State::Head;
   error_ = FramingError{};
   expectContinue_ = false;
+  keepAlive_ = false;
   scanned_ = 0;
   scan_ = kText;
 }
@@ -135,10 +136,6 @@ bool RequestFraming::checkHead() {
     fail(505, kVersion, "HTTP version not 1.0 or 1.1");
     return false;
   }
-  if (req.fields().size() > limits_.maxHeaders) {
-    fail(431, kHeadTooLarge, "too many header fields");
-    return false;
-  }
   size_t lengths = req.count(http::field::content_length);
   size_t codings = req.count(http::field::transfer_encoding);
   if (lengths > 1 || (lengths == 1 && !allDigits(req.value(http::field::content_length)))) {
@@ -179,6 +176,10 @@ bool RequestFraming::checkHead() {
       return false;
     }
   }
+  // Whether the connection stays open is the head's to say (a trailer's Connection field does
+  // not count); an HTTP/1.0 request with Transfer-Encoding is served, then the connection is
+  // closed (RFC 9112 §6.1: its framing is to be taken as faulty).
+  keepAlive_ = req.keep_alive() && !(req.version() == 10 && codings > 0);
   const std::string_view expect = req.value(http::field::expect);
   expectContinue_ = req.count(http::field::expect) > 0 &&
                     boost::beast::iequals(boost::beast::string_view(expect.data(), expect.size()),
@@ -187,7 +188,7 @@ bool RequestFraming::checkHead() {
 }
 
 void RequestFraming::startParser() {
-  parser_.emplace(head_, fields_, limits_.maxBodyBytes);
+  parser_.emplace(head_, fields_, limits_.maxBodyBytes, limits_.maxHeaders);
   parser_->header_limit(static_cast<std::uint32_t>(limits_.maxHeaderBytes));
   parser_->body_limit(limits_.maxBodyBytes);
 }
@@ -215,6 +216,8 @@ size_t RequestFraming::feed(const char* data, size_t size) {
       return 0; // the head is not complete: offered again with more
     if (ec == http::error::bad_version && wellFormedVersion(data, size))
       return fail(505, kVersion, "HTTP version not 1.0 or 1.1");
+    if (parser_->tooManyFields())
+      return fail(431, kHeadTooLarge, "too many header fields");
     if (ec)
       return failFrom(ec);
     if (!parser_->is_header_done()) {
@@ -268,7 +271,7 @@ std::string_view RequestFraming::target() const {
 }
 
 bool RequestFraming::keepAlive() const {
-  return parser_->keep_alive();
+  return keepAlive_;
 }
 
 bool RequestFraming::headRequest() const {

@@ -93,6 +93,7 @@ private:
   State state_ = State::Head;
   FramingError error_;
   bool expectContinue_ = false;
+  bool keepAlive_ = false; // as the head decided it
   size_t scanned_ = 0;
   int scan_ = 0; // scanHead's state between calls
 };

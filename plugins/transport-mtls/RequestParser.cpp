@@ -4,12 +4,14 @@
 #include <boost/beast/http/error.hpp>
 
 #include <algorithm>
+#include <cstdint>
 
 namespace rivet::mtls {
 namespace http = boost::beast::http;
 
-RequestParser::RequestParser(std::string& head, std::vector<HeadField>& fields, size_t bodyLimit)
-    : head_(head), fields_(fields) {
+RequestParser::RequestParser(std::string& head, std::vector<HeadField>& fields, size_t bodyLimit,
+                             size_t maxFields)
+    : head_(head), fields_(fields), maxFields_(maxFields) {
   head_.clear();
   fields_.clear();
   body_.setLimit(bodyLimit);
@@ -20,10 +22,12 @@ bool RequestParser::place(std::string_view s, Span& out) const {
     out = {baseOffset_, 0};
     return true;
   }
-  if (!base_ || s.data() < base_ || s.size() > baseSize_ ||
-      static_cast<size_t>(s.data() - base_) > baseSize_ - s.size())
+  // Compared as addresses: s may point into memory of Beast's own.
+  const auto at = reinterpret_cast<std::uintptr_t>(s.data());
+  const auto base = reinterpret_cast<std::uintptr_t>(base_);
+  if (!base_ || at < base || s.size() > baseSize_ || at - base > baseSize_ - s.size())
     return false;
-  out = {baseOffset_ + static_cast<size_t>(s.data() - base_), s.size()};
+  out = {baseOffset_ + static_cast<size_t>(at - base), s.size()};
   return true;
 }
 
@@ -60,6 +64,11 @@ void RequestParser::on_field_impl(Field name, boost::beast::string_view nameText
                                   boost::beast::string_view value, boost::system::error_code& ec) {
   if (headDone_)
     return; // a trailer: dropped
+  if (fields_.size() >= maxFields_) {
+    tooManyFields_ = true;
+    ec = http::error::header_limit;
+    return;
+  }
   HeadField f{name, {}, {}};
   if (!place({nameText.data(), nameText.size()}, f.nameText) ||
       !place({value.data(), value.size()}, f.value)) {

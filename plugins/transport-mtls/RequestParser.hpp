@@ -32,8 +32,10 @@ public:
   };
 
   // `head` and `fields` are the framing's, emptied here and kept between requests (their room
-  // is reused); the body is the parser's own, limited to `bodyLimit` bytes.
-  RequestParser(std::string& head, std::vector<HeadField>& fields, size_t bodyLimit);
+  // is reused); the body is the parser's own, limited to `bodyLimit` bytes. A head with more
+  // than `maxFields` fields fails as it is parsed (tooManyFields()), holding no more of them.
+  RequestParser(std::string& head, std::vector<HeadField>& fields, size_t bodyLimit,
+                size_t maxFields);
 
   // Before each put() of head bytes (`data`, `size`): what Beast reads from them is found again
   // in the head copy, to which the caller appends the bytes put() consumed.
@@ -54,6 +56,7 @@ public:
   std::string_view value(Field name) const;
   // The sizes of the chunks announced so far (whole chunk lines only).
   uint64_t chunkBytes() const { return chunkBytes_; }
+  bool tooManyFields() const { return tooManyFields_; }
   BodyBuffer& body() { return body_; }
   const BodyBuffer& body() const { return body_; }
 
@@ -88,7 +91,9 @@ private:
   Span method_, target_;
   boost::beast::http::verb verb_ = boost::beast::http::verb::unknown;
   int version_ = 0;
+  size_t maxFields_;
   bool headDone_ = false;
+  bool tooManyFields_ = false;
   uint64_t chunkBytes_ = 0;
 };
 

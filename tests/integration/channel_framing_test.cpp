@@ -261,7 +261,8 @@ TEST(ChannelFramingLimits, HeaderByteAndFieldLimitsFollowMeshChannel) {
 }
 
 TEST_F(ChannelFraming, TrailerFieldsOfAChunkedBodyNeverReachTheNodeAsHeaders) {
-  // The same traceparent as a trailer, then as a header: only the header's trace is taken.
+  // The same traceparent as a trailer, then as a header: only the header's trace is taken; a
+  // trailer's Connection field does not close the connection either.
   const std::string trailerTrace = "7a1e0b1d6c0f4e2a9b3c5d7e9f1a2b3c";
   const std::string headerTrace = "4b2d6f8a0c1e3a5b7d9f1b3d5f7a9c1e";
   auto traceparent = [](const std::string& trace) {
@@ -271,7 +272,8 @@ TEST_F(ChannelFraming, TrailerFieldsOfAChunkedBodyNeverReachTheNodeAsHeaders) {
   TestTlsClient client(meshClient());
   ASSERT_TRUE(client.connect(node_->port())) << client.error();
   ASSERT_TRUE(client.sendRaw(kPostLine + "Transfer-Encoding: chunked\r\n\r\n" + chunk(body) +
-                             "0\r\n" + traceparent(trailerTrace) + "X-Other: 1\r\n\r\n"));
+                             "0\r\n" + traceparent(trailerTrace) +
+                             "Connection: close\r\nX-Other: 1\r\n\r\n"));
   HttpResponse r;
   ASSERT_TRUE(client.readResponse(r)) << client.error();
   EXPECT_EQ(r.status, 200) << r.body;
@@ -283,4 +285,21 @@ TEST_F(ChannelFraming, TrailerFieldsOfAChunkedBodyNeverReachTheNodeAsHeaders) {
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(node_->waitForOutput("trace=" + headerTrace)) << node_->output();
   EXPECT_FALSE(contains(node_->output(), trailerTrace)) << node_->output();
+}
+
+TEST_F(ChannelFraming, Http10RequestWithTransferEncodingIsServedThenTheConnectionCloses) {
+  // RFC 9112 §6.1: its framing is taken as faulty, so nothing after it on the connection is read.
+  const std::string body = messageFrom("old-chunked");
+  TestTlsClient client(meshClient());
+  ASSERT_TRUE(client.connect(node_->port())) << client.error();
+  ASSERT_TRUE(client.sendRaw("POST /api/message HTTP/1.0\r\nHost: node-a.mesh\r\nConnection: "
+                             "keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                             chunk(body) + "0\r\n\r\n" + postFrom("after-old-chunked")));
+  HttpResponse r;
+  ASSERT_TRUE(client.readResponse(r)) << client.error();
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_PRED2(contains, r.body, R"("response":"hi")");
+  EXPECT_EQ(r.header("connection"), "close");
+  EXPECT_EQ(client.readUntilClose(2s), "") << "an answer after the closing one";
+  expectNeverRan("after-old-chunked", "a request behind an HTTP/1.0 chunked one");
 }
