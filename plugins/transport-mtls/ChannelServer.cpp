@@ -43,7 +43,8 @@ void raiseFileLimit(const ServerSettings& s, size_t listeners, const LogFn& log)
 
 ChannelServer::ChannelServer(const rivet_host_api* host, const MaterialStore& materials,
                              ServerSettings s, std::optional<ListenerSpec> a2a, LogFn log)
-    : host_(host), materials_(materials), settings_(std::move(s)), log_(std::move(log)) {
+    : host_(host), materials_(materials), settings_(std::move(s)), log_(std::move(log)),
+      balancer_(std::make_unique<LoopBalancer>(loops_, settings_.loopRotate)) {
   listeners_.push_back(
       std::make_unique<Listener>(*this, ListenerSpec{false, settings_.listenHost, settings_.port}));
   if (a2a)
@@ -56,6 +57,7 @@ ChannelServer::~ChannelServer() {
   // connections still held by handlers end with their loops, while the counts exist.
   for (auto& l : listeners_)
     l->release();
+  balancer_->release();
   loops_.clear();
 }
 
@@ -64,8 +66,10 @@ void ChannelServer::start() {
   int threads = settings_.ioThreads > 0 ? settings_.ioThreads
                                         : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, threads);
-  for (int i = 0; i < threads; ++i)
+  for (int i = 0; i < threads; ++i) {
     loops_.push_back(std::make_unique<IoLoop>());
+    loops_.back()->index = static_cast<size_t>(i);
+  }
   IoLoop& first = *loops_.front();
   for (auto& l : listeners_) // throws: the ones already bound close with this object
     l->open(first);
@@ -80,6 +84,8 @@ void ChannelServer::start() {
       l->context.run();
     });
   }
+  balancer_->start();
+  loopsReady_.store(true, std::memory_order_release);
 }
 
 IoLoop& ChannelServer::loopForPeers() {
@@ -92,9 +98,16 @@ IoLoop& ChannelServer::loopForPeers() {
 void ChannelServer::connectionClosed(IoLoop& loop, Listener& listener,
                                      const std::shared_ptr<ServerConnection>& c) {
   if (loop.connections.erase(c)) {
+    loop.assigned.fetch_sub(1, std::memory_order_relaxed);
     connections_.fetch_sub(1, std::memory_order_relaxed);
     listener.connectionClosed();
   }
+}
+
+void ChannelServer::connectionMoved(IoLoop& from, IoLoop& to) {
+  from.assigned.fetch_sub(1, std::memory_order_relaxed);
+  to.assigned.fetch_add(1, std::memory_order_relaxed);
+  balancer_->moved();
 }
 
 // Both listeners stop accepting first, then connections close in the order documented in
@@ -108,6 +121,7 @@ void ChannelServer::stop(std::chrono::milliseconds grace) {
   asio::post(first.context, [this] {
     for (auto& l : listeners_)
       l->close();
+    balancer_->stop();
   });
   auto closed = std::make_shared<std::atomic<size_t>>(0); // loops done with the last round
   auto onEachLoop = [this, closed](bool all) {
@@ -150,6 +164,15 @@ std::string ChannelServer::metricsJson() const {
   std::string out = "{";
   for (const auto& l : listeners_)
     out += (out.size() > 1 ? "," : "") + l->metricsFields();
+  // The loops in use for new connections, connections moved between loops, and how many each
+  // loop serves (the loops exist once started; metrics may come before).
+  out += ",\"io_loops_active\":" + std::to_string(balancer_->active()) +
+         ",\"io_loop_moves\":" + std::to_string(balancer_->moves()) + ",\"io_loop_connections\":{";
+  if (loopsReady_.load(std::memory_order_acquire))
+    for (const auto& l : loops_)
+      out += (l->index ? ",\"" : "\"") + std::to_string(l->index) +
+             "\":" + std::to_string(l->assigned.load(std::memory_order_relaxed));
+  out += "}";
   return out + "}";
 }
 

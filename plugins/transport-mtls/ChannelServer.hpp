@@ -6,6 +6,7 @@
 
 #include "ChannelCounters.hpp"
 #include "Listener.hpp"
+#include "LoopBalancer.hpp"
 #include "MaterialStore.hpp"
 #include "ServerSettings.hpp"
 
@@ -17,6 +18,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -38,6 +40,13 @@ struct PeerLinks;
 struct IoLoop {
   boost::asio::io_context context{1};
   std::thread thread;
+  size_t index = 0;        // in ChannelServer's loops
+  clockid_t cpuClock = -1; // the thread's CPU time (LoopBalancer)
+  // Connections given to this loop and not closed or handed over (any thread reads it).
+  std::atomic<size_t> assigned{0};
+  // How many of its connections to hand over to another loop as they go idle (LoopBalancer
+  // sets it; this loop's thread only).
+  size_t handOff = 0;
   std::unordered_set<std::shared_ptr<ServerConnection>> connections;
   char scratch[64 * 1024];          // reads land here first; only leftovers are kept per connection
   std::shared_ptr<PeerLinks> peers; // requests to peers from this loop (PeerExchange.hpp)
@@ -70,8 +79,12 @@ public:
     log_(level, message, component);
   }
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
-  // The I/O loops in turn (new connections are spread over them).
+  // The I/O loops in turn.
   IoLoop& loop(size_t turn) { return *loops_[turn % loops_.size()]; }
+  // Any thread, while started: where a new connection goes, or where one idle connection of
+  // `from` moves (nullptr: it stays). See LoopBalancer.
+  IoLoop* placeLoop(const IoLoop* from = nullptr) { return balancer_->place(from); }
+  void connectionMoved(IoLoop& from, IoLoop& to);
   // Any thread, while started: the calling thread's loop when it is one of these (a request
   // forwarded from a connection stays on its loop), else the next in turn.
   IoLoop& loopForPeers();
@@ -93,6 +106,8 @@ private:
   ServerSettings settings_;
   LogFn log_;
   std::vector<std::unique_ptr<IoLoop>> loops_;
+  std::unique_ptr<LoopBalancer> balancer_;
+  std::atomic<bool> loopsReady_{false}; // loops_ is complete and stays until destruction
   std::vector<std::unique_ptr<Listener>> listeners_; // the agent channel first
   std::atomic<bool> stopping_{false};
   bool started_ = false;

@@ -98,7 +98,7 @@ void Listener::release() {
 }
 
 void Listener::accept() {
-  IoLoop& loop = server_.loop(nextLoop_++);
+  IoLoop& loop = *server_.placeLoop(); // the loop in use with the fewest connections
   acceptor_->async_accept(
       loop.context, acceptedFrom_, [this, &loop](boost::system::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || server_.stopping())
@@ -159,6 +159,7 @@ void Listener::admit(tcp::socket socket, const tcp::endpoint& remote, IoLoop& lo
   connections_.fetch_add(1, std::memory_order_relaxed);
   server_.connectionOpened();
   counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+  loop.assigned.fetch_add(1, std::memory_order_relaxed);
   asio::post(loop.context, [this, &loop, s = std::move(socket), address = std::move(address),
                             ip = std::move(ip)]() mutable {
     auto c = std::make_shared<ServerConnection>(server_, *this, loop, std::move(s),

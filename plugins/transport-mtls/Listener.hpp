@@ -82,7 +82,6 @@ private:
 
   ChannelServer& server_;
   ListenerSpec spec_;
-  size_t nextLoop_ = 0; // the accept loop's thread only
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   boost::asio::ip::tcp::endpoint acceptedFrom_; // filled by accept(): no getpeername() needed
   std::unique_ptr<boost::asio::steady_timer> acceptPause_; // after EMFILE

@@ -7,6 +7,8 @@
 #include <boost/asio/error.hpp>
 #include <openssl/err.h>
 
+#include <unistd.h>
+
 namespace rivet::mtls {
 namespace {
 
@@ -31,7 +33,7 @@ rivet_str str(std::string_view s) {
 ServerConnection::ServerConnection(ChannelServer& server, Listener& listener, IoLoop& loop,
                                    boost::asio::ip::tcp::socket socket, std::string address,
                                    std::string ip)
-    : server_(server), listener_(listener), loop_(loop), socket_(std::move(socket)),
+    : server_(server), listener_(listener), loop_(&loop), socket_(std::move(socket)),
       timer_(loop.context), address_(std::move(address)), ip_(std::move(ip)),
       framing_(FramingLimits{server.settings().maxHeadBytes, server.settings().maxHeaders,
                              server.settings().maxBodyBytes}) {}
@@ -41,6 +43,8 @@ ServerConnection::~ServerConnection() {
     listener_.handshakeEnded(ip_);
   if (reserved_)
     listener_.releaseBody(reserved_);
+  if (looseFd_ >= 0)
+    ::close(looseFd_);
 }
 
 void ServerConnection::start() {
@@ -119,10 +123,10 @@ void ServerConnection::readMore() {
       }
     }
     size_t got = 0;
-    TlsStep step = tls_->readStep(loop_.scratch, sizeof loop_.scratch, got);
+    TlsStep step = tls_->readStep(loop_->scratch, sizeof loop_->scratch, got);
     if (step == TlsStep::Done) {
       if (phase_ != Phase::Lingering) // lingering: dropped
-        feedBytes(loop_.scratch, got);
+        feedBytes(loop_->scratch, got);
       if (flushInlineAnswer() && ++served == kRequestsPerTurn)
         return yieldTurn();
       continue;
@@ -138,7 +142,7 @@ void ServerConnection::readMore() {
 void ServerConnection::yieldTurn() {
   inReadLoop_ = false;
   boost::asio::post(context(), [self = shared_from_this()] {
-    if (self->phase_ != Phase::Closed)
+    if (self->phase_ != Phase::Closed && !self->away_)
       self->readMore();
   });
 }
@@ -291,7 +295,7 @@ void ServerConnection::watchPeer() {
   socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
                      [self = shared_from_this()](boost::system::error_code ec) {
                        self->watching_ = false;
-                       if (!ec && self->phase_ != Phase::Closed)
+                       if (!ec && self->phase_ != Phase::Closed && !self->away_)
                          self->peerReadable();
                      });
 }
@@ -300,12 +304,12 @@ void ServerConnection::peerReadable() {
   bool waiting =
       phase_ == Phase::Dispatched || (phase_ == Phase::Writing && after_ == After::Stream);
   while (waiting) {
-    if (pending_.size() > server_.settings().maxHeadBytes + sizeof loop_.scratch)
+    if (pending_.size() > server_.settings().maxHeadBytes + sizeof loop_->scratch)
       return; // enough pipelined: TCP holds the rest back
     size_t got = 0;
-    TlsStep step = tls_->readStep(loop_.scratch, sizeof loop_.scratch, got);
+    TlsStep step = tls_->readStep(loop_->scratch, sizeof loop_->scratch, got);
     if (step == TlsStep::Done) {
-      pending_.append(loop_.scratch, got);
+      pending_.append(loop_->scratch, got);
       continue;
     }
     if (step == TlsStep::WantRead || step == TlsStep::WantWrite)
@@ -475,7 +479,7 @@ void ServerConnection::close() {
   setPhase(Phase::Closed);
   gone_ = true;
   if (holdsBuffers_) {
-    --loop_.bufferHolders;
+    --loop_->bufferHolders;
     holdsBuffers_ = false;
   }
   endHandshake();
@@ -485,7 +489,68 @@ void ServerConnection::close() {
   tls_.reset();
   boost::system::error_code ec;
   socket_.close(ec);
-  server_.connectionClosed(loop_, listener_, shared_from_this());
+  server_.connectionClosed(*loop_, listener_, shared_from_this());
+}
+
+bool ServerConnection::moveAway(IoLoop& to) {
+  boost::system::error_code ec;
+  auto local = socket_.local_endpoint(ec);
+  if (ec)
+    return false;
+  v6_ = local.protocol() == boost::asio::ip::tcp::v6();
+  // Off this loop's reactor: a wait still pending (watchPeer's) completes as aborted.
+  int fd = socket_.release(ec);
+  if (ec)
+    return false;
+  --loop_->handOff;
+  looseFd_ = fd;
+  away_ = true;
+  timer_.cancel();
+  timerArmed_ = false;
+  if (holdsBuffers_) {
+    --loop_->bufferHolders;
+    holdsBuffers_ = false;
+  }
+  // A loop runs its handlers in the order they were queued: the aborted ones come before this.
+  boost::asio::post(loop_->context, [self = shared_from_this(), to = &to] { self->handOver(*to); });
+  return true;
+}
+
+// On the old loop, once nothing of it refers to the connection any more.
+void ServerConnection::handOver(IoLoop& to) {
+  if (phase_ == Phase::Closed) { // closed meanwhile (stop() closes idle connections)
+    ::close(looseFd_);
+    looseFd_ = -1;
+    return;
+  }
+  auto self = shared_from_this();
+  loop_->connections.erase(self);
+  server_.connectionMoved(*loop_, to);
+  socket_ = boost::asio::ip::tcp::socket(to.context);
+  timer_ = boost::asio::steady_timer(to.context);
+  loop_ = &to;
+  boost::asio::post(to.context, [self] { self->arrive(); });
+}
+
+// On the new loop.
+void ServerConnection::arrive() {
+  away_ = false;
+  loop_->connections.insert(shared_from_this());
+  int fd = looseFd_;
+  looseFd_ = -1;
+  boost::system::error_code ec;
+  socket_.assign(v6_ ? boost::asio::ip::tcp::v6() : boost::asio::ip::tcp::v4(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    listener_.log(RIVET_LOG_WARN, "Closed the connection from " + address_ +
+                                      ": it could not move to another I/O loop: " + ec.message());
+    return close();
+  }
+  if (server_.stopping())
+    return close();
+  if (deadline_ != Clock::time_point::max())
+    armTimer();
+  readMore(); // the client may have sent its next request meanwhile
 }
 
 void ServerConnection::setPhase(Phase p) {
@@ -499,12 +564,19 @@ void ServerConnection::setPhase(Phase p) {
 
 void ServerConnection::wait(TlsStep step, Step next) {
   if (phase_ == Phase::Idle && step == TlsStep::WantRead) {
+    if (loop_->handOff > 0 && pending_.empty()) {
+      IoLoop* to = server_.placeLoop(loop_);
+      if (!to)
+        loop_->handOff = 0; // the loops are even now
+      else if (moveAway(*to))
+        return;
+    }
     // An idle connection holds no record buffers (17 KiB each), but for the first
     // kBufferHolders of its loop; a busy one keeps them (SSL_MODE_RELEASE_BUFFERS would free
     // one per record).
-    if (!holdsBuffers_ && loop_.bufferHolders < IoLoop::kBufferHolders) {
+    if (!holdsBuffers_ && loop_->bufferHolders < IoLoop::kBufferHolders) {
       holdsBuffers_ = true;
-      ++loop_.bufferHolders;
+      ++loop_->bufferHolders;
     }
     if (!holdsBuffers_)
       tls_->freeBuffers();
@@ -513,7 +585,7 @@ void ServerConnection::wait(TlsStep step, Step next) {
   auto what = step == TlsStep::WantWrite ? boost::asio::ip::tcp::socket::wait_write
                                          : boost::asio::ip::tcp::socket::wait_read;
   socket_.async_wait(what, [self = shared_from_this(), next](boost::system::error_code ec) {
-    if (ec || self->phase_ == Phase::Closed)
+    if (ec || self->phase_ == Phase::Closed || self->away_)
       return;
     (self.get()->*next)();
   });
@@ -537,8 +609,8 @@ void ServerConnection::armTimer() {
   timerAt_ = deadline_;
   timer_.expires_at(deadline_);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec == boost::asio::error::operation_aborted)
-      return; // re-armed for an earlier deadline, or closed
+    if (ec == boost::asio::error::operation_aborted || self->away_)
+      return; // re-armed for an earlier deadline, closed, or moving (armed again on arrival)
     self->timerArmed_ = false;
     if (self->phase_ == Phase::Closed || self->deadline_ == Clock::time_point::max())
       return;

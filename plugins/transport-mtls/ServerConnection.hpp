@@ -43,7 +43,7 @@ public:
 
   // Any thread: the connection is closed (a streaming host stops producing).
   bool gone() const { return gone_.load(std::memory_order_relaxed); }
-  boost::asio::io_context& context() { return loop_.context; }
+  boost::asio::io_context& context() { return loop_->context; }
   // mesh.channel.idle_timeout_ms in whole seconds, as the Keep-Alive header announces it.
   int keepAliveSeconds() const {
     return static_cast<int>(std::max<int64_t>(1, server_.settings().idleTimeout.count() / 1000));
@@ -77,6 +77,12 @@ private:
   void watchPeer();
   void peerReadable();
   void releaseRequest();
+  // Idle between requests, to the loop the balancer chose (ChannelServer::placeLoop): the
+  // socket leaves this loop's reactor, then joins the other's; TLS state stays with the
+  // connection. False when it could not be taken off this loop.
+  bool moveAway(IoLoop& to);
+  void handOver(IoLoop& to);
+  void arrive();
   void setPhase(Phase p);
   void wait(TlsStep step, Step next);
   void setDeadline(std::chrono::milliseconds in, ChannelCounters::Kind kind);
@@ -85,7 +91,7 @@ private:
 
   ChannelServer& server_;
   Listener& listener_; // which one accepted it: its certificate, counters and request tag
-  IoLoop& loop_;
+  IoLoop* loop_;       // changes only while moving (moveAway), when nothing else waits on it
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer timer_;
   std::string address_; // "ip:port", for logs and the host
@@ -120,6 +126,9 @@ private:
   bool inlineClose_ = false;
   std::string inlineAnswer_;
   Clock::time_point timerAt_;
+  bool away_ = false; // moving between loops: handlers of the old loop do nothing
+  int looseFd_ = -1;  // the socket while it belongs to neither loop
+  bool v6_ = false;
   std::atomic<bool> gone_{false};
   std::atomic<size_t> streamBacklog_{0};
 };

@@ -41,6 +41,7 @@ void ServerSettings::readChannelKeys(const std::string& json) {
     throw std::runtime_error("invalid transport settings: " + e.displayText());
   }
   ioThreads = static_cast<int>(keyOr(*o, "io_threads", ioThreads, 0, 64));
+  loopRotate = std::chrono::milliseconds(keyOr(*o, "loop_rotate_ms", loopRotate.count(), 0, 60000));
   handshakeTimeout = msOr(*o, "handshake_timeout_ms", handshakeTimeout, 600000);
   headTimeout = msOr(*o, "head_timeout_ms", headTimeout, 600000);
   bodyTimeout = msOr(*o, "body_timeout_ms", bodyTimeout, 3600000);

@@ -28,6 +28,9 @@ struct ServerSettings {
   uint64_t maxInflightBodyBytes = 256ull * 1024 * 1024;
   // Answer bytes from peers both clients hold at once, node-wide; at least one whole answer.
   uint64_t maxInflightAnswerBytes = 256ull * 1024 * 1024;
+  // The transport's settings only, for tests (not a rivet.yaml key): > 0 switches between one
+  // I/O loop in use and all of them this often, so that connections keep moving.
+  std::chrono::milliseconds loopRotate{0};
 
   // Reads the `mesh.channel` keys present in `json` (the plugin's settings object; absent keys
   // keep their defaults). Throws std::runtime_error naming the key when one is out of range.

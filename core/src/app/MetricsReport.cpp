@@ -242,6 +242,16 @@ std::string MetricsReport::metricsText() {
              "Agent channel connections refused before the handshake, by limit");
     labelled("timeouts", "rivet_connection_timeouts_total", "phase",
              "Agent channel connections closed at a deadline, by phase");
+    gauge("io_loops_active", "rivet_io_loops_active",
+          "I/O loops of the channel that take connections now", "gauge");
+    gauge("io_loop_moves", "rivet_io_loop_moves_total",
+          "Idle connections handed from one I/O loop to another", "counter");
+    if (auto perLoop = countsOf(doc, "io_loop_connections", kMaxTransportLabels);
+        !perLoop.empty()) {
+      w.family("rivet_io_loop_connections", "Connections each I/O loop serves now", "gauge");
+      for (const auto& [loop, n] : perLoop)
+        w.sample("rivet_io_loop_connections", {{"loop", loop}}, n);
+    }
     if (doc.HasMember("a2a_connections_open")) { // the A2A listener (ABI 1.5, docs/a2a.md)
       gauge("a2a_connections_open", "rivet_a2a_connections_open",
             "A2A listener connections open now", "gauge");
